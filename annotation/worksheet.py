@@ -1,0 +1,125 @@
+"""Annotation worksheets: how an annotator without the Label Studio GUI enters judgments.
+
+A worksheet (``annotation/worksheets/<doc>.<annotator>.yaml``) lists, per layer and in document
+order, the exact quoted text of each item with its label and attributes. Each quote is located by
+searching forward from the previous item of the same layer (entities: from the previous end;
+claims and sources: from the previous start), so repeated strings resolve unambiguously. The
+result is an :class:`~nkru.records.Annotation`, which ``nkru studio push`` imports into Label
+Studio; the committed source of truth is the Label Studio export that comes back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nkru.corpus import get_document
+from nkru.records import Annotation, Claim, Source, Span, Stance
+
+LINE_KEY = "__line__"
+
+
+class WorksheetError(Exception):
+    """A worksheet problem, naming the file, line and field."""
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that records each mapping's line number."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+
+def _find(text: str, quote: str, cursor: int, where: str) -> int:
+    position = text.find(quote, cursor)
+    if position < 0:
+        hint = " (it occurs earlier: check the order)" if quote in text else ""
+        raise WorksheetError(f"{where}: text {quote!r} not found after offset {cursor}{hint}")
+    return position
+
+
+def _field(item: dict, key: str, where: str, required: bool = True) -> Any:
+    value = item.get(key)
+    if required and (value is None or value == ""):
+        raise WorksheetError(f"{where}: missing field {key!r}")
+    return value
+
+
+def load_worksheet(path: Path) -> Annotation:
+    """Parse a worksheet into an Annotation with exact offsets into the document text."""
+    try:
+        sheet = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.YAMLError as err:
+        raise WorksheetError(f"{path}: invalid YAML: {err}") from None
+    if not isinstance(sheet, dict):
+        raise WorksheetError(f"{path}: line 1: a worksheet is a mapping")
+    doc_key = _field(sheet, "document", f"{path}:1")
+    # an unquoted 002 is read by YAML as the integer 2
+    doc = get_document(f"{doc_key:03d}" if isinstance(doc_key, int) else str(doc_key))
+    annotation = Annotation(doc.id, str(_field(sheet, "annotator", f"{path}:1")))
+
+    def items(layer: str) -> list[tuple[dict, str]]:
+        out = []
+        for item in sheet.get(layer) or []:
+            if not isinstance(item, dict):
+                raise WorksheetError(f"{path}: {layer}: every item must be a mapping, got {item!r}")
+            out.append((item, f"{path}:{item[LINE_KEY]}: {layer}"))
+        return out
+
+    cursor = 0
+    for n, (item, where) in enumerate(items("entities"), start=1):
+        quote = str(_field(item, "text", where))
+        start = _find(doc.text, quote, cursor, where)
+        cursor = start + len(quote)
+        value = item.get("value")
+        annotation.entities.append(
+            Span(
+                f"e{n:03d}",
+                start,
+                cursor,
+                str(_field(item, "label", where)),
+                quote,
+                None if value is None else str(value),
+            )
+        )
+
+    cursor = 0
+    claim_ids: dict[str, str] = {}
+    for n, (item, where) in enumerate(items("claims"), start=1):
+        quote = str(_field(item, "text", where))
+        start = cursor = _find(doc.text, quote, cursor, where)
+        key = str(_field(item, "id", where))
+        if key in claim_ids:
+            raise WorksheetError(f"{where}: duplicate claim id {key!r}")
+        claim_ids[key] = f"c{n:03d}"
+        annotation.claims.append(
+            Claim(
+                claim_ids[key],
+                start,
+                start + len(quote),
+                quote,
+                item.get("certainty"),
+                item.get("topic"),
+            )
+        )
+
+    cursor = 0
+    for n, (item, where) in enumerate(items("sources"), start=1):
+        quote = str(_field(item, "text", where))
+        start = cursor = _find(doc.text, quote, cursor, where)
+        source_id = f"s{n:03d}"
+        annotation.sources.append(Source(source_id, start, start + len(quote), quote))
+        stances = _field(item, "stances", where)
+        if not isinstance(stances, dict):
+            raise WorksheetError(f"{where}: 'stances' must map claim ids to support/deny/query")
+        for claim_key, label in stances.items():
+            if claim_key == LINE_KEY:
+                continue
+            if str(claim_key) not in claim_ids:
+                raise WorksheetError(f"{where}: stances: unknown claim id {claim_key!r}")
+            annotation.stances.append(Stance(source_id, claim_ids[str(claim_key)], str(label)))
+    return annotation

@@ -1,0 +1,122 @@
+"""Sentences and tokens with character offsets into the verbatim text (spaCy French tokenizer).
+
+Rules: a sentence never crosses a line break or a boilerplate boundary; inside a paragraph,
+spaCy's rule-based ``sentencizer`` splits sentences. Whitespace tokens are dropped. Boilerplate
+pieces become sentences flagged ``boilerplate`` (kept for stable ids, excluded from examples).
+Results are cached on disk, keyed by the text's sha256, its boilerplate and the spaCy version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import spacy
+
+from nkru.corpus import Document
+from nkru.paths import cache_dir
+
+SEGMENTER_VERSION = "1"
+_LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document; offsets into the document text, end-exclusive."""
+
+    id: str
+    document_id: str
+    start: int
+    end: int
+    text: str
+    boilerplate: bool
+    tokens: tuple[tuple[int, int], ...]
+
+
+@cache
+def _nlp() -> spacy.language.Language:
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def _pieces(doc: Document) -> list[tuple[int, int, bool]]:
+    """Line pieces cut at boilerplate boundaries: (start, end, is_boilerplate)."""
+    cuts = sorted({p for b in doc.boilerplate for p in (b.start, b.end)})
+    pieces = []
+    for line in _LINE.finditer(doc.text):
+        bounds = [line.start(), *(c for c in cuts if line.start() < c < line.end()), line.end()]
+        for start, end in itertools.pairwise(bounds):
+            pieces.append((start, end, doc.in_boilerplate(start, end)))
+    return pieces
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _segment(doc: Document) -> list[tuple[int, int, bool, list[tuple[int, int]]]]:
+    out = []
+    nlp = _nlp()
+    for start, end, boiler in _pieces(doc):
+        parsed = nlp(doc.text[start:end])
+        for sent in parsed.sents:
+            tokens = [
+                (start + t.idx, start + t.idx + len(t.text)) for t in sent if not t.is_space
+            ]
+            s, e = _strip(doc.text, start + sent.start_char, start + sent.end_char)
+            if s < e:
+                out.append((s, e, boiler, tokens))
+    return out
+
+
+@cache
+def sentences(doc: Document) -> tuple[Sentence, ...]:
+    """All sentences of ``doc`` in order, with stable ids like ``002-s014``."""
+    regions = ",".join(f"{b.start}-{b.end}" for b in doc.boilerplate)
+    layout = hashlib.sha256(f"{doc.sha256}|{regions}".encode()).hexdigest()[:16]
+    key = f"segment-v{SEGMENTER_VERSION}-spacy{spacy.__version__}-{layout}.json"
+    path = cache_dir() / key
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        raw = _segment(doc)
+        path.write_text(json.dumps(raw), encoding="utf-8")
+    return tuple(
+        Sentence(
+            id=f"{doc.id}-s{n:03d}",
+            document_id=doc.id,
+            start=s,
+            end=e,
+            text=doc.text[s:e],
+            boilerplate=bool(boiler),
+            tokens=tuple((a, b) for a, b in tokens),
+        )
+        for n, (s, e, boiler, tokens) in enumerate(raw, start=1)
+    )
+
+
+def content_sentences(doc: Document) -> tuple[Sentence, ...]:
+    """Sentences outside boilerplate: the ones that become task examples."""
+    return tuple(s for s in sentences(doc) if not s.boilerplate)
+
+
+def tokens(doc: Document) -> tuple[tuple[int, int], ...]:
+    """Every non-space token of the document as (start, end)."""
+    return tuple(t for s in sentences(doc) for t in s.tokens)
+
+
+def sentence_at(doc: Document, offset: int) -> Sentence | None:
+    """The sentence containing character ``offset``, if any."""
+    for sent in sentences(doc):
+        if sent.start <= offset < sent.end:
+            return sent
+    return None
