@@ -1,0 +1,307 @@
+"""Inter-annotator agreement between annotations of the same document (``nkru agreement``).
+
+Span and pair agreement reuse the benchmark's scorers (annotation A as gold, B as prediction;
+F1 is symmetric), so agreement and system scores are comparable. Kappas are Cohen's kappa over
+matched items: entities matched on exact offsets (type kappa), claims one-to-one by token
+IoU >= 0.5 (certainty and topic kappa), source-claim pairs with both spans matched (stance kappa).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from typing import Any
+
+from sklearn.metrics import cohen_kappa_score
+
+from nkru.corpus import Document
+from nkru.dataset.examples import document_rows
+from nkru.eval.api import score
+from nkru.eval.attribution import pair_matching
+from nkru.eval.claims import IOU_THRESHOLD
+from nkru.eval.gold import gold_from_rows
+from nkru.eval.spans import TokenGrid, best_matching, overlap_edges
+from nkru.records import Annotation
+from nkru.schema import SCHEMA_VERSION
+from nkru.segment import tokens
+
+SPAN_TASKS: tuple[str, ...] = ("ner", "claims", "attribution")
+
+
+def kappa(first: list[str], second: list[str]) -> float | None:
+    """Cohen's kappa of two label sequences; None when undefined (no items, one label only)."""
+    if not first or len(set(first) | set(second)) < 2:
+        return None
+    value = float(cohen_kappa_score(first, second))
+    return None if math.isnan(value) else value
+
+
+def _records(doc: Document, annotation: Annotation) -> dict[str, list[dict[str, Any]]]:
+    rows = document_rows(doc, annotation)
+    return {task: gold_from_rows(task, rows[task]) for task in SPAN_TASKS}
+
+
+def _claim_matches(doc: Document, first: Annotation, second: Annotation) -> list[tuple[int, int]]:
+    grid = TokenGrid(tokens(doc))
+    gold = [(c.start, c.end) for c in first.claims]
+    pred = [(c.start, c.end) for c in second.claims]
+    edges, weights = [], []
+    for g, p in overlap_edges(gold, pred):
+        iou = grid.iou(gold[g], pred[p])
+        if iou >= IOU_THRESHOLD:
+            edges.append((g, p))
+            weights.append(iou)
+    return [(g, p) for g, p, _ in best_matching(edges, weights)]
+
+
+def _pairs(annotation: Annotation) -> list[tuple[int, int, int, int, str]]:
+    sources = {s.id: s for s in annotation.sources}
+    claims = {c.id: c for c in annotation.claims}
+    return [
+        (
+            sources[s.source_id].start,
+            sources[s.source_id].end,
+            claims[s.claim_id].start,
+            claims[s.claim_id].end,
+            s.label,
+        )
+        for s in annotation.stances
+    ]
+
+
+def _entity_disagreements(first: Annotation, second: Annotation) -> dict[str, Any]:
+    a = {(e.start, e.end): e for e in first.entities}
+    b = {(e.start, e.end): e for e in second.entities}
+    type_confusions = Counter(
+        f"{a[k].label} vs {b[k].label}" for k in a.keys() & b.keys() if a[k].label != b[k].label
+    )
+    edges = overlap_edges(sorted(a), sorted(b))
+    boundary = sum(1 for g, p in edges if sorted(a)[g] != sorted(b)[p])
+    touched_a = {g for g, _ in edges}
+    touched_b = {p for _, p in edges}
+    return {
+        "type_confusions": dict(type_confusions.most_common()),
+        "boundary_mismatches": boundary,
+        "only_first": dict(
+            Counter(
+                e.label for i, e in enumerate(sorted(a.values(), key=_pos)) if i not in touched_a
+            )
+        ),
+        "only_second": dict(
+            Counter(
+                e.label for i, e in enumerate(sorted(b.values(), key=_pos)) if i not in touched_b
+            )
+        ),
+        "examples_only_first": [
+            f"{e.label} {e.text!r}"
+            for i, e in enumerate(sorted(a.values(), key=_pos))
+            if i not in touched_a
+        ][:15],
+        "examples_only_second": [
+            f"{e.label} {e.text!r}"
+            for i, e in enumerate(sorted(b.values(), key=_pos))
+            if i not in touched_b
+        ][:15],
+    }
+
+
+def _pos(item: Any) -> tuple[int, int]:
+    return (item.start, item.end)
+
+
+def pair_agreement(
+    doc: Document, first: Annotation, second: Annotation, seed: int = 0, resamples: int = 1000
+) -> dict[str, Any]:
+    """Every agreement figure between two annotations of ``doc``."""
+    records = (_records(doc, first), _records(doc, second))
+    scores = {
+        task: score(task, records[0][task], records[1][task], bootstrap=resamples, seed=seed)
+        for task in SPAN_TASKS
+    }
+    exact = [
+        (a.label, b.label)
+        for a in first.entities
+        for b in second.entities
+        if (a.start, a.end) == (b.start, b.end)
+    ]
+    matched_claims = _claim_matches(doc, first, second)
+    grid = TokenGrid(tokens(doc))
+    pairs = (_pairs(first), _pairs(second))
+    matched_pairs = pair_matching(grid, pairs[0], pairs[1], labelled=False)
+
+    def labels(attr: str) -> tuple[list[str], list[str]]:
+        return (
+            [str(getattr(first.claims[g], attr)) for g, _ in matched_claims],
+            [str(getattr(second.claims[p], attr)) for _, p in matched_claims],
+        )
+
+    stance = (
+        [pairs[0][g][4] for g, _, _ in matched_pairs],
+        [pairs[1][p][4] for _, p, _ in matched_pairs],
+    )
+    ner = scores["ner"]
+    return {
+        "document_id": doc.id,
+        "annotators": [first.annotator, second.annotator],
+        "counts": {
+            who.annotator: {
+                "entities": len(who.entities),
+                "claims": len(who.claims),
+                "sources": len(who.sources),
+                "stances": len(who.stances),
+            }
+            for who in (first, second)
+        },
+        "entities": {
+            "strict_f1": ner["headline"]["value"],
+            "strict_f1_ci": [ner["headline"]["ci_low"], ner["headline"]["ci_high"]],
+            "schemes": {name: figures["f1"] for name, figures in ner["micro"].items()},
+            "per_type_strict_f1": {
+                label: figures["strict"]["f1"] for label, figures in ner["per_type"].items()
+            },
+            "type_kappa": kappa(*map(list, zip(*exact, strict=True))) if exact else None,
+            "exact_span_matches": len(exact),
+            "disagreements": _entity_disagreements(first, second),
+        },
+        "claims": {
+            "overlap_span_f1": scores["claims"]["headline"]["value"],
+            "strict_span_f1": scores["claims"]["micro"]["strict_span"]["f1"],
+            "sentence_detection_f1": scores["claims"]["micro"]["sentence_detection"]["f1"],
+            "matched": len(matched_claims),
+            "certainty_kappa": kappa(*labels("certainty")),
+            "certainty_agreement": _observed(*labels("certainty")),
+            "topic_kappa": kappa(*labels("topic")),
+            "topic_agreement": _observed(*labels("topic")),
+            "certainty_confusions": _confusions(*labels("certainty")),
+            "topic_confusions": _confusions(*labels("topic")),
+            "only_first": len(first.claims) - len(matched_claims),
+            "only_second": len(second.claims) - len(matched_claims),
+        },
+        "attribution": {
+            "overlap_pair_f1": scores["attribution"]["headline"]["value"],
+            "matched_pairs": len(matched_pairs),
+            "stance_kappa": kappa(*stance),
+            "stance_agreement": _observed(*stance),
+            "stance_confusions": _confusions(*stance),
+            "only_first": len(pairs[0]) - len(matched_pairs),
+            "only_second": len(pairs[1]) - len(matched_pairs),
+        },
+    }
+
+
+def _confusions(first: list[str], second: list[str]) -> dict[str, int]:
+    pairs = Counter(f"{a} vs {b}" for a, b in zip(first, second, strict=True) if a != b)
+    return dict(pairs.most_common())
+
+
+def _observed(first: list[str], second: list[str]) -> float | None:
+    if not first:
+        return None
+    return sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
+
+
+def document_agreement(
+    doc: Document, annotations: list[Annotation], seed: int = 0, resamples: int = 1000
+) -> list[dict[str, Any]]:
+    """Agreement for every pair of annotations of one document; the pre-adjudication pairs
+    (neither annotation is the ground truth) come first."""
+    pairs = sorted(
+        itertools.combinations(annotations, 2),
+        key=lambda p: (p[0].ground_truth or p[1].ground_truth, p[0].annotator, p[1].annotator),
+    )
+    out = []
+    for first, second in pairs:
+        result = pair_agreement(doc, first, second, seed, resamples)
+        result["adjudicated"] = first.ground_truth or second.ground_truth
+        out.append(result)
+    return out
+
+
+def agreement_report(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON report: every pair of every document with two or more annotations."""
+    return {"schema_version": SCHEMA_VERSION, "pairs": results}
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _listing(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} ({v})" for k, v in counts.items()) or "none"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """``annotation/agreement.md``: every figure comes from the JSON report."""
+    lines = [
+        "# Inter-annotator agreement",
+        "",
+        "Generated by `nkru agreement` from `annotation/exports/`; do not edit by hand.",
+        "Span and pair F1 use the benchmark's own scorers (first annotator as gold); kappas are",
+        "Cohen's kappa over matched items (n/a when fewer than two labels occur). Pairs marked",
+        "*pre-adjudication* compare the independent annotations; the others compare an annotator",
+        "with the adjudicated ground truth.",
+        "",
+    ]
+    for pair in report["pairs"]:
+        first, second = pair["annotators"]
+        ent, cl, at = pair["entities"], pair["claims"], pair["attribution"]
+        stage = "after adjudication" if pair["adjudicated"] else "pre-adjudication"
+        lines += [
+            f"## Document {pair['document_id']}: {first} vs {second} ({stage})",
+            "",
+            "| annotator | entities | claims | sources | stances |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {who} | {c['entities']} | {c['claims']} | {c['sources']} | {c['stances']} |"
+                for who, c in pair["counts"].items()
+            ),
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| entity span F1, strict | {_fmt(ent['strict_f1'])} "
+            f"(95% CI {_fmt(ent['strict_f1_ci'][0])}–{_fmt(ent['strict_f1_ci'][1])}) |",
+            *(
+                f"| entity span F1, {name} | {_fmt(v)} |"
+                for name, v in ent["schemes"].items()
+                if name != "strict"
+            ),
+            f"| entity type kappa ({ent['exact_span_matches']} exact-span matches) "
+            f"| {_fmt(ent['type_kappa'])} |",
+            f"| claim span F1, overlap (token IoU ≥ 0.5) | {_fmt(cl['overlap_span_f1'])} |",
+            f"| claim span F1, strict | {_fmt(cl['strict_span_f1'])} |",
+            f"| claim sentence detection F1 | {_fmt(cl['sentence_detection_f1'])} |",
+            f"| certainty kappa ({cl['matched']} matched claims) | {_fmt(cl['certainty_kappa'])} "
+            f"(raw agreement {_fmt(cl['certainty_agreement'])}) |",
+            f"| topic kappa | {_fmt(cl['topic_kappa'])} "
+            f"(raw agreement {_fmt(cl['topic_agreement'])}) |",
+            f"| source–claim pair F1, overlap | {_fmt(at['overlap_pair_f1'])} |",
+            f"| stance kappa ({at['matched_pairs']} matched pairs) | {_fmt(at['stance_kappa'])} "
+            f"(raw agreement {_fmt(at['stance_agreement'])}) |",
+            "",
+            "Per-type strict entity F1: "
+            + ", ".join(f"{k} {_fmt(v)}" for k, v in ent["per_type_strict_f1"].items()),
+            "",
+            "Where they disagree (computed):",
+            "",
+            f"- entities only {first} marked: {_listing(ent['disagreements']['only_first'])}",
+            f"- entities only {second} marked: {_listing(ent['disagreements']['only_second'])}",
+            f"- same span, different type: {_listing(ent['disagreements']['type_confusions'])}",
+            f"- overlapping spans with different boundaries: "
+            f"{ent['disagreements']['boundary_mismatches']}",
+            f"- claims without a match: {cl['only_first']} only in {first}, "
+            f"{cl['only_second']} only in {second}",
+            f"- certainty confusions: {_listing(cl['certainty_confusions'])}; "
+            f"topic confusions: {_listing(cl['topic_confusions'])}",
+            f"- source–claim pairs without a match: {at['only_first']} only in {first}, "
+            f"{at['only_second']} only in {second}; stance confusions: "
+            f"{_listing(at['stance_confusions'])}",
+            "",
+        ]
+        examples = [
+            *(f"`{x}` only in {first}" for x in ent["disagreements"]["examples_only_first"]),
+            *(f"`{x}` only in {second}" for x in ent["disagreements"]["examples_only_second"]),
+        ]
+        if examples:
+            lines += ["Entity examples (first 15 each):", "", *(f"- {x}" for x in examples), ""]
+    return "\n".join(lines)
