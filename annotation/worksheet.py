@@ -3,7 +3,8 @@
 A worksheet (``annotation/worksheets/<doc>.<annotator>.yaml``) lists, per layer and in document
 order, the exact quoted text of each item with its label and attributes. Each quote is located by
 searching forward from the previous item of the same layer (entities: from the previous end;
-claims and sources: from the previous start), so repeated strings resolve unambiguously. The
+claims and sources: from the previous start), so repeated strings resolve unambiguously. A
+top-level ``ground_truth: true`` marks the adjudicated annotation of a document. The
 result is an :class:`~nkru.records.Annotation`, which ``nkru studio push`` imports into Label
 Studio; the committed source of truth is the Label Studio export that comes back.
 """
@@ -60,7 +61,12 @@ def load_worksheet(path: Path) -> Annotation:
     doc_key = _field(sheet, "document", f"{path}:1")
     # an unquoted 002 is read by YAML as the integer 2
     doc = get_document(f"{doc_key:03d}" if isinstance(doc_key, int) else str(doc_key))
-    annotation = Annotation(doc.id, str(_field(sheet, "annotator", f"{path}:1")))
+    ground_truth = sheet.get("ground_truth", False)
+    if not isinstance(ground_truth, bool):
+        raise WorksheetError(f"{path}: ground_truth must be true or false")
+    annotation = Annotation(
+        doc.id, str(_field(sheet, "annotator", f"{path}:1")), ground_truth=ground_truth
+    )
 
     def items(layer: str) -> list[tuple[dict, str]]:
         out = []

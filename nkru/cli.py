@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from nkru.corpus import CorpusError, load_corpus
+from nkru.corpus import CorpusError, get_document, load_corpus
+from nkru.paths import exports_dir, project_root
+from nkru.records import Annotation
 from nkru.segment import content_sentences, sentences
+from nkru.stats import LAYERS, annotation_counts
 
 app = typer.Typer(
     help="NKRU-FR: annotated French news on North Korean troops alongside Russia — "
@@ -69,3 +77,162 @@ def corpus() -> None:
         "sentences and tokens exclude boilerplate (bp); '?'/'unknown' = not stated in the text "
         "(see data/raw/manifest.json notes)"
     )
+
+
+def _register() -> None:
+    """Attach the subsystems' commands (each lives next to the code it drives)."""
+    from nkru.annotation.cli import studio_app, validate_command
+    from nkru.dataset.cli import build_command, publish_command
+    from nkru.eval.cli import compare_command, eval_command
+
+    app.add_typer(studio_app, name="studio")
+    app.command("validate")(validate_command)
+    app.command("build")(build_command)
+    app.command("publish")(publish_command)
+    app.command("eval")(eval_command)
+    app.command("compare")(compare_command)
+
+
+_register()
+
+ExportsArg = Annotated[
+    Path | None,
+    typer.Option("--exports", help="Folder of Label Studio exports (default annotation/exports)."),
+]
+
+
+def _export_annotations(folder: Path | None) -> dict[str, list[Annotation]]:
+    """Every annotation of every committed export, by document id."""
+    from nkru.annotation.client import ClientError, read_exports
+    from nkru.annotation.convert import ConvertError, task_annotations
+
+    folder = folder or exports_dir()
+    try:
+        tasks = read_exports(folder)
+    except (ClientError, ConvertError) as err:
+        raise fail(str(err)) from None
+    if not tasks:
+        raise fail(f"{folder}: no exports (<document_id>.json) found")
+    try:
+        return {doc_id: task_annotations(task) for doc_id, task in sorted(tasks.items())}
+    except ConvertError as err:
+        raise fail(str(err)) from None
+
+
+@app.command()
+def stats(
+    exports: ExportsArg = None,
+    all_annotations: Annotated[
+        bool, typer.Option("--all", help="Every annotation, not only the ground truth.")
+    ] = False,
+) -> None:
+    """Counts per layer and label of the ground-truth annotations (or of every annotation)."""
+    by_doc = _export_annotations(exports)
+    columns = [
+        (doc_id, ann)
+        for doc_id, anns in by_doc.items()
+        for ann in anns
+        if all_annotations or ann.ground_truth
+    ]
+    if not columns:
+        raise fail("no ground-truth annotation in the exports (use --all to count every one)")
+    counts = [annotation_counts(ann) for _, ann in columns]
+    table = Table(title="Annotation counts" + (" (all annotations)" if all_annotations else ""))
+    table.add_column("layer")
+    table.add_column("label")
+    for doc_id, ann in columns:
+        table.add_column(f"{doc_id}\n{ann.annotator}", justify="right")
+    table.add_column("total", justify="right")
+    keys = sorted({k for c in counts for k in c}, key=lambda k: (LAYERS.index(k[0]), k[1]))
+    for n, key in enumerate(keys):
+        if n and key[0] != keys[n - 1][0]:
+            table.add_section()
+        values = [c[key] for c in counts]
+        table.add_row(*key, *map(str, values), str(sum(values)))
+    console.print(table)
+
+
+@app.command()
+def agreement(
+    exports: ExportsArg = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Markdown report (default annotation/agreement.md).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+) -> None:
+    """Inter-annotator agreement for every document with two or more annotations.
+
+    Writes the Markdown report and a JSON file beside it (same name, .json)."""
+    from nkru.annotation.agreement import agreement_report, document_agreement, render_markdown
+
+    results = []
+    for doc_id, anns in _export_annotations(exports).items():
+        if len(anns) < 2:
+            continue
+        results.extend(document_agreement(get_document(doc_id), anns, seed, resamples))
+    if not results:
+        raise fail("no document has two or more annotations")
+    report = agreement_report(results)
+    output = output or project_root() / "annotation" / "agreement.md"
+    output.write_text(render_markdown(report), encoding="utf-8")
+    output.with_suffix(".json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    pairs = Counter(r["document_id"] for r in results)
+    console.print(
+        f"wrote {output} and {output.with_suffix('.json')}: "
+        + ", ".join(f"document {d} ({n} pair{'s' * (n > 1)})" for d, n in pairs.items())
+    )
+
+
+worksheets_app = typer.Typer(
+    help="Annotation worksheets (annotation/worksheets/<doc>.<annotator>.yaml): check them and "
+    "import them into Label Studio.",
+    no_args_is_help=True,
+)
+app.add_typer(worksheets_app, name="worksheets")
+WorksheetFiles = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Worksheet files (default: every annotation/worksheets/*.yaml)."),
+]
+
+
+def _load_worksheets(files: list[Path] | None) -> list[Annotation]:
+    from nkru.annotation.worksheet import WorksheetError, load_worksheet
+    from nkru.dataset.examples import BuildError, document_rows
+
+    files = files or sorted((project_root() / "annotation" / "worksheets").glob("*.yaml"))
+    if not files:
+        raise fail("no worksheet files found")
+    loaded = []
+    problems = []
+    for path in files:
+        try:
+            annotation = load_worksheet(path)
+            document_rows(get_document(annotation.document_id), annotation)
+        except (WorksheetError, CorpusError, OSError) as err:
+            problems.append(str(err))
+            continue
+        except BuildError as err:
+            problems.extend(f"{path}: {problem}" for problem in err.problems)
+            continue
+        loaded.append(annotation)
+    if problems:
+        for problem in problems:
+            Console(stderr=True).print(problem, highlight=False, markup=False)
+        raise fail(f"{len(problems)} problem(s) in {len(files)} worksheet(s)")
+    return loaded
+
+
+@worksheets_app.command("check")
+def worksheets_check(files: WorksheetFiles = None) -> None:
+    """Resolve every quote to offsets and run the dataset build's checks on each worksheet."""
+    for annotation in _load_worksheets(files):
+        counts = annotation_counts(annotation)
+        console.print(
+            f"ok {annotation.document_id} {annotation.annotator}"
+            f"{' (ground truth)' if annotation.ground_truth else ''}: "
+            f"{counts[('claim', 'CLAIM')]} claims, {counts[('source', 'SOURCE')]} sources, "
+            f"{len(annotation.entities)} entities, {len(annotation.stances)} stances"
+        )
