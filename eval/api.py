@@ -1,0 +1,307 @@
+"""The evaluation entry points: ``load_gold``, ``score``, ``score_file`` and ``compare``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nkru.eval.attribution import AttributionScorer
+from nkru.eval.bootstrap import bootstrap_interval, paired_comparison
+from nkru.eval.claims import ClaimsScorer
+from nkru.eval.classification import ClassificationScorer
+from nkru.eval.gold import GoldSet, build_gold, gold_from_rows, load_split_rows
+from nkru.eval.jsonl import numbered, read_jsonl
+from nkru.eval.metrics import CountVector, Scorer
+from nkru.eval.ner import NerScorer
+from nkru.eval.normalization import NormalizationScorer
+from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
+from nkru.eval.validate import CLASSIFICATION_TASKS, RecordParser
+from nkru.schema import ENTITY_LABELS, SCHEMA_VERSION, TASKS
+
+BOOTSTRAP_UNITS = ("example", "document")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Scoring options shared by ``score``, ``score_file`` and ``compare``."""
+
+    allow_missing: bool = False
+    label_map: Mapping[str, str] | None = None
+    bootstrap: int = 1000
+    seed: int = 0
+    bootstrap_unit: str = "example"
+    level: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.bootstrap_unit not in BOOTSTRAP_UNITS:
+            raise ValueError(f"bootstrap unit must be one of {', '.join(BOOTSTRAP_UNITS)}")
+        if not 0 < self.level < 1:
+            raise ValueError("level must be between 0 and 1")
+
+
+@dataclass
+class Scored:
+    """A scorer after a run, with per-unit headline count vectors."""
+
+    scorer: Scorer
+    keys: np.ndarray
+    counts: np.ndarray
+    unit: str
+    predicted: int
+    missing: int
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def check_task(task: str) -> None:
+    """Raise ``ValueError`` for an unknown task name."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r} (expected one of {', '.join(TASKS)})")
+
+
+def make_parser(task: str, label_map: Mapping[str, str] | None = None) -> RecordParser:
+    """Record parser of a task; a label map widens the NER labels to its keys and values."""
+    if task == "ner" and label_map:
+        return RecordParser(task, {*ENTITY_LABELS, *label_map, *label_map.values()})
+    return RecordParser(task)
+
+
+def make_scorer(task: str, label_map: Mapping[str, str] | None = None) -> Scorer:
+    """A fresh scorer for ``task``."""
+    if task == "ner":
+        return NerScorer(label_map)
+    if task == "claims":
+        return ClaimsScorer()
+    if task == "attribution":
+        return AttributionScorer()
+    if task in CLASSIFICATION_TASKS:
+        return ClassificationScorer(task)
+    return NormalizationScorer()
+
+
+def load_gold(
+    task: str,
+    path: Path | None = None,
+    *,
+    records: Iterable[object] | None = None,
+    split: str | None = None,
+    data_dir: Path = Path("data"),
+    label_map: Mapping[str, str] | None = None,
+) -> GoldSet:
+    """Validated gold from a JSON Lines file, in-memory records, or a dataset split."""
+    check_task(task)
+    parser = make_parser(task, label_map)
+    if path is not None:
+        log = ProblemLog(str(path))
+        return build_gold(task, read_jsonl(path, log), log, parser)
+    if records is not None:
+        return build_gold(task, numbered(records), ProblemLog("<gold>"), parser)
+    if split is None:
+        raise ValueError("give a gold file, gold records or a split")
+    rows = load_split_rows(task, split, data_dir)
+    log = ProblemLog(f"{data_dir}[{task}/{split}]")
+    return build_gold(task, numbered(gold_from_rows(task, rows)), log, parser)
+
+
+def run(
+    gold: GoldSet, lines: Iterable[tuple[int, object]], log: ProblemLog, options: Options
+) -> Scored:
+    """Validate and score numbered prediction records as they stream past.
+
+    Raises ``ValidationFailed`` with every problem of the predictions if any is an error.
+    """
+    task = gold.task
+    parser = make_parser(task, options.label_map)
+    scorer = make_scorer(task, options.label_map)
+    rows: dict[int, list[tuple[int, CountVector]]] = {}
+    seen: dict[str, int] = {}
+    for line, obj in lines:
+        rid = parser.record_id(obj, line, log)
+        if rid is None:
+            continue
+        assert isinstance(obj, dict)
+        position = gold.index.get(rid)
+        if position is None:
+            log.error(
+                line, "id", f"unknown id {rid!r}: not in the gold data ({gold.name})", "unknown_id"
+            )
+        elif rid in seen:
+            log.error(
+                line, "id", f"duplicate id {rid!r} (first on line {seen[rid]})", "duplicate_id"
+            )
+            continue
+        else:
+            seen[rid] = line
+        example = gold.examples[position] if position is not None else None
+        payload = parser.payload(obj, line, log, example.text_len if example else None)
+        if example is not None and not log.errors:
+            rows[position] = scorer.add(example, payload)
+    missing = [ex for ex in gold.examples if ex.id not in seen]
+    for ex in missing:
+        if options.allow_missing:
+            if not log.errors:
+                rows[gold.index[ex.id]] = scorer.add(ex, None)
+        else:
+            log.error(
+                None,
+                "id",
+                f"no prediction for gold id {ex.id!r} ({gold.name} line "
+                f"{ex.line}); use allow_missing to score it as empty",
+                "missing_id",
+            )
+    if log.errors:
+        raise ValidationFailed(log.problems)
+    keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
+    warnings = gold.warnings + [p for p in log.problems if p.severity != ERROR]
+    return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+
+
+def _unit_counts(
+    gold: GoldSet, rows: dict[int, list[tuple[int, CountVector]]], width: int, unit: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Unit keys and count vectors summed per unit, in gold order (prediction order is moot)."""
+    documents: dict[str, int] = {}
+    keys: list[tuple[int, int]] = []
+    vectors: list[CountVector] = []
+    for position in sorted(rows):
+        example = gold.examples[position]
+        for part, vector in rows[position]:
+            if unit == "document":
+                keys.append((documents.setdefault(example.document_id, len(documents)), 0))
+            else:
+                keys.append((position, part))
+            vectors.append(vector)
+    name = (
+        "document"
+        if unit == "document"
+        else ("sentence" if gold.task == "attribution" else "example")
+    )
+    if not vectors:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros((0, width)), name
+    unique, inverse = np.unique(np.array(keys), axis=0, return_inverse=True)
+    counts = np.zeros((len(unique), width))
+    np.add.at(counts, inverse.reshape(-1), np.array(vectors, dtype=float))
+    return unique, counts, name
+
+
+def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray]:
+    """Both systems' unit counts on the union of their units (zeros where a unit is absent)."""
+    keys = np.unique(np.concatenate([first.keys, second.keys]), axis=0)
+    position = {tuple(key): i for i, key in enumerate(keys.tolist())}
+    out = []
+    for scored in (first, second):
+        counts = np.zeros((len(keys), scored.counts.shape[1]))
+        counts[[position[tuple(key)] for key in scored.keys.tolist()]] = scored.counts
+        out.append(counts)
+    return out[0], out[1]
+
+
+def report(gold: GoldSet, scored: Scored, options: Options) -> dict[str, Any]:
+    """The JSON report of a run (see FORMAT.md, "Reports")."""
+    task = gold.task
+    value = float(scored.scorer.headline(scored.counts.sum(axis=0)))
+    low, high = bootstrap_interval(
+        scored.counts, scored.scorer.headline, options.bootstrap, options.seed, options.level
+    )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "task": task,
+        "headline": {
+            "name": TASKS[task].headline,
+            "value": value,
+            "ci_low": low,
+            "ci_high": high,
+            "level": options.level,
+        },
+        "examples": {
+            "gold": len(gold.examples),
+            "predicted": scored.predicted,
+            "missing": scored.missing,
+        },
+        **scored.scorer.results(),
+        "bootstrap": {
+            "method": "percentile",
+            "resamples": options.bootstrap,
+            "seed": options.seed,
+            "level": options.level,
+            "unit": scored.unit,
+            "units": len(scored.counts),
+        },
+        "options": {
+            "allow_missing": options.allow_missing,
+            "label_map": dict(options.label_map) if options.label_map else None,
+        },
+        "warnings": [p.to_dict() for p in scored.warnings],
+    }
+
+
+def _gold_set(task: str, gold: GoldSet | Iterable[object], options: Options) -> GoldSet:
+    if isinstance(gold, GoldSet):
+        return gold
+    return load_gold(task, records=gold, label_map=options.label_map)
+
+
+def score(
+    task: str, gold: GoldSet | Iterable[object], predictions: Iterable[object], **options: Any
+) -> dict[str, Any]:
+    """Score in-memory prediction records against gold records (or a loaded ``GoldSet``).
+
+    Options are the fields of ``Options``. Raises ``ValidationFailed`` on bad input.
+    """
+    check_task(task)
+    opts = Options(**options)
+    gold_set = _gold_set(task, gold, opts)
+    scored = run(gold_set, numbered(predictions), ProblemLog("<predictions>"), opts)
+    return report(gold_set, scored, opts)
+
+
+def score_file(gold: GoldSet, predictions: Path, options: Options) -> dict[str, Any]:
+    """Score a prediction JSON Lines file, read one line at a time."""
+    log = ProblemLog(str(predictions))
+    return report(gold, run(gold, read_jsonl(predictions, log), log, options), options)
+
+
+def compare(
+    gold: GoldSet, a: Path | Iterable[object], b: Path | Iterable[object], options: Options
+) -> dict[str, Any]:
+    """Paired comparison of two prediction sets on the same gold (headline metric)."""
+    scored = []
+    problems: list[Problem] = []
+    for name, source in (("a", a), ("b", b)):
+        if isinstance(source, Path):
+            log = ProblemLog(str(source))
+            lines = read_jsonl(source, log)
+        else:
+            log = ProblemLog(f"<predictions {name}>")
+            lines = numbered(source)
+        try:
+            scored.append(run(gold, lines, log, options))
+        except ValidationFailed as err:
+            problems.extend(err.problems)
+    if problems:
+        raise ValidationFailed(problems)
+    first, second = scored
+    counts_a, counts_b = _aligned(first, second)
+    test = paired_comparison(
+        counts_a, counts_b, first.scorer.headline, options.bootstrap, options.seed, options.level
+    )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "task": gold.task,
+        "metric": TASKS[gold.task].headline,
+        "a_file": str(a) if isinstance(a, Path) else "<predictions a>",
+        "b_file": str(b) if isinstance(b, Path) else "<predictions b>",
+        **test,
+        "test": "approximate randomisation (two-sided); delta interval by paired bootstrap",
+        "bootstrap": {
+            "method": "percentile",
+            "resamples": options.bootstrap,
+            "seed": options.seed,
+            "level": options.level,
+            "unit": first.unit,
+            "units": len(counts_a),
+        },
+    }

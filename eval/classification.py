@@ -1,0 +1,99 @@
+"""Classification scoring (stance, certainty, topic): accuracy, macro-F1, per class, confusion.
+
+Macro averages run over the task's classes that occur in the gold labels or the predictions
+(as ``sklearn.metrics.f1_score(average="macro")`` does without ``labels``). A missing
+prediction (``allow_missing``) counts as wrong: a false negative of its gold class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nkru.eval.metrics import CountVector, f1_array, prf, ratio
+from nkru.eval.validate import Example
+from nkru.schema import TASKS
+
+F_AVG_CLASSES = ("support", "deny")
+
+
+class ClassificationScorer:
+    """Per-example one-hot ``(TP per class, gold per class, predicted per class)`` vectors."""
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+        self.labels = TASKS[task].labels
+        self.position = {label: i for i, label in enumerate(self.labels)}
+        self.width = 3 * len(self.labels)
+        size = len(self.labels)
+        self.confusion = np.zeros((size, size), dtype=np.int64)
+        self.missing = np.zeros(size, dtype=np.int64)
+
+    def add(self, gold: Example, pred: str | None) -> list[tuple[int, CountVector]]:
+        """Score one example."""
+        size = len(self.labels)
+        vector = [0] * self.width
+        g = self.position[gold.payload]
+        vector[size + g] = 1
+        if pred is None:
+            self.missing[g] += 1
+        else:
+            p = self.position[pred]
+            self.confusion[g, p] += 1
+            vector[2 * size + p] = 1
+            vector[g] = int(g == p)
+        return [(0, tuple(vector))]
+
+    def _split(self, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        size = len(self.labels)
+        return totals[..., :size], totals[..., size : 2 * size], totals[..., 2 * size :]
+
+    def headline(self, totals: np.ndarray) -> np.ndarray:
+        """Macro F1 over the classes present in gold or predictions."""
+        tp, gold, pred = self._split(totals)
+        present = (gold + pred) > 0
+        f1 = f1_array(tp, gold, pred)
+        return np.divide(
+            (f1 * present).sum(-1),
+            present.sum(-1),
+            out=np.zeros(np.shape(present)[:-1]),
+            where=present.sum(-1) > 0,
+        )
+
+    def results(self) -> dict[str, Any]:
+        """Accuracy, macro and per-class P/R/F1, confusion matrix (and F_avg for stance)."""
+        tp = np.diag(self.confusion)
+        # Missing predictions are in the support of their gold class but in no column.
+        support_all = self.confusion.sum(axis=1) + self.missing
+        predicted = self.confusion.sum(axis=0)
+        n = int(support_all.sum())
+        per_class = {
+            label: {
+                **prf(int(tp[i]), int(support_all[i]), int(predicted[i])),
+                "support": int(support_all[i]),
+                "predicted": int(predicted[i]),
+            }
+            for i, label in enumerate(self.labels)
+            if support_all[i] or predicted[i]
+        }
+        macro = {
+            m: float(np.mean([c[m] for c in per_class.values()])) if per_class else 0.0
+            for m in ("precision", "recall", "f1")
+        }
+        results: dict[str, Any] = {
+            "counts": {"examples": n, "correct": int(tp.sum()), "missing": int(self.missing.sum())},
+            "micro": {"accuracy": ratio(int(tp.sum()), n)},
+            "macro": {**macro, "classes": list(per_class)},
+            "per_type": per_class,
+            "confusion_matrix": {
+                "labels": list(self.labels),
+                "rows": "gold",
+                "columns": "predicted",
+                "matrix": self.confusion.tolist(),
+            },
+        }
+        if self.task == "stance":
+            f1s = [per_class.get(c, {"f1": 0.0})["f1"] for c in F_AVG_CLASSES]
+            results["macro"]["f_avg"] = float(np.mean(f1s))
+        return results

@@ -1,0 +1,169 @@
+"""Typer command functions ``eval_command`` and ``compare_command`` (registered by nkru.cli).
+
+Exit codes: 0 ok, 1 failure, 2 bad input. Problems are printed, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from nkru.eval.api import BOOTSTRAP_UNITS, Options, check_task, compare, load_gold, score_file
+from nkru.eval.gold import GoldSet
+from nkru.eval.problems import ERROR, ValidationFailed
+from nkru.eval.report import print_comparison, print_report
+from nkru.schema import TASK_NAMES
+
+
+class BadInput(Exception):
+    """Bad input that is not a file validation problem (exit 2)."""
+
+
+@contextmanager
+def _exit_codes() -> Iterator[None]:
+    """Turn failures into messages on stderr and exit codes 2 (bad input) or 1 (failure)."""
+    err = Console(stderr=True)
+    try:
+        yield
+    except ValidationFailed as failed:
+        errors = [p for p in failed.problems if p.severity == ERROR]
+        for problem in failed.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{len(errors)} error(s); nothing scored.", highlight=False)
+        raise typer.Exit(2) from None
+    except (BadInput, ValueError) as bad:
+        err.print(f"error: {bad}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OSError as bad:
+        name = bad.filename if bad.filename is not None else "input"
+        err.print(
+            f"error: cannot read {name}: {bad.strerror or bad}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    except Exception as failure:
+        err.print(
+            f"error: evaluation failed: {type(failure).__name__}: {failure}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _label_map(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        mapping = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as bad:
+        raise BadInput(
+            f"{path}: label map is not valid JSON: {bad.msg} (line {bad.lineno})"
+        ) from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise BadInput(f"{path}: label map must be a JSON object of strings to strings")
+    return mapping
+
+
+def _gold(
+    task: str,
+    gold: Path | None,
+    split: str | None,
+    data_dir: Path,
+    label_map: dict[str, str] | None,
+) -> GoldSet:
+    check_task(task)
+    if (gold is None) == (split is None):
+        raise BadInput("give exactly one of --gold FILE or --split NAME")
+    if gold is not None:
+        return load_gold(task, gold, label_map=label_map)
+    if not data_dir.is_dir():
+        raise BadInput(f"dataset folder {data_dir} not found (set --data-dir)")
+    try:
+        return load_gold(task, split=split, data_dir=data_dir, label_map=label_map)
+    except ValidationFailed:
+        raise
+    except Exception as bad:  # datasets raises many types for a bad folder/config/split
+        raise BadInput(f"cannot load split {split!r} of {task!r} from {data_dir}: {bad}") from None
+
+
+def _write(output: Path | None, result: dict[str, Any]) -> None:
+    if output is not None:
+        output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in BOOTSTRAP_UNITS:
+        raise BadInput(f"--bootstrap-unit must be one of {', '.join(BOOTSTRAP_UNITS)}")
+
+
+TaskArg = Annotated[str, typer.Argument(help=f"Task: {', '.join(TASK_NAMES)}.")]
+GoldOpt = Annotated[Path | None, typer.Option(help="Gold JSON Lines file (same format).")]
+SplitOpt = Annotated[str | None, typer.Option(help="Gold from this split of the built dataset.")]
+DataDirOpt = Annotated[Path, typer.Option(help="Built Hugging Face dataset folder.")]
+SeedOpt = Annotated[int, typer.Option(help="Random seed of the bootstrap/randomisation.")]
+UnitOpt = Annotated[
+    str, typer.Option(help="Resampling unit: example (sentences for attribution) or document.")
+]
+MissingOpt = Annotated[bool, typer.Option(help="Score gold ids without prediction as empty.")]
+LabelMapOpt = Annotated[Path | None, typer.Option(help="JSON object mapping NER labels.")]
+OutputOpt = Annotated[Path | None, typer.Option(help="Write the JSON report here.")]
+
+
+def eval_command(
+    task: TaskArg,
+    predictions: Annotated[Path, typer.Argument(help="Predictions, JSON Lines.")],
+    gold: GoldOpt = None,
+    split: SplitOpt = None,
+    data_dir: DataDirOpt = Path("data"),
+    output: OutputOpt = None,
+    allow_missing: MissingOpt = False,
+    label_map: LabelMapOpt = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0: none).")] = 1000,
+    seed: SeedOpt = 0,
+    bootstrap_unit: UnitOpt = "example",
+) -> None:
+    """Validate a prediction file and score it against gold, with bootstrap intervals."""
+    with _exit_codes():
+        _check_unit(bootstrap_unit)
+        mapping = _label_map(label_map)
+        gold_set = _gold(task, gold, split, data_dir, mapping)
+        options = Options(allow_missing, mapping, bootstrap, seed, bootstrap_unit)
+        result = score_file(gold_set, predictions, options)
+        print_report(result, Console())
+        _write(output, result)
+
+
+def compare_command(
+    task: TaskArg,
+    a: Annotated[Path, typer.Argument(help="Predictions of system A, JSON Lines.")],
+    b: Annotated[Path, typer.Argument(help="Predictions of system B, JSON Lines.")],
+    gold: GoldOpt = None,
+    split: SplitOpt = None,
+    data_dir: DataDirOpt = Path("data"),
+    seed: SeedOpt = 0,
+    resamples: Annotated[int, typer.Option(help="Resamples of each test.")] = 1000,
+    bootstrap_unit: UnitOpt = "example",
+    allow_missing: MissingOpt = False,
+    label_map: LabelMapOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Compare two prediction files on the same gold: difference, interval and p-value."""
+    with _exit_codes():
+        _check_unit(bootstrap_unit)
+        mapping = _label_map(label_map)
+        gold_set = _gold(task, gold, split, data_dir, mapping)
+        options = Options(allow_missing, mapping, resamples, seed, bootstrap_unit)
+        result = compare(gold_set, a, b, options)
+        print_comparison(result, Console())
+        _write(output, result)

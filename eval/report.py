@@ -1,0 +1,83 @@
+"""Human-readable tables (rich) of evaluation and comparison reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "–" if low is None else f"[{low:.4f}, {high:.4f}]"
+
+
+def print_report(report: dict[str, Any], console: Console) -> None:
+    """Headline with its interval, micro/macro figures, and a per-type (per-class) table."""
+    head = report["headline"]
+    boot = report["bootstrap"]
+    console.print(
+        f"[bold]{report['task']}[/]: {head['name']} = [bold]{head['value']:.4f}[/] "
+        f"{int(head['level'] * 100)}% CI {_interval(head['ci_low'], head['ci_high'])} "
+        f"({boot['resamples']} resamples of {boot['units']} {boot['unit']} units, "
+        f"seed {boot['seed']})"
+    )
+    overall = Table(title="overall", show_lines=False)
+    for column in ("average", "metric", "precision", "recall", "f1 / value"):
+        overall.add_column(column)
+    for average in ("micro", "macro"):
+        for name, value in report.get(average, {}).items():
+            if isinstance(value, dict):
+                overall.add_row(
+                    average,
+                    name,
+                    _fmt(value["precision"]),
+                    _fmt(value["recall"]),
+                    _fmt(value["f1"]),
+                )
+            elif isinstance(value, float):
+                overall.add_row(average, name, "", "", _fmt(value))
+    console.print(overall)
+    per_type = report.get("per_type") or {}
+    if per_type:
+        table = Table(title="per type" + (" (strict)" if report["task"] == "ner" else ""))
+        first = next(iter(per_type.values()))
+        row = first.get("strict", first)
+        columns = [k for k in row if k not in ("inc", "par", "mis", "spu", "cor")]
+        table.add_column("type")
+        for column in columns:
+            table.add_column(column)
+        for label, values in per_type.items():
+            values = values.get("strict", values)
+            table.add_row(label, *(_fmt(values[c]) for c in columns))
+        console.print(table)
+    for warning in report.get("warnings", []):
+        console.print(
+            f"warning: {warning['file']}:{warning['line']}: {warning['field']}: "
+            f"{warning['message']}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def print_comparison(result: dict[str, Any], console: Console) -> None:
+    """Both systems' headline, their difference with its interval, and the p-value."""
+    table = Table(title=f"{result['task']}: {result['metric']}, A vs B")
+    level = int(result["bootstrap"]["level"] * 100)
+    for column in ("A", "B", "A − B", f"{level}% CI of A − B", "p (approx. randomisation)"):
+        table.add_column(column)
+    table.add_row(
+        _fmt(result["a"]),
+        _fmt(result["b"]),
+        _fmt(result["delta"]),
+        _interval(result["ci_low"], result["ci_high"]),
+        _fmt(result["p_value"]),
+    )
+    console.print(table)
+    console.print(f"A = {result['a_file']}\nB = {result['b_file']}", markup=False, soft_wrap=True)

@@ -1,0 +1,417 @@
+"""Validation problems, CLI commands (exit codes, messages, no traceback), samples, --split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from nkru.eval.api import load_gold, score
+from nkru.eval.cli import compare_command, eval_command
+from nkru.eval.gold import gold_from_rows
+from nkru.eval.problems import ValidationFailed
+from nkru.schema import SCHEMA_VERSION, TASKS
+
+SAMPLES = Path(__file__).resolve().parents[1] / "eval" / "samples"
+TEXT = "Kim Jong-un a rencontré Poutine à Moscou."
+GOLD = [
+    {
+        "id": "s1",
+        "document_id": "d1",
+        "text": TEXT,
+        "entities": [
+            {"start": 0, "end": 11, "label": "PER"},
+            {"start": 24, "end": 31, "label": "PER"},
+        ],
+    },
+    {"id": "s2", "document_id": "d1", "text": "Rien.", "entities": []},
+]
+
+app = typer.Typer()
+app.command("eval")(eval_command)
+app.command("compare")(compare_command)
+runner = CliRunner()
+
+
+def write_jsonl(path: Path, lines: list) -> Path:
+    path.write_text(
+        "".join(x if isinstance(x, str) else json.dumps(x) + "\n" for x in lines), encoding="utf-8"
+    )
+    return path
+
+
+@pytest.fixture
+def gold_file(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "gold.jsonl", GOLD)
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_samples_validate_and_score_perfectly(task):
+    sample = SAMPLES / f"{task}.jsonl"
+    gold = load_gold(task, sample)
+    assert gold.examples and not gold.warnings
+    records = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
+    assert score(task, records, records, bootstrap=0)["headline"]["value"] == 1.0
+    result = invoke("eval", task, sample, "--gold", sample, "--bootstrap", "100")
+    assert result.exit_code == 0, result.output
+
+
+BAD_LINES = [
+    ("bad_json", '{"id": "s1", "entities": [}\n', 1, None, "invalid JSON"),
+    ("not_object", "[1, 2]\n", 1, None, "expected an object"),
+    ("missing_id", {"entities": []}, 1, "id", "missing id"),
+    ("wrong_type", {"id": 7, "entities": []}, 1, "id", "must be a non-empty string"),
+    ("unknown_id", {"id": "zz", "entities": []}, 1, "id", "unknown id 'zz'"),
+    (
+        "bool_offset",
+        {"id": "s1", "entities": [{"start": True, "end": 3, "label": "PER"}]},
+        1,
+        "entities[0].start",
+        "must be an integer, got boolean",
+    ),
+    (
+        "out_of_range",
+        {"id": "s1", "entities": [{"start": 30, "end": 99, "label": "PER"}]},
+        1,
+        "entities[0]",
+        "out of range (text has 41 characters)",
+    ),
+    (
+        "inverted",
+        {"id": "s1", "entities": [{"start": 5, "end": 2, "label": "PER"}]},
+        1,
+        "entities[0]",
+        "empty or inverted span [5, 2)",
+    ),
+    (
+        "empty",
+        {"id": "s1", "entities": [{"start": 5, "end": 5, "label": "PER"}]},
+        1,
+        "entities[0]",
+        "empty or inverted span [5, 5)",
+    ),
+    (
+        "label",
+        {"id": "s1", "entities": [{"start": 0, "end": 3, "label": "PERSON"}]},
+        1,
+        "entities[0].label",
+        "unknown label 'PERSON'",
+    ),
+    (
+        "overlap",
+        {
+            "id": "s1",
+            "entities": [
+                {"start": 0, "end": 11, "label": "PER"},
+                {"start": 4, "end": 8, "label": "PER"},
+            ],
+        },
+        1,
+        "entities[1]",
+        "overlaps entities[0] [0, 11)",
+    ),
+    ("missing_field", {"id": "s1"}, 1, "entities", "missing 'entities'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "line", "number", "field", "message"), BAD_LINES, ids=[b[0] for b in BAD_LINES]
+)
+def test_each_problem_names_file_line_and_field(
+    tmp_path, gold_file, kind, line, number, field, message
+):
+    preds = write_jsonl(tmp_path / "preds.jsonl", [line, {"id": "s2", "entities": []}])
+    result = invoke("eval", "ner", preds, "--gold", gold_file, "--allow-missing")
+    assert result.exit_code == 2
+    expected = f"{preds}:{number}:" + (f" {field}:" if field else "")
+    assert any(expected in out and message in out for out in result.output.splitlines()), (
+        result.output
+    )
+
+
+def test_all_problems_are_reported_not_just_the_first(tmp_path, gold_file):
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [
+            {
+                "id": "s1",
+                "entities": [
+                    {"start": 0, "end": 3, "label": "BAD"},
+                    {"start": 1.5, "end": 3, "label": "PER"},
+                ],
+            },
+            {"id": "s1", "entities": []},
+            "not json\n",
+        ],
+    )
+    with pytest.raises(ValidationFailed) as info:
+        from nkru.eval.api import Options, score_file
+
+        score_file(load_gold("ner", gold_file), preds, Options())
+    kinds = [(p.line, p.kind) for p in info.value.problems]
+    assert kinds == [
+        (1, "unknown_label"),
+        (1, "wrong_type"),
+        (2, "duplicate_id"),
+        (3, "bad_json"),
+        (None, "missing_id"),
+    ]
+    result = invoke("eval", "ner", preds, "--gold", gold_file)
+    assert result.exit_code == 2
+    assert "5 error(s)" in result.output
+    assert "no prediction for gold id 's2'" in result.output
+
+
+def test_missing_ids_scored_empty_when_allowed_and_unknown_keys_warn(tmp_path, gold_file):
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl", [{"id": "s1", "entities": GOLD[0]["entities"], "score": 0.9}]
+    )
+    out = tmp_path / "report.json"
+    result = invoke(
+        "eval",
+        "ner",
+        preds,
+        "--gold",
+        gold_file,
+        "--allow-missing",
+        "--output",
+        out,
+        "--bootstrap",
+        "50",
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{preds}:1: score: unknown key" in result.output
+    report = json.loads(out.read_text())
+    assert report["examples"] == {"gold": 2, "predicted": 1, "missing": 1}
+    assert report["headline"]["name"] == "strict_micro_f1" and report["headline"]["value"] == 1.0
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert report["warnings"][0]["kind"] == "unknown_key"
+
+
+def test_gold_file_problems_are_reported_against_the_gold_file(tmp_path):
+    gold = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {"id": "s1", "text": "abc", "entities": [{"start": 0, "end": 9, "label": "PER"}]},
+            {"id": "s1", "text": "abc", "entities": []},
+        ],
+    )
+    result = invoke("eval", "ner", gold, "--gold", gold)
+    assert result.exit_code == 2
+    assert f"{gold}:1: entities[0]: span [0, 9) out of range" in result.output
+    assert f"{gold}:2: id: duplicate id 's1'" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("eval", "ner", "{tmp}/nope.jsonl", "--gold", "{gold}"),
+        ("eval", "ner", "{gold}", "--gold", "{tmp}/nope.jsonl"),
+        ("eval", "ner", "{gold}", "--gold", "{gold}", "--label-map", "{tmp}/nope.json"),
+    ],
+)
+def test_missing_files_are_named(tmp_path, gold_file, args):
+    args = [a.format(tmp=tmp_path, gold=gold_file) for a in args]
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert f"cannot read {tmp_path}/nope.json" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("eval", "nerd", "{gold}", "--gold", "{gold}"), "unknown task 'nerd'"),
+        (("eval", "ner", "{gold}"), "give exactly one of --gold FILE or --split NAME"),
+        (
+            ("eval", "ner", "{gold}", "--split", "test", "--data-dir", "{tmp}/none"),
+            "dataset folder",
+        ),
+        (
+            ("eval", "ner", "{gold}", "--gold", "{gold}", "--bootstrap-unit", "token"),
+            "--bootstrap-unit must be one of",
+        ),
+        (
+            ("eval", "ner", "{gold}", "--gold", "{gold}", "--label-map", "{gold}"),
+            "label map is not valid JSON",
+        ),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path, gold_file, args, message):
+    result = invoke(*[a.format(tmp=tmp_path, gold=gold_file) for a in args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_label_map_option(tmp_path, gold_file):
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"PER": "PERSON"}))
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [
+            {
+                "id": "s1",
+                "entities": [
+                    {"start": 0, "end": 11, "label": "PERSON"},
+                    {"start": 24, "end": 31, "label": "PER"},
+                ],
+            },
+            {"id": "s2", "entities": []},
+        ],
+    )
+    out = tmp_path / "r.json"
+    result = invoke(
+        "eval", "ner", preds, "--gold", gold_file, "--label-map", mapping, "--output", out
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["headline"]["value"] == 1.0
+
+
+def test_compare_command(tmp_path, gold_file):
+    out = tmp_path / "cmp.json"
+    worse = write_jsonl(
+        tmp_path / "worse.jsonl", [{"id": "s1", "entities": []}, {"id": "s2", "entities": []}]
+    )
+    result = invoke(
+        "compare",
+        "ner",
+        gold_file,
+        worse,
+        "--gold",
+        gold_file,
+        "--resamples",
+        "200",
+        "--output",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["delta"] == 1.0 and 0 < report["p_value"] <= 1
+    bad = invoke("compare", "ner", gold_file, tmp_path / "nope.jsonl", "--gold", gold_file)
+    assert bad.exit_code == 2
+
+
+def build_dataset(root: Path) -> None:
+    """A tiny built dataset folder: parquet per config and a README configs block."""
+    import datasets
+
+    ner_rows = [
+        {
+            "id": "s1",
+            "document_id": "d1",
+            "text": TEXT,
+            "doc_start": 0,
+            "doc_end": len(TEXT),
+            "tokens": ["Kim", "Jong-un", "a"],
+            "token_starts": [0, 4, 12],
+            "token_ends": [3, 11, 13],
+            "ner_tags": [1, 2, 0],
+            "entities": [{"start": 0, "end": 11, "label": "PER", "text": "Kim Jong-un"}],
+        }
+    ]
+    stance_rows = [
+        {
+            "id": "p1",
+            "document_id": "d1",
+            "text": TEXT,
+            "source_start": 0,
+            "source_end": 11,
+            "claim_start": 14,
+            "claim_end": 40,
+            "label": 1,
+        }
+    ]
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "document_id": datasets.Value("string"),
+            "text": datasets.Value("string"),
+            "source_start": datasets.Value("int32"),
+            "source_end": datasets.Value("int32"),
+            "claim_start": datasets.Value("int32"),
+            "claim_end": datasets.Value("int32"),
+            "label": datasets.ClassLabel(names=list(TASKS["stance"].labels)),
+        }
+    )
+    (root / "ner").mkdir(parents=True)
+    (root / "stance").mkdir()
+    datasets.Dataset.from_list(ner_rows).to_parquet(str(root / "ner" / "test.parquet"))
+    datasets.Dataset.from_list(stance_rows, features=features).to_parquet(
+        str(root / "stance" / "test.parquet")
+    )
+    (root / "README.md").write_text(
+        "---\nconfigs:\n"
+        "- config_name: ner\n  data_files:\n  - split: test\n    path: ner/test.parquet\n"
+        "- config_name: stance\n  data_files:\n  - split: test\n    path: stance/test.parquet\n"
+        "---\n# tiny\n",
+        encoding="utf-8",
+    )
+
+
+def test_gold_from_a_dataset_split(tmp_path):
+    data = tmp_path / "data"
+    build_dataset(data)
+    preds = write_jsonl(
+        tmp_path / "p.jsonl", [{"id": "s1", "entities": [{"start": 0, "end": 11, "label": "PER"}]}]
+    )
+    out = tmp_path / "r.json"
+    result = invoke("eval", "ner", preds, "--split", "test", "--data-dir", data, "--output", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["headline"]["value"] == 1.0
+    stance = write_jsonl(tmp_path / "s.jsonl", [{"id": "p1", "label": "deny"}])
+    result = invoke(
+        "eval", "stance", stance, "--split", "test", "--data-dir", data, "--output", out
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["micro"]["accuracy"] == 1.0
+    missing = invoke("eval", "ner", preds, "--split", "dev", "--data-dir", data)
+    assert missing.exit_code == 2 and "cannot load split 'dev'" in missing.output
+
+
+def test_gold_from_rows_attribution_and_normalization():
+    rows = [
+        {
+            "id": "002",
+            "document_id": "002",
+            "text": "A dit B.",
+            "sentences": [{"start": 0, "end": 8}],
+            "sources": [],
+            "claims": [],
+            "pairs": [
+                {
+                    "source_start": 0,
+                    "source_end": 1,
+                    "claim_start": 6,
+                    "claim_end": 7,
+                    "stance": "support",
+                }
+            ],
+        }
+    ]
+    (record,) = gold_from_rows("attribution", rows)
+    assert record["pairs"] == [
+        {"source": {"start": 0, "end": 1}, "claim": {"start": 6, "end": 7}, "label": "support"}
+    ]
+    norm = [
+        {
+            "id": "m",
+            "document_id": "d",
+            "text": "en 2024",
+            "start": 3,
+            "end": 7,
+            "mention": "2024",
+            "entity_type": "DATE",
+            "document_date": None,
+            "value": "2024",
+        }
+    ]
+    (record,) = gold_from_rows("normalization", norm)
+    assert (record["value"], record["entity_type"]) == ("2024", "DATE")
