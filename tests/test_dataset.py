@@ -530,6 +530,7 @@ def test_publish_uploads_the_staged_folder(built, monkeypatch) -> None:
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
     publish("owner/nkru-fr", data=folder)
     assert calls["token"] == "hf_test" and calls["repo"][1]["repo_type"] == "dataset"
+    assert calls["repo"][1]["private"] is True, "private unless --public (DATASHEET.md)"
     assert calls["upload"]["repo_type"] == "dataset"
     assert calls["files"] == files_of(folder)
 

@@ -87,12 +87,20 @@ def publish_command(
             help="Write the folder that would be uploaded to this new folder; no network call.",
         ),
     ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Create the Hub repo public. Default private: the article texts belong to "
+            "their publishers (DATASHEET.md, Distribution).",
+        ),
+    ] = False,
 ) -> None:
     """Upload the built dataset folder (without data/raw) to the Hugging Face Hub."""
     from nkru.dataset.publish import PublishError, publish
 
     try:
-        result = publish(repo_id, dry_run, log=_log)
+        result = publish(repo_id, dry_run, log=_log, public=public)
     except PublishError as err:
         raise _fail(str(err), err.code) from None
     if result.dry_run_dir is not None:

@@ -95,8 +95,10 @@ def publish(
     *,
     data: Path | None = None,
     log: Callable[[str], None] | None = None,
+    public: bool = False,
 ) -> PublishResult:
-    """Upload the dataset folder to the dataset repo ``repo_id`` (created if missing).
+    """Upload the dataset folder to the dataset repo ``repo_id`` (created if missing, private
+    unless ``public``: the article texts are not ours to relicense, see DATASHEET.md).
 
     With ``dry_run_dir``, write exactly the folder that would be uploaded there instead and make
     no network call (no token needed).
@@ -123,7 +125,7 @@ def publish(
         stage(data, Path(tmp), files)
         api = HfApi(token=token)
         try:
-            api.create_repo(repo_id, repo_type="dataset", exist_ok=True)
+            api.create_repo(repo_id, repo_type="dataset", exist_ok=True, private=not public)
             log(f"uploading {len(files)} files to {repo_id}")
             commit = api.upload_folder(
                 repo_id=repo_id,
