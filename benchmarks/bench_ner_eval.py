@@ -1,10 +1,11 @@
 """Benchmark: NER scoring of ~1M tokens by the `nkru eval` code path vs seqeval (strict IOB2).
 
 Generates synthetic gold and prediction JSON Lines (with tokens) in a temporary folder,
-scores them in separate subprocesses (peak RSS measured per process), asserts identical
-micro and per-type figures, and prints times and the ratio. Usage:
+scores them in separate subprocesses (peak RSS measured per process), interleaving
+``--repeat`` runs of each system, asserts identical micro and per-type figures in every run,
+and prints the median times and peak RSS and the ratios. Usage:
 
-    python benchmarks/bench_ner_eval.py [--tokens 1000000] [--seed 0]
+    python benchmarks/bench_ner_eval.py [--tokens 1000000] [--seed 0] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,6 +169,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved")
     parser.add_argument("--child", choices=("nkru", "seqeval"))
     parser.add_argument("--gold", type=Path)
     parser.add_argument("--pred", type=Path)
@@ -178,19 +181,24 @@ def main() -> None:
         gold, pred = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
         synthesize(args.tokens, args.seed, gold, pred)
         size = (gold.stat().st_size + pred.stat().st_size) / 2**20
-        plain = spawn("nkru", gold, pred, 0)
-        ours = spawn("nkru", gold, pred, args.bootstrap)
-        theirs = spawn("seqeval", gold, pred, 0)
+        runs: dict[str, list[dict]] = {"plain": [], "ours": [], "theirs": []}
+        for _ in range(args.repeat):  # interleaved, so machine noise hits all three alike
+            runs["plain"].append(spawn("nkru", gold, pred, 0))
+            runs["ours"].append(spawn("nkru", gold, pred, args.bootstrap))
+            runs["theirs"].append(spawn("seqeval", gold, pred, 0))
+    plain, ours, theirs = (_median(runs[k]) for k in ("plain", "ours", "theirs"))
     report = theirs["report"]
     micro = ours["micro"]
-    assert plain["micro"] == micro and plain["per_type"] == ours["per_type"]
+    for run in runs["plain"] + runs["ours"]:
+        assert run["micro"] == micro and run["per_type"] == ours["per_type"]
     for key, their_key in (("precision", "precision"), ("recall", "recall"), ("f1", "f1-score")):
         assert abs(micro[key] - report["micro avg"][their_key]) < 1e-12, key
         for label, values in ours["per_type"].items():
             assert abs(values[key] - report[label][their_key]) < 1e-12, (label, key)
     print(
         f"{args.tokens} tokens, {size:.1f} MiB of JSON Lines; identical strict micro and "
-        f"per-type P/R/F1 (micro F1 {micro['f1']:.6f}, 95% CI {ours['ci']})"
+        f"per-type P/R/F1 (micro F1 {micro['f1']:.6f}, 95% CI {ours['ci']}); "
+        f"medians of {args.repeat} interleaved runs"
     )
     for name, run in (
         ("nkru eval, no bootstrap", plain),
@@ -212,6 +220,16 @@ def main() -> None:
         f"{theirs['total_s'] / plain['total_s']:.1f}x "
         f"(with bootstrap {theirs['total_s'] / ours['total_s']:.1f}x)"
     )
+
+
+def _median(runs: list[dict]) -> dict:
+    """The first run with every timing and the peak RSS replaced by its median over runs."""
+    out = dict(runs[0])
+    for key, value in runs[0].items():
+        if key.endswith("_s") or key == "max_rss_mb":
+            assert isinstance(value, float)
+            out[key] = statistics.median(run[key] for run in runs)
+    return out
 
 
 if __name__ == "__main__":

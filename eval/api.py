@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,16 +15,34 @@ from nkru.eval.attribution import AttributionScorer
 from nkru.eval.bootstrap import bootstrap_interval, paired_comparison
 from nkru.eval.claims import ClaimsScorer
 from nkru.eval.classification import ClassificationScorer
-from nkru.eval.gold import GoldSet, build_gold, gold_from_rows, load_split_rows
-from nkru.eval.jsonl import numbered, read_jsonl
+from nkru.eval.gold import CHUNK, GoldSet, build_gold, gold_from_rows, load_split_rows
+from nkru.eval.jsonl import chunked, numbered, read_jsonl
 from nkru.eval.metrics import CountVector, Scorer
-from nkru.eval.ner import NerScorer
+from nkru.eval.ner import GoldArrays, NerBatch, NerScorer
 from nkru.eval.normalization import NormalizationScorer
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
 from nkru.eval.validate import CLASSIFICATION_TASKS, RecordParser
 from nkru.schema import ENTITY_LABELS, SCHEMA_VERSION, TASKS
 
 BOOTSTRAP_UNITS = ("example", "document")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while loading or scoring a file.
+
+    Validation allocates many short-lived containers next to a large, long-lived gold set;
+    generational collections would traverse the gold set again and again (about a third of
+    the run time on 1M tokens). Nothing here creates reference cycles, and reference
+    counting still frees every record as soon as it has been read, so memory is unchanged.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,8 @@ def load_gold(
     parser = make_parser(task, label_map)
     if path is not None:
         log = ProblemLog(str(path))
-        return build_gold(task, read_jsonl(path, log), log, parser)
+        with _gc_paused():
+            return build_gold(task, read_jsonl(path, log), log, parser)
     if records is not None:
         return build_gold(task, numbered(records), ProblemLog("<gold>"), parser)
     if split is None:
@@ -112,18 +133,41 @@ def run(
     """Validate and score numbered prediction records as they stream past.
 
     Raises ``ValidationFailed`` with every problem of the predictions if any is an error.
+    Memory: beyond the gold data, one count vector per gold example and (NER) one chunk of
+    queued records.
     """
+    with _gc_paused():
+        return _run(gold, lines, log, options)
+
+
+def _run(
+    gold: GoldSet, lines: Iterable[tuple[int, object]], log: ProblemLog, options: Options
+) -> Scored:
     task = gold.task
     parser = make_parser(task, options.label_map)
     scorer = make_scorer(task, options.label_map)
+    dense = np.zeros((len(gold.examples), scorer.width)) if task == "ner" else None
+    scored = np.zeros(len(gold.examples), dtype=bool)
     rows: dict[int, list[tuple[int, CountVector]]] = {}
+    batch = _ner_batch(gold, parser, scorer, dense) if dense is not None else None
     seen: dict[str, int] = {}
-    for line, obj in lines:
+    index = gold.index
+    examples = gold.examples
+
+    def store(position: int, result: list[tuple[int, CountVector]]) -> None:
+        scored[position] = True
+        if dense is not None:
+            ((_, vector),) = result
+            dense[position] = vector
+        else:
+            rows[position] = result
+
+    def detailed(line: int, obj: object) -> None:
         rid = parser.record_id(obj, line, log)
         if rid is None:
-            continue
+            return
         assert isinstance(obj, dict)
-        position = gold.index.get(rid)
+        position = index.get(rid)
         if position is None:
             log.error(
                 line, "id", f"unknown id {rid!r}: not in the gold data ({gold.name})", "unknown_id"
@@ -132,18 +176,68 @@ def run(
             log.error(
                 line, "id", f"duplicate id {rid!r} (first on line {seen[rid]})", "duplicate_id"
             )
-            continue
+            return
         else:
             seen[rid] = line
-        example = gold.examples[position] if position is not None else None
+        example = examples[position] if position is not None else None
         payload = parser.payload(obj, line, log, example.text_len if example else None)
         if example is not None and not log.errors:
-            rows[position] = scorer.add(example, payload)
-    missing = [ex for ex in gold.examples if ex.id not in seen]
+            store(position, scorer.add(example, payload))
+
+    def fast_chunk(buffer: list[tuple[int, object]]) -> None:
+        # Records with a clean id of the gold data are checked together; in line order, the
+        # clean ones with a new id are queued for vectorised scoring, the others take the
+        # detailed path (so problems are logged in line order, as without the fast path).
+        assert batch is not None
+        candidates: dict[int, int] = {}
+        objs: list[dict] = []
+        positions: list[int] = []
+        for i, (_, obj) in enumerate(buffer):
+            rid = parser.fast_id(obj)
+            position = index.get(rid) if rid is not None else None
+            if position is not None:
+                assert isinstance(obj, dict)
+                candidates[i] = len(objs)
+                objs.append(obj)
+                positions.append(position)
+        chunk = parser.fast_entity_chunk(objs, [examples[p].text_len for p in positions])
+        ok = chunk.ok.tolist()
+        keep = np.zeros(len(objs), dtype=bool)
+        for i, (line, obj) in enumerate(buffer):
+            j = candidates.get(i)
+            if j is not None and ok[j]:
+                rid = objs[j]["id"]
+                if rid not in seen:
+                    seen[rid] = line
+                    scored[positions[j]] = True
+                    keep[j] = True
+                    continue
+            detailed(line, obj)
+        mask = np.repeat(keep, chunk.lengths)
+        batch.add(
+            np.array(positions, dtype=np.int64)[keep],
+            chunk.lengths[keep],
+            chunk.starts[mask],
+            chunk.ends[mask],
+            chunk.ids[mask],
+        )
+
+    if batch is None:
+        for line, obj in lines:
+            detailed(line, obj)
+    else:
+        for buffer in chunked(lines, log, CHUNK):
+            fast_chunk(buffer)
+    missing = [ex for ex in examples if ex.id not in seen]
     for ex in missing:
         if options.allow_missing:
             if not log.errors:
-                rows[gold.index[ex.id]] = scorer.add(ex, None)
+                if batch is not None:
+                    scored[index[ex.id]] = True
+                    empty = np.zeros(1, dtype=np.int64)
+                    batch.add(np.array([index[ex.id]]), empty, empty[:0], empty[:0], empty[:0])
+                else:
+                    store(index[ex.id], scorer.add(ex, None))
         else:
             log.error(
                 None,
@@ -154,9 +248,48 @@ def run(
             )
     if log.errors:
         raise ValidationFailed(log.problems)
-    keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
+    if batch is not None:
+        batch.flush()
+    if dense is not None:
+        keys, counts, unit = _dense_unit_counts(gold, dense, scored, options.bootstrap_unit)
+    else:
+        keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
     warnings = gold.warnings + [p for p in log.problems if p.severity != ERROR]
     return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+
+
+def _ner_batch(
+    gold: GoldSet, parser: RecordParser, scorer: Scorer, out: np.ndarray
+) -> NerBatch | None:
+    """The vectorised NER scorer of a run, or None when the gold offsets do not allow it."""
+    arrays = gold.cache.get("ner_arrays")
+    if arrays is None:
+        arrays = gold.cache["ner_arrays"] = GoldArrays.from_examples(gold.examples)
+    if not arrays.packable:
+        return None
+    assert isinstance(scorer, NerScorer)
+    return NerBatch(scorer, gold.examples, arrays, parser.label_names, out)
+
+
+def _dense_unit_counts(
+    gold: GoldSet, dense: np.ndarray, scored: np.ndarray, unit: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """``_unit_counts`` for one count vector per example (row ``i`` = gold example ``i``)."""
+    positions = np.flatnonzero(scored)
+    if unit != "document":
+        keys = np.stack([positions, np.zeros_like(positions)], axis=1)
+        return keys, dense[positions], "example"
+    if not len(positions):
+        return np.zeros((0, 2), dtype=np.int64), np.zeros((0, dense.shape[1])), "document"
+    documents: dict[str, int] = {}
+    examples = gold.examples
+    doc = np.array(
+        [documents.setdefault(examples[p].document_id, len(documents)) for p in positions.tolist()]
+    )
+    counts = np.zeros((len(documents), dense.shape[1]))
+    np.add.at(counts, doc, dense[positions])
+    keys = np.stack([np.arange(len(documents)), np.zeros(len(documents), dtype=np.int64)], axis=1)
+    return keys, counts, "document"
 
 
 def _unit_counts(

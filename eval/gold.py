@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from nkru.eval.jsonl import chunked
+from nkru.eval.ner import GoldArrays
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
 from nkru.eval.validate import Example, RecordParser
 
@@ -20,33 +24,115 @@ class GoldSet:
     examples: list[Example]
     index: dict[str, int]
     warnings: list[Problem] = field(default_factory=list)
+    # Derived data built on first use (e.g. NER entity arrays), shared by runs.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+CHUNK = 256  # records validated together by the fast NER path
 
 
 def build_gold(
     task: str, lines: Iterable[tuple[int, object]], log: ProblemLog, parser: RecordParser
 ) -> GoldSet:
     """Validate numbered gold records; raise ``ValidationFailed`` listing every problem."""
-    examples: list[Example] = []
-    index: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    for line, obj in lines:
-        rid = obj.get("id") if isinstance(obj, dict) else None
-        if isinstance(rid, str) and rid in seen:
-            log.error(
-                line, "id", f"duplicate id {rid!r} (first on line {seen[rid]})", "duplicate_id"
-            )
-            continue
-        if isinstance(rid, str):
-            seen[rid] = line
-        example = parser.gold(obj, line, log)
-        if example is not None:
-            index[example.id] = len(examples)
-            examples.append(example)
+    builder = _GoldBuilder(task, log, parser)
+    if task == "ner":
+        for buffer in chunked(lines, log, CHUNK):
+            builder.add_ner_chunk(buffer)
+    else:
+        for line, obj in lines:
+            builder.add(line, obj)
     if log.errors:
         raise ValidationFailed(log.problems)
-    return GoldSet(
-        task, log.file, examples, index, [p for p in log.problems if p.severity != ERROR]
+    gold = GoldSet(
+        task,
+        log.file,
+        builder.examples,
+        builder.index,
+        [p for p in log.problems if p.severity != ERROR],
     )
+    if task == "ner" and builder.all_fast:
+        gold.cache["ner_arrays"] = GoldArrays(
+            parser.label_names,
+            np.array(builder.lengths, dtype=np.int64),
+            *(np.concatenate(parts or [np.zeros(0, dtype=np.int64)]) for parts in builder.flat),
+        )
+    return gold
+
+
+class _GoldBuilder:
+    def __init__(self, task: str, log: ProblemLog, parser: RecordParser) -> None:
+        self.task, self.log, self.parser = task, log, parser
+        self.examples: list[Example] = []
+        self.index: dict[str, int] = {}
+        self.seen: dict[str, int] = {}
+        # NER fast path: entity counts and flat (starts, ends, label ids) array parts.
+        self.all_fast = True
+        self.lengths: list[int] = []
+        self.flat: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+
+    def add(self, line: int, obj: object) -> None:
+        """The detailed path: validate one record, logging every problem."""
+        rid = obj.get("id") if isinstance(obj, dict) else None
+        if isinstance(rid, str) and rid in self.seen:
+            self.log.error(
+                line, "id", f"duplicate id {rid!r} (first on line {self.seen[rid]})", "duplicate_id"
+            )
+            return
+        if isinstance(rid, str):
+            self.seen[rid] = line
+        example = self.parser.gold(obj, line, self.log)
+        if example is not None:
+            self.index[example.id] = len(self.examples)
+            self.examples.append(example)
+            self.all_fast = False
+
+    def add_ner_chunk(self, buffer: list[tuple[int, object]]) -> None:
+        """Validate NER records together; unclean ones go through ``add``, in line order."""
+        parser = self.parser
+        candidates: list[int] = []
+        objs: list[dict] = []
+        text_lens: list[int | None] = []
+        for i, (_, obj) in enumerate(buffer):
+            if parser.fast_id(obj) is None:
+                continue
+            assert isinstance(obj, dict)
+            document_id, text = obj.get("document_id"), obj.get("text")
+            if (document_id is not None and type(document_id) is not str) or (
+                text is not None and type(text) is not str
+            ):
+                continue
+            candidates.append(i)
+            objs.append(obj)
+            text_lens.append(len(text) if text is not None else None)
+        chunk = parser.fast_entity_chunk(objs, text_lens)
+        ok = chunk.ok.tolist()
+        lengths = chunk.lengths.tolist()
+        ends_at = np.cumsum(chunk.lengths).tolist()
+        starts, ends, labels = chunk.starts.tolist(), chunk.ends.tolist(), chunk.labels
+        keep = np.zeros(len(objs), dtype=bool)
+        fast = dict(zip(candidates, range(len(candidates)), strict=True))
+        for i, (line, obj) in enumerate(buffer):
+            j = fast.get(i)
+            if j is not None and ok[j]:
+                rid = objs[j]["id"]
+                if rid not in self.seen:
+                    b = ends_at[j]
+                    a = b - lengths[j]
+                    payload = list(zip(starts[a:b], ends[a:b], labels[a:b], strict=True))
+                    document_id = objs[j].get("document_id")
+                    self.seen[rid] = line
+                    self.index[rid] = len(self.examples)
+                    self.examples.append(
+                        Example(rid, line, document_id or rid, payload, text_lens[j])
+                    )
+                    self.lengths.append(lengths[j])
+                    keep[j] = True
+                    continue
+            self.add(line, obj)
+        mask = np.repeat(keep, chunk.lengths)
+        for part, values in zip(self.flat, (chunk.starts, chunk.ends, chunk.ids), strict=True):
+            part.append(values[mask])
 
 
 def _span(start: int, end: int) -> dict[str, int]:

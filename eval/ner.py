@@ -17,7 +17,7 @@ import numpy as np
 
 from nkru.eval.metrics import CountVector, f1_array, prf
 from nkru.eval.spans import best_matching, overlap_edges
-from nkru.eval.validate import Example
+from nkru.eval.validate import FAST_OFFSET_LIMIT, Example
 
 SCHEMES = ("strict", "exact", "partial", "type")
 Entity = tuple[int, int, str]
@@ -172,3 +172,191 @@ class NerScorer:
             "macro": macro,
             "per_type": per_type,
         }
+
+
+class NerBatch:
+    """Vectorised NER scoring (numpy) of records that passed the fast validation path.
+
+    Records are queued (gold position plus the prediction's offsets and label ids) and
+    scored a chunk at a time, so memory stays bounded by the chunk and the gold data. In a
+    chunk, entities are keyed ``record << 32 | offset``, sorted, and each entity's overlaps on
+    the other side found by binary search. Records where no entity overlaps two others are
+    counted exactly like ``NerScorer.add``'s fast case (the overlaps are the matching), with
+    ``np.bincount`` per type and per record; the rare others go through ``NerScorer.add``.
+    """
+
+    def __init__(
+        self,
+        scorer: NerScorer,
+        examples: list[Example],
+        arrays: GoldArrays,
+        pred_names: tuple[str, ...],
+        out: np.ndarray,
+        chunk: int = 8192,
+    ) -> None:
+        self.scorer = scorer
+        self.examples = examples
+        self.gold = arrays
+        self.out = out
+        self.chunk = chunk
+        self.names = list(arrays.names)
+        self.pred_ids = np.array([arrays.vocab(name, self.names) for name in pred_names] or [0])
+        lm = scorer.label_map
+        self._reset()
+        # Mapped label id of every (unmapped) label id; ids past the gold and prediction
+        # vocabularies are targets of the label map.
+        self.remap = np.array(
+            [arrays.vocab(lm.get(name, name), self.names) for name in list(self.names)] or [0]
+        )
+        self.queued = 0
+
+    def _reset(self) -> None:
+        self.queued = 0
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(
+        self,
+        positions: np.ndarray,
+        lengths: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        label_ids: np.ndarray,
+    ) -> None:
+        """Queue records: gold positions, entity counts, then their entities, flat (label ids
+        from the prediction parser's ``label_names``)."""
+        self.parts.append((positions, lengths, starts, ends, label_ids))
+        self.queued += len(positions)
+        if self.queued >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Score the queued records."""
+        if not self.queued:
+            return
+        q, plen, starts, ends, labels = (
+            np.concatenate(column).astype(np.int64) for column in zip(*self.parts, strict=True)
+        )
+        self._reset()
+        m = len(q)
+        rec = np.arange(m, dtype=np.int64)
+        p_r = np.repeat(rec, plen)
+        p_raw = self.pred_ids[labels]
+        p_s = (p_r << 32) | starts
+        p_e = (p_r << 32) | ends
+        g = self.gold
+        first, glen = g.offsets[q], g.offsets[q + 1] - g.offsets[q]
+        g_idx = np.repeat(first - (np.cumsum(glen) - glen), glen) + np.arange(glen.sum())
+        g_r = np.repeat(rec, glen)
+        g_s = (g_r << 32) | g.starts[g_idx]
+        g_e = (g_r << 32) | g.ends[g_idx]
+        g_raw = g.labels[g_idx]
+        # Sort both sides; without self-overlaps, ends are then sorted too.
+        order = np.argsort(g_s, kind="stable")
+        g_r, g_s, g_e, g_raw = g_r[order], g_s[order], g_e[order], g_raw[order]
+        order = np.argsort(p_s, kind="stable")
+        p_r, p_s, p_e, p_raw = p_r[order], p_s[order], p_e[order], p_raw[order]
+        p_first = np.searchsorted(g_e, p_s, side="right")
+        p_deg = np.searchsorted(g_s, p_e, side="left") - p_first
+        g_deg = np.searchsorted(p_s, g_e, side="left") - np.searchsorted(p_e, g_s, side="right")
+        bad = np.zeros(m, dtype=bool)
+        bad[p_r[p_deg > 1]] = True
+        bad[g_r[g_deg > 1]] = True
+        g_ok, p_ok = ~bad[g_r], ~bad[p_r]
+        edge = p_ok & (p_deg == 1)
+        e_g = p_first[edge]
+        g_lab, p_lab = self.remap[g_raw], self.remap[p_raw]
+        bounds = (g_s[e_g] == p_s[edge]) & (g_e[e_g] == p_e[edge])
+        same = g_lab[e_g] == p_lab[edge]
+        strict = bounds & same
+        paired = int(edge.sum())
+        totals = self.scorer.totals
+        totals[0] += int(strict.sum())
+        totals[1] += paired
+        totals[2] += int(bounds.sum())
+        totals[3] += paired
+        totals[4] += int(same.sum())
+        totals[5] += paired
+        totals[6] += int(g_ok.sum())
+        totals[7] += int(p_ok.sum())
+        width = len(self.names)
+        pos = np.bincount(g_lab[g_ok], minlength=width)
+        act = np.bincount(p_lab[p_ok], minlength=width)
+        typed = g_lab[e_g][same]
+        ecor = np.bincount(typed[bounds[same]], minlength=width)
+        epaired = np.bincount(typed, minlength=width)
+        for label in np.flatnonzero(pos + act).tolist():
+            counts = self.scorer._type(self.names[label])
+            counts[0] += int(ecor[label])
+            counts[1] += int(epaired[label])
+            counts[2] += int(epaired[label])
+            counts[3] += int(pos[label])
+            counts[4] += int(act[label])
+        vectors = np.stack(
+            [
+                np.bincount(p_r[edge][strict], minlength=m),
+                np.bincount(g_r, minlength=m),
+                np.bincount(p_r, minlength=m),
+            ],
+            axis=1,
+        )
+        good = ~bad
+        self.out[q[good]] = vectors[good]
+        for r in np.flatnonzero(bad).tolist():
+            mine = p_r == r
+            pred = [
+                (int(s) & 0xFFFFFFFF, int(e) & 0xFFFFFFFF, self.names[lab])
+                for s, e, lab in zip(p_s[mine], p_e[mine], p_raw[mine], strict=True)
+            ]
+            ((_, vector),) = self.scorer.add(self.examples[q[r]], pred)
+            self.out[q[r]] = vector
+
+
+class GoldArrays:
+    """Gold NER entities as flat arrays: example ``i`` owns ``offsets[i]:offsets[i + 1]``.
+
+    ``labels`` are indices into ``names``.
+    """
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        lengths: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        labels: np.ndarray,
+    ) -> None:
+        self.names = names
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self.starts, self.ends, self.labels = starts, ends, labels
+        # The 32-bit packing of NerBatch needs small offsets (always so with a text).
+        self.packable = not len(starts) or (
+            int(starts.min()) >= 0 and int(ends.max()) <= FAST_OFFSET_LIMIT
+        )
+
+    @classmethod
+    def from_examples(cls, examples: list[Example]) -> GoldArrays:
+        """The arrays of validated examples (not packable if an offset is too large)."""
+        payloads = [ex.payload for ex in examples]
+        lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
+        flat = [ent for payload in payloads for ent in payload]
+        starts, ends, labels = zip(*flat, strict=True) if flat else ((), (), ())
+        names = tuple(sorted(set(labels)))
+        ids = {name: i for i, name in enumerate(names)}
+        if flat and max(ends) > FAST_OFFSET_LIMIT:
+            starts = ends = (FAST_OFFSET_LIMIT + 1,) * len(flat)
+        return cls(
+            names,
+            lengths,
+            np.array(starts, dtype=np.int64),
+            np.array(ends, dtype=np.int64),
+            np.fromiter(map(ids.__getitem__, labels), dtype=np.int64, count=len(flat)),
+        )
+
+    @staticmethod
+    def vocab(name: str, names: list[str]) -> int:
+        """Index of ``name`` in ``names``, appended if absent."""
+        try:
+            return names.index(name)
+        except ValueError:
+            names.append(name)
+            return len(names) - 1

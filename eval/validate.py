@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from nkru.eval.problems import ProblemLog
 from nkru.eval.spans import Span, align_tokens, first_overlap, regex_tokens
@@ -52,6 +55,11 @@ CONTEXT_KEYS: dict[str, frozenset[str]] = {
     ),
 }
 _SPAN_KEYS = frozenset(("start", "end", "text"))
+_LABELLED_SPAN_KEYS = _SPAN_KEYS | {"label"}
+# Offsets the fast path accepts without a text (the vectorised NER scorer packs them in 32 bits).
+FAST_OFFSET_LIMIT = 2**31 - 1
+_is_lt = int.__lt__
+_is_le = int.__le__
 
 
 @dataclass(slots=True)
@@ -87,6 +95,42 @@ def type_name(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+@dataclass(slots=True)
+class EntityChunk:
+    """NER payloads of consecutive records, flat: record ``i`` owns ``lengths[i]`` entities.
+
+    ``ok[i]`` is False for a record that is not clean (see ``RecordParser.fast_entities``);
+    its entities are still in the flat arrays and must be skipped.
+    """
+
+    ok: np.ndarray
+    lengths: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    ids: np.ndarray
+    labels: list[str]
+
+    def check(self, text_lens: list[int | None]) -> None:
+        """Clear ``ok`` of records with empty, inverted, out-of-range or overlapping entities."""
+        if not len(self.starts):
+            return
+        n = len(self.lengths)
+        record = np.repeat(np.arange(n, dtype=np.int64), self.lengths)
+        limit = np.array(
+            [FAST_OFFSET_LIMIT if t is None else min(t, FAST_OFFSET_LIMIT) for t in text_lens],
+            dtype=np.int64,
+        )
+        starts, ends = self.starts, self.ends
+        bad = (starts < 0) | (starts >= ends) | (ends > limit[record])
+        # Sort by (record, start); an entity overlaps the next one when it ends after its start.
+        key = (record << 32) | np.clip(starts, 0, FAST_OFFSET_LIMIT)
+        order = np.argsort(key, kind="stable")
+        r, s, e = record[order], starts[order], ends[order]
+        overlap = (r[1:] == r[:-1]) & (e[:-1] > s[1:])
+        self.ok &= np.bincount(record[bad], minlength=n) == 0
+        self.ok &= np.bincount(r[1:][overlap], minlength=n) == 0
+
+
 class RecordParser:
     """Parses records of one task, logging problems to the log of the file being read."""
 
@@ -98,6 +142,137 @@ class RecordParser:
             labels = STANCE_LABELS if task == "attribution" else TASKS[task].labels
         self.labels = frozenset(labels)
         self.label_help = ", ".join(sorted(self.labels))
+        # Label ids of the fast path (``label_names[i]`` is the label of id ``i``).
+        self.label_names = tuple(sorted(label for label in self.labels if type(label) is str))
+        self.label_ids = {label: i for i, label in enumerate(self.label_names)}
+
+    # -- fast path ------------------------------------------------------------------------------
+    #
+    # The fast checks accept only records on which the detailed checks below log nothing at
+    # all (no error, no warning) and return the same payload; anything else (a problem, or
+    # merely an unusual but valid shape) returns None and the caller runs the detailed
+    # checks, which word every problem. So the fast path changes speed, never results.
+
+    def fast_id(self, obj: object) -> str | None:
+        """The id of a clean record (a dict with known keys and a non-empty string id)."""
+        if type(obj) is not dict or not obj.keys() <= self.known:
+            return None
+        rid = obj.get("id")
+        if type(rid) is not str or not rid:
+            return None
+        return rid
+
+    def fast_entities(
+        self, obj: dict, text_len: int | None
+    ) -> tuple[list[int], list[int], list[str], list[int]] | None:
+        """NER payload of a clean record as ``(starts, ends, labels, label_ids)``, or None.
+
+        Clean: ``entities`` is a list of dicts with only start/end/label/text keys, integer
+        offsets with ``0 <= start < end <= text length`` (``FAST_OFFSET_LIMIT`` without a
+        text), known labels, and no two entities overlapping.
+        """
+        ents = obj.get(self.key)
+        if type(ents) is not list:
+            return None
+        if not ents:
+            return [], [], [], []
+        try:
+            if set(map(type, ents)) != {dict} or not all(
+                map(_LABELLED_SPAN_KEYS.issuperset, ents)
+            ):
+                return None
+            starts = [e["start"] for e in ents]
+            ends = [e["end"] for e in ents]
+            labels = [e["label"] for e in ents]
+            ids = list(map(self.label_ids.__getitem__, labels))
+        except (KeyError, TypeError):
+            return None
+        if set(map(type, starts)) != {int} or set(map(type, ends)) != {int}:
+            return None
+        limit = FAST_OFFSET_LIMIT if text_len is None else min(text_len, FAST_OFFSET_LIMIT)
+        if min(starts) < 0 or max(ends) > limit or not all(map(_is_lt, starts, ends)):
+            return None
+        if not all(map(_is_le, ends[:-1], starts[1:])):
+            # Not in order: sort, then each entity must end before the next one starts.
+            order = sorted(range(len(starts)), key=starts.__getitem__)
+            s = [starts[i] for i in order]
+            e = [ends[i] for i in order]
+            if not all(map(_is_le, e[:-1], s[1:])):
+                return None
+        return starts, ends, labels, ids
+
+    def fast_entity_chunk(self, objs: list[dict], text_lens: list[int | None]) -> EntityChunk:
+        """``fast_entities`` of many records at once, the range and overlap checks in numpy."""
+        key = self.key
+        lists = [obj.get(key) for obj in objs]
+        try:
+            if set(map(type, lists)) - {list}:
+                raise TypeError
+            flat = list(chain.from_iterable(lists))
+            if set(map(type, flat)) - {dict} or not all(map(_LABELLED_SPAN_KEYS.issuperset, flat)):
+                raise TypeError
+            starts = [e["start"] for e in flat]
+            ends = [e["end"] for e in flat]
+            labels = [e["label"] for e in flat]
+            ids = list(map(self.label_ids.__getitem__, labels))
+            if set(map(type, starts)) - {int} or set(map(type, ends)) - {int}:
+                raise TypeError
+            chunk = EntityChunk(
+                np.ones(len(objs), dtype=bool),
+                np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)),
+                np.array(starts, dtype=np.int64),
+                np.array(ends, dtype=np.int64),
+                np.array(ids, dtype=np.int64),
+                labels,
+            )
+        except (KeyError, TypeError, OverflowError):
+            return self._entity_chunk_by_record(objs, text_lens)
+        chunk.check(text_lens)
+        return chunk
+
+    def _entity_chunk_by_record(
+        self, objs: list[dict], text_lens: list[int | None]
+    ) -> EntityChunk:
+        ok, lengths, starts, ends, ids, labels = [], [], [], [], [], []
+        for obj, text_len in zip(objs, text_lens, strict=True):
+            parsed = self.fast_entities(obj, text_len)
+            ok.append(parsed is not None)
+            if parsed is None:
+                lengths.append(0)
+                continue
+            lengths.append(len(parsed[0]))
+            starts += parsed[0]
+            ends += parsed[1]
+            labels += parsed[2]
+            ids += parsed[3]
+        return EntityChunk(
+            np.array(ok, dtype=bool),
+            np.array(lengths, dtype=np.int64),
+            np.array(starts, dtype=np.int64),
+            np.array(ends, dtype=np.int64),
+            np.array(ids, dtype=np.int64),
+            labels,
+        )
+
+    def fast_gold(self, obj: object, line: int) -> Example | None:
+        """A clean NER gold record as an ``Example`` (None: use ``gold``)."""
+        rid = self.fast_id(obj)
+        if rid is None:
+            return None
+        assert isinstance(obj, dict)
+        document_id = obj.get("document_id")
+        text = obj.get("text")
+        if (document_id is not None and type(document_id) is not str) or (
+            text is not None and type(text) is not str
+        ):
+            return None
+        text_len = len(text) if text is not None else None
+        parsed = self.fast_entities(obj, text_len)
+        if parsed is None:
+            return None
+        starts, ends, labels, _ = parsed
+        payload = list(zip(starts, ends, labels, strict=True))
+        return Example(rid, line, document_id or rid, payload, text_len)
 
     # -- record level ---------------------------------------------------------------------------
 
