@@ -82,6 +82,7 @@ def corpus() -> None:
 def _register() -> None:
     """Attach the subsystems' commands (each lives next to the code it drives)."""
     from nkru.annotation.cli import studio_app, validate_command
+    from nkru.benchmark.cli import benchmark_command
     from nkru.dataset.cli import build_command, publish_command
     from nkru.eval.cli import compare_command, eval_command
 
@@ -91,6 +92,7 @@ def _register() -> None:
     app.command("publish")(publish_command)
     app.command("eval")(eval_command)
     app.command("compare")(compare_command)
+    app.command("benchmark")(benchmark_command)
 
 
 _register()

@@ -7,3 +7,4 @@ PYTHON="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -c constraints.txt -e .
 .venv/bin/nkru corpus
+.venv/bin/nkru benchmark

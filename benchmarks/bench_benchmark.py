@@ -1,0 +1,111 @@
+"""Wall time of ``nkru benchmark`` from a clean state, and its determinism.
+
+Copies data/raw and annotation/exports (or, when there are no committed exports yet, exports
+made from annotator A's worksheets for 002 and 004) into a fresh temporary project, so the
+dataset is built from scratch and results/ starts empty; runs ``nkru benchmark`` twice in fresh
+subprocesses (``NKRU_ROOT`` pointing at the copy); prints both wall times against the 3-minute
+target and checks the leaderboard, prediction and score files are byte-identical.
+
+    python benchmarks/bench_benchmark.py [--bootstrap N] [--skip-lodo] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_SECONDS = 180.0
+
+
+def make_project(root: Path) -> str:
+    """A project copy with the corpus and the exports; returns where the exports came from."""
+    (root / "data").mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
+    exports = root / "annotation" / "exports"
+    committed = REPO / "annotation" / "exports"
+    if committed.is_dir() and any(committed.glob("*.json")):
+        shutil.copytree(committed, exports)
+        return f"committed exports ({len(list(committed.glob('*.json')))} files)"
+    from nkru.annotation import convert
+    from nkru.annotation.worksheet import load_worksheet
+    from nkru.corpus import get_document
+
+    exports.mkdir(parents=True)
+    for doc in ("002", "004"):
+        annotation = load_worksheet(REPO / "annotation" / "worksheets" / f"{doc}.annotator-a.yaml")
+        annotation.ground_truth = True
+        task = convert.make_task(get_document(doc), [annotation])
+        (exports / f"{doc}.json").write_text(convert.dumps_export([task]), encoding="utf-8")
+    return "worksheets 002 and 004 (no committed exports yet)"
+
+
+def command() -> list[str]:
+    """``nkru benchmark`` when the lead has registered it, else ``python -m nkru.benchmark``."""
+    nkru = Path(sys.executable).with_name("nkru")
+    if nkru.exists():
+        probe = subprocess.run([str(nkru), "benchmark", "--help"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return [str(nkru), "benchmark"]
+    return [sys.executable, "-m", "nkru.benchmark"]
+
+
+def run_once(cmd: list[str], root: Path, output: Path, args: argparse.Namespace) -> float:
+    env = {**os.environ, "NKRU_ROOT": str(root), "COLUMNS": "120"}
+    full = [*cmd, "--output", str(output), "--bootstrap", str(args.bootstrap)]
+    if args.skip_lodo:
+        full.append("--skip-lodo")
+    start = time.perf_counter()
+    done = subprocess.run(full, env=env, cwd=root, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.stdout.write(done.stdout + done.stderr)
+        raise SystemExit(f"{' '.join(full)} failed with exit code {done.returncode}")
+    return seconds
+
+
+def compare(first: Path, second: Path) -> list[str]:
+    """Files that differ between two results folders (report.html included)."""
+    names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    return [str(n) for n in names
+            if not (second / n).is_file() or not filecmp.cmp(first / n, second / n, shallow=False)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--skip-lodo", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary project")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="nkru-bench-"))
+    try:
+        root = tmp / "project"
+        origin = make_project(root)
+        cmd = command()
+        print(f"project copy: {root} ({origin}); command: {' '.join(cmd)}")
+        first = run_once(cmd, root, root / "results", args)  # clean: builds data/ first
+        second = run_once(cmd, root, tmp / "results-again", args)
+        differ = compare(root / "results", tmp / "results-again")
+        cores = os.cpu_count()
+        print(f"run 1 (fresh dataset build, empty results): {first:6.1f} s")
+        print(f"run 2 (dataset up to date):                 {second:6.1f} s")
+        verdict = "within" if first <= TARGET_SECONDS else "OVER"
+        print(f"target {TARGET_SECONDS:.0f} s on this {cores}-core machine: {verdict}")
+        print("second run identical: " + ("yes" if not differ else f"NO ({', '.join(differ)})"))
+        return 0 if not differ and first <= TARGET_SECONDS else 1
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

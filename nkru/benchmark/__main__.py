@@ -1,0 +1,5 @@
+"""``python -m nkru.benchmark`` runs ``nkru benchmark``."""
+
+from nkru.benchmark.cli import main
+
+main()

@@ -1,0 +1,241 @@
+"""``nkru benchmark``: the whole pipeline on a project copy in tmp, twice; README/card sections;
+the HTML report in headless Chromium.
+
+The project copy holds data/raw and annotation/exports: the committed exports when they exist,
+else exports made from annotator A's worksheets for documents 002 (test) and 004 (train),
+marked ground truth. ``NKRU_ROOT`` points at the copy, so the dataset is built there from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nkru.benchmark.leaderboard import README_END, README_START, update_readme
+from nkru.benchmark.run import Settings, run_benchmark, stale_reason
+from nkru.benchmark.systems import FLOOR, SystemSpecError, user_entries
+from nkru.benchmark.troops import parse_count, troop_points
+from nkru.paths import project_root
+from nkru.schema import SCHEMA_VERSION, TASKS
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = f"{REPO / 'examples' / 'capitalised_ner.py'}:make_system"
+BOOTSTRAP = 200
+README = f"# project\n\nintro\n\n{README_START}\nold\n{README_END}\n\nafter\n"
+
+
+def _make_root(root: Path) -> str:
+    (root / "data").mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
+    exports = root / "annotation" / "exports"
+    committed = REPO / "annotation" / "exports"
+    if committed.is_dir() and any(committed.glob("*.json")):
+        shutil.copytree(committed, exports)
+        return "committed exports"
+    from nkru.annotation import convert
+    from nkru.annotation.worksheet import load_worksheet
+    from nkru.corpus import get_document
+
+    exports.mkdir(parents=True)
+    for doc in ("002", "004"):
+        annotation = load_worksheet(REPO / "annotation" / "worksheets" / f"{doc}.annotator-a.yaml")
+        annotation.ground_truth = True
+        task = convert.make_task(get_document(doc), [annotation])
+        (exports / f"{doc}.json").write_text(convert.dumps_export([task]), encoding="utf-8")
+    return "worksheets 002 and 004"
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory):
+    """The benchmark run once in-process (with the example user system) on a project copy."""
+    root = tmp_path_factory.mktemp("project")
+    origin = _make_root(root)
+    (root / "README.md").write_text(README, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NKRU_ROOT", str(root))
+        assert project_root() == root
+        users = user_entries(EXAMPLE)
+        board = run_benchmark(Settings(bootstrap=BOOTSTRAP), users)
+        yield {"root": root, "board": board, "origin": origin, "results": root / "results"}
+
+
+def test_leaderboard_json(bench) -> None:
+    board = bench["board"]
+    assert board["schema_version"] == SCHEMA_VERSION
+    saved = json.loads((bench["results"] / "leaderboard.json").read_text(encoding="utf-8"))
+    assert saved == json.loads(json.dumps(board))
+    assert list(board["tasks"]) == list(TASKS)
+    for task, info in board["tasks"].items():
+        assert info["metric"] == TASKS[task].headline
+        kinds = {row["kind"] for row in info["systems"]}
+        assert {"baseline", "reference"} <= kinds, task
+        floor = next(r for r in info["systems"] if r["name"] == FLOOR[task])
+        assert floor["kind"] == "reference"
+        for row in info["systems"]:
+            assert row["error"] is None, (task, row)
+            assert 0 <= row["value"] <= 1
+            assert row["ci_low"] <= row["value"] <= row["ci_high"] or row["ci_low"] is None
+            assert row["lodo"]["mean"] is not None and row["lodo"]["std"] >= 0
+            assert (bench["results"] / row["predictions"]).is_file()
+            if row["kind"] == "reference":
+                assert row["beats_majority_reference"] is None
+                continue
+            # every baseline beats its floor, or the leaderboard says plainly why not
+            assert isinstance(row["beats_majority_reference"], bool)
+            if not row["beats_majority_reference"]:
+                assert "Test split:" in row["note"] and "Small data" in row["note"]
+    user = [r for r in board["tasks"]["ner"]["systems"] if r["kind"] == "user"]
+    assert [r["name"] for r in user] == ["capitalised"]
+
+
+def test_predictions_go_through_the_user_scorer(bench) -> None:
+    """The prediction files on disk score to the leaderboard numbers via nkru.eval."""
+    from nkru.eval.api import Options, load_gold, score_file
+
+    data = bench["root"] / "data"
+    for task in ("ner", "topic"):
+        row = bench["board"]["tasks"][task]["systems"][0]
+        gold = load_gold(task, split="test", data_dir=data)
+        report = score_file(gold, bench["results"] / row["predictions"],
+                            Options(bootstrap=BOOTSTRAP, seed=0))
+        assert report["headline"]["value"] == row["value"]
+        assert report["headline"]["ci_low"] == row["ci_low"]
+
+
+def test_per_type_intervals(bench) -> None:
+    row = bench["board"]["tasks"]["ner"]["systems"][0]
+    report = json.loads((bench["results"] / row["scores"]).read_text(encoding="utf-8"))
+    per_type = report["per_type_bootstrap"]
+    assert per_type
+    for label, stats in per_type.items():
+        assert stats["f1"] == pytest.approx(report["per_type"][label]["strict"]["f1"])
+        if stats["ci_low"] is not None:
+            assert stats["ci_low"] <= stats["f1"] + 1e-9 <= stats["ci_high"] + 2e-9
+
+
+def test_readme_and_card_sections_come_from_results(bench) -> None:
+    markdown = (bench["results"] / "leaderboard.md").read_text(encoding="utf-8")
+    readme = (bench["root"] / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# project\n\nintro\n\n")
+    assert readme.endswith(f"{README_END}\n\nafter\n")
+    assert f"{README_START}\n{markdown.strip()}\n{README_END}" in readme
+    card = (bench["root"] / "data" / "README.md").read_text(encoding="utf-8")
+    assert markdown.strip() in card
+    assert stale_reason(bench["root"] / "data", bench["root"] / "annotation" / "exports") is None
+
+
+def test_update_readme(tmp_path: Path) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(README, encoding="utf-8")
+    assert update_readme(path, "| a | b |\n")
+    assert path.read_text(encoding="utf-8") == README.replace("\nold\n", "\n| a | b |\n")
+    assert not update_readme(path, "| a | b |\n")  # idempotent
+    path.write_text("# no markers\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="leaderboard:start"):
+        update_readme(path, "x")
+    assert path.read_text(encoding="utf-8") == "# no markers\n"
+
+
+def test_stale_when_an_export_changes(tmp_path: Path, bench) -> None:
+    data = bench["root"] / "data"
+    exports = tmp_path / "exports"
+    shutil.copytree(bench["root"] / "annotation" / "exports", exports)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NKRU_ROOT", str(bench["root"]))
+        assert stale_reason(data, exports) is None
+        first = sorted(exports.glob("*.json"))[0]
+        first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert "export:" in (stale_reason(data, exports) or "")
+        assert "does not exist" in (stale_reason(tmp_path / "nothing", exports) or "")
+
+
+def test_troop_points(bench) -> None:
+    assert parse_count("~12000") == (12000.0, 12000.0, 12000.0, "~")
+    assert parse_count("10000..12000") == (11000.0, 10000.0, 12000.0, "..")
+    assert parse_count(">=2000") == (2000.0, 2000.0, 2000.0, ">=")
+    assert parse_count("7000 km") is None and parse_count(None) is None
+    saved = json.loads((bench["results"] / "troops.json").read_text(encoding="utf-8"))
+    points = saved["points"]
+    assert points, "the annotated documents report troop numbers"
+    for p in points:
+        assert p["source"] and p["date"] and p["value"] > 0
+    assert troop_points({}, {}) == []
+
+
+def test_bad_system_spec() -> None:
+    with pytest.raises(SystemSpecError, match="module:callable"):
+        user_entries("no_colon")
+    with pytest.raises(SystemSpecError, match="cannot import"):
+        user_entries("nkru_no_such_module:make")
+    with pytest.raises(SystemSpecError, match="no predict"):
+        user_entries("json:dumps")
+
+
+def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
+    """A second run, as `nkru benchmark` in a fresh process, gives identical files."""
+    out = tmp_path / "again"
+    env = {**os.environ, "NKRU_ROOT": str(bench["root"]), "PYTHONHASHSEED": "123"}
+    done = subprocess.run(
+        [sys.executable, "-m", "nkru.benchmark", "--system", EXAMPLE, "--output", str(out),
+         "--bootstrap", str(BOOTSTRAP)],
+        env=env, capture_output=True, text=True, timeout=300, cwd=bench["root"],
+    )
+    output = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, output
+    first = bench["results"]
+    for name in ("leaderboard.json", "leaderboard.md", "troops.json"):
+        assert (out / name).read_bytes() == (first / name).read_bytes(), name
+    for path in sorted((first / "predictions").rglob("*.jsonl")):
+        again = out / path.relative_to(first)
+        assert again.read_bytes() == path.read_bytes(), path
+
+
+@pytest.mark.browser
+def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path: Path) -> None:
+    report = bench["results"] / "report.html"
+    html = report.read_text(encoding="utf-8")
+    # self-contained: no scripts, stylesheets or images loaded from elsewhere
+    assert "<script" not in html and "<link" not in html
+    assert re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|file:|//)""", html) is None
+    flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*flags, "--virtual-time-budget=5000", "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    page = dom.stdout
+    assert page.count('<table class="leaderboard"') == len(TASKS)
+    for task in TASKS:
+        assert f'data-plot="headline-{task}"' in page
+    plots = ["ner-per-type", "troops", "confusion-stance-", "confusion-certainty-",
+             "confusion-topic-"]
+    for plot in plots:
+        assert f'data-plot="{plot}' in page, plot
+    figures = page.split('<figure class="plot"')[1:]
+    assert len(figures) >= len(TASKS) + 5
+    assert all("<svg" in fig.split("</figure>")[0] for fig in figures)
+    assert "capitalised" in page
+    shot = artifacts_dir / "benchmark-report.png"
+    shot.unlink(missing_ok=True)
+    done = subprocess.run([*flags, "--window-size=1200,4000", f"--screenshot={shot}",
+                           report.as_uri()], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_ruff_clean_on_benchmark_files() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
+    files = ["nkru/benchmark", "benchmarks/bench_benchmark.py", "examples",
+             *sorted(str(p.relative_to(REPO)) for p in (REPO / "tests").glob("test_benchmark*.py"))]
+    files = [f for f in files if (REPO / f).exists()]
+    done = subprocess.run([ruff, "check", *files], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
