@@ -16,14 +16,19 @@ from typing import Any
 
 import yaml
 
-from nkru.corpus import get_document
+from nkru.corpus import CorpusError, get_document
+from nkru.paths import project_root
 from nkru.records import Annotation, Claim, Source, Span, Stance
 
 LINE_KEY = "__line__"
 
 
 class WorksheetError(Exception):
-    """A worksheet problem, naming the file, line and field."""
+    """Worksheet problems, each naming the file, line and field."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -129,3 +134,32 @@ def load_worksheet(path: Path) -> Annotation:
                 raise WorksheetError(f"{where}: stances: unknown claim id {claim_key!r}")
             annotation.stances.append(Stance(source_id, claim_ids[str(claim_key)], str(label)))
     return annotation
+
+
+def worksheet_files() -> list[Path]:
+    """Every committed worksheet (``annotation/worksheets/*.yaml``)."""
+    return sorted((project_root() / "annotation" / "worksheets").glob("*.yaml"))
+
+
+def load_worksheets(files: list[Path] | None = None) -> list[Annotation]:
+    """Load worksheets and run the dataset build's checks on each; every problem of every
+    file is collected into one WorksheetError."""
+    from nkru.dataset.examples import BuildError, document_rows
+
+    files = worksheet_files() if files is None else files
+    if not files:
+        raise WorksheetError("no worksheet files found")
+    loaded, problems = [], []
+    for path in files:
+        try:
+            annotation = load_worksheet(path)
+            document_rows(get_document(annotation.document_id), annotation)
+        except (WorksheetError, BuildError) as err:
+            problems.extend(f"{path}: {p}" if str(path) not in p else p for p in err.problems)
+        except (CorpusError, OSError) as err:
+            problems.append(f"{path}: {err}")
+        else:
+            loaded.append(annotation)
+    if problems:
+        raise WorksheetError(*problems)
+    return loaded

@@ -189,8 +189,8 @@ def agreement(
 
 
 worksheets_app = typer.Typer(
-    help="Annotation worksheets (annotation/worksheets/<doc>.<annotator>.yaml): check them and "
-    "import them into Label Studio.",
+    help="Annotation worksheets (annotation/worksheets/<doc>.<annotator>.yaml); import them "
+    "into Label Studio with `nkru studio push --worksheets`.",
     no_args_is_help=True,
 )
 app.add_typer(worksheets_app, name="worksheets")
@@ -200,37 +200,18 @@ WorksheetFiles = Annotated[
 ]
 
 
-def _load_worksheets(files: list[Path] | None) -> list[Annotation]:
-    from nkru.annotation.worksheet import WorksheetError, load_worksheet
-    from nkru.dataset.examples import BuildError, document_rows
-
-    files = files or sorted((project_root() / "annotation" / "worksheets").glob("*.yaml"))
-    if not files:
-        raise fail("no worksheet files found")
-    loaded = []
-    problems = []
-    for path in files:
-        try:
-            annotation = load_worksheet(path)
-            document_rows(get_document(annotation.document_id), annotation)
-        except (WorksheetError, CorpusError, OSError) as err:
-            problems.append(str(err))
-            continue
-        except BuildError as err:
-            problems.extend(f"{path}: {problem}" for problem in err.problems)
-            continue
-        loaded.append(annotation)
-    if problems:
-        for problem in problems:
-            Console(stderr=True).print(problem, highlight=False, markup=False)
-        raise fail(f"{len(problems)} problem(s) in {len(files)} worksheet(s)")
-    return loaded
-
-
 @worksheets_app.command("check")
 def worksheets_check(files: WorksheetFiles = None) -> None:
     """Resolve every quote to offsets and run the dataset build's checks on each worksheet."""
-    for annotation in _load_worksheets(files):
+    from nkru.annotation.worksheet import WorksheetError, load_worksheets
+
+    try:
+        annotations = load_worksheets(files)
+    except WorksheetError as err:
+        for problem in err.problems:
+            Console(stderr=True).print(problem, highlight=False, markup=False)
+        raise fail(f"{len(err.problems)} problem(s) in the worksheets") from None
+    for annotation in annotations:
         counts = annotation_counts(annotation)
         console.print(
             f"ok {annotation.document_id} {annotation.annotator}"

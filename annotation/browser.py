@@ -1,0 +1,239 @@
+"""Open a Label Studio labeling page in headless Chromium and read what it renders.
+
+The Chrome DevTools protocol is spoken over ``websocket-client``. Login is a normal form login
+(session cookie), passed to Chromium with ``Network.setCookie``. Used by the tests to check
+that pushed regions really show up.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import websocket
+
+CHROMIUM_FLAGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--window-size=1400,2000",
+)
+
+
+class BrowserError(RuntimeError):
+    pass
+
+
+def chromium_path() -> str | None:
+    for name in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def login_session(base_url: str, email: str, password: str) -> dict[str, str]:
+    """Cookies (sessionid, csrftoken) of a normal form login."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = f"{base_url}/user/login/"
+    page = opener.open(login, timeout=30).read().decode("utf-8", "replace")
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    cookies = {c.name: c.value for c in jar}
+    token = match.group(1) if match else cookies.get("csrftoken", "")
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "email": email, "password": password}
+    ).encode()
+    req = urllib.request.Request(login, data=body, headers={"Referer": login})
+    opener.open(req, timeout=30).read()
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise BrowserError(f"login to {base_url} as {email} gave no session cookie")
+    return cookies
+
+
+class _DevTools:
+    def __init__(self, ws_url: str) -> None:
+        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.next_id = 0
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == self.next_id:
+                if "error" in msg:
+                    raise BrowserError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+
+    def evaluate(self, expression: str) -> Any:
+        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return res.get("result", {}).get("value")
+
+
+@dataclass
+class Rendered:
+    url: str
+    highlights: list[str] = field(default_factory=list)
+    body_text: str = ""
+    # page text after clicking each region given in ``select`` (region text prefix -> text)
+    selected: dict[str, str] = field(default_factory=dict)
+    screenshot: Path | None = None
+    seconds: float = 0.0
+    # the editor's own serialisation of the shown annotation (its result items), if reachable
+    serialized: list | None = None
+
+
+_HIGHLIGHTS_JS = """
+(() => {
+  const out = [];
+  const walk = (root) => {
+    root.querySelectorAll('.htx-highlight').forEach(e => out.push(e.textContent));
+    root.querySelectorAll('iframe').forEach(f => {
+      try { if (f.contentDocument) walk(f.contentDocument); } catch (e) {}
+    });
+  };
+  walk(document);
+  return out;
+})()
+"""
+
+
+_CLICK_JS = """
+(() => {
+  const target = %s;
+  const el = [...document.querySelectorAll('.htx-highlight')]
+    .find(e => e.textContent.startsWith(target));
+  if (!el) return false;
+  for (const type of ['mousedown', 'mouseup', 'click']) {
+    el.dispatchEvent(new MouseEvent(type, {bubbles: true, cancelable: true, view: window}));
+  }
+  return true;
+})()
+"""
+
+
+_SERIALIZE_JS = """
+(() => {
+  try {
+    const store = window.Htx && window.Htx.annotationStore;
+    const selected = store && store.selected;
+    return selected ? JSON.parse(JSON.stringify(selected.serializeAnnotation())) : null;
+  } catch (e) { return null; }
+})()
+"""
+
+
+def render_labeling_page(
+    base_url: str,
+    project_id: int,
+    task_id: int,
+    email: str,
+    password: str,
+    screenshot: Path | None = None,
+    expect: int = 1,
+    timeout: float = 60.0,
+    select: Sequence[str] = (),
+) -> Rendered:
+    """Open the task's labeling page logged in, wait until at least ``expect`` highlighted
+    regions are rendered (or ``timeout``), and return what the page shows. For each text in
+    ``select``, also click the first highlighted region whose text starts with it and read the
+    page again (per-region attributes show only for a selected region). The screenshot is
+    taken last; ``serialized`` is the editor's own serialisation of the shown annotation."""
+    exe = chromium_path()
+    if exe is None:
+        raise BrowserError("chromium is not installed (apt-get install -y chromium)")
+    cookies = login_session(base_url, email, password)
+    profile = Path(tempfile.mkdtemp(prefix="nkru-chromium-"))
+    proc = subprocess.Popen(
+        [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    t0 = time.monotonic()
+    devtools = None
+    try:
+        port_file = profile / "DevToolsActivePort"
+        while not port_file.exists() or not port_file.read_text().strip():
+            if proc.poll() is not None or time.monotonic() - t0 > 30:
+                raise BrowserError("chromium did not open its DevTools port")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        pages = []
+        while not pages:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+                pages = [t for t in json.loads(r.read()) if t.get("type") == "page"]
+            if not pages:
+                time.sleep(0.1)
+        devtools = _DevTools(pages[0]["webSocketDebuggerUrl"])
+        devtools.call("Network.enable")
+        for name, value in cookies.items():
+            devtools.call("Network.setCookie", name=name, value=value, url=base_url)
+        devtools.call("Page.enable")
+        url = f"{base_url}/projects/{project_id}/data?task={task_id}"
+        devtools.call("Page.navigate", url=url)
+        rendered = Rendered(url)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = devtools.evaluate(_HIGHLIGHTS_JS) or []
+            if len(found) >= expect:
+                time.sleep(1.0)  # let relation arrows and labels settle for the screenshot
+                found = devtools.evaluate(_HIGHLIGHTS_JS) or []
+                break
+            time.sleep(0.5)
+        rendered.highlights = list(found)
+        rendered.body_text = devtools.evaluate("document.body ? document.body.innerText : ''")
+        for prefix in select:
+            if not devtools.evaluate(_CLICK_JS % json.dumps(prefix)):
+                raise BrowserError(f"no highlighted region starting with {prefix!r} to click")
+            time.sleep(1.0)
+            rendered.selected[prefix] = devtools.evaluate("document.body.innerText")
+        rendered.serialized = devtools.evaluate(_SERIALIZE_JS)
+        if screenshot is not None:
+            shot = devtools.call("Page.captureScreenshot", format="png")
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
+            rendered.screenshot = screenshot
+        rendered.seconds = time.monotonic() - t0
+        return rendered
+    finally:
+        if devtools is not None:
+            devtools.ws.close()
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 15)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait(timeout=10)
+        shutil.rmtree(profile, ignore_errors=True)

@@ -1,0 +1,269 @@
+"""Command-line entry points for Label Studio (``nkru studio serve|push|pull``) and
+``nkru validate``. Registered by nkru/cli.py:
+
+    app.add_typer(studio_app, name="studio")
+    app.command("validate")(validate_command)
+
+Exit codes: 0 ok, 1 failure (server, network), 2 bad input (files, ids, invalid annotations).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from nkru.annotation import client, convert, studio
+from nkru.annotation import validate as validation
+
+console = Console()
+
+studio_app = typer.Typer(
+    help="A local Label Studio for NKRU-FR: serve, push documents and annotations, pull exports.",
+    no_args_is_help=True,
+)
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+UrlOpt = Annotated[str, typer.Option(help="Label Studio URL (as printed by `serve`).")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Label Studio data dir (default $NKRU_LS_DATA_DIR or "
+        "~/.local/share/nkru/label-studio); holds the API token unless "
+        "$NKRU_LS_TOKEN is set."
+    ),
+]
+TitleOpt = Annotated[str, typer.Option(help="Project title (created if missing).")]
+ExportsOpt = Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _resolve(path: Path) -> Path:
+    """A relative path from the current directory if it exists there, else from the project
+    root (the checkout, see nkru.paths.project_root)."""
+    if path.is_absolute() or path.exists():
+        return path
+    from nkru.paths import project_root
+
+    return project_root() / path
+
+
+def _documents(ids: list[str] | None) -> list:
+    from nkru.corpus import CorpusError, get_document, load_corpus
+
+    try:
+        return [get_document(i) for i in ids] if ids else list(load_corpus())
+    except CorpusError as exc:
+        raise _fail(str(exc), 2) from exc
+
+
+@studio_app.command("serve")
+def serve(
+    data_dir: DataDirOpt = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+) -> None:
+    """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running."""
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        server = studio.start_server(data_dir, port=port)
+    except studio.StudioError as exc:
+        signal.signal(signal.SIGTERM, previous)
+        raise _fail(str(exc), 1) from exc
+    how = "from the migrated template" if server.template_copied else "existing data dir"
+    console.print(
+        f"Label Studio is up at [bold]{server.url}[/] in {server.startup_seconds:.1f} s "
+        f"({how}: {server.data_dir})"
+    )
+    console.print(
+        f"login {server.credentials.email}; token {studio.mask(server.token)}; "
+        f"credentials in {server.data_dir / studio.CREDENTIALS_FILE}"
+    )
+    console.print(f"next: nkru studio push --url {server.url}   (Ctrl-C stops the server)")
+    try:
+        while not stop and server.process is not None and server.process.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    if server.process is not None and server.process.returncode not in (0, -15, None) and not stop:
+        raise _fail(f"Label Studio stopped unexpectedly; log {server.log_path}", 1)
+
+
+def _connect(url: str, data_dir: Path | None):
+    try:
+        base, token = studio.connect_info(url, data_dir)
+    except studio.StudioError as exc:
+        raise _fail(str(exc), 2) from exc
+    return base, client.connect(base, token)
+
+
+@studio_app.command("push")
+def push(
+    url: UrlOpt = DEFAULT_URL,
+    data_dir: DataDirOpt = None,
+    title: TitleOpt = client.DEFAULT_TITLE,
+    exports_dir: ExportsOpt = Path("annotation/exports"),
+    predictions: Annotated[
+        str, typer.Option(help="Pre-annotations: 'none' or 'spacy' (fr_core_news_md entities).")
+    ] = "none",
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="Delete and re-import tasks already in the project "
+            "(pull first: work done in the editor is replaced)."
+        ),
+    ] = False,
+    document: Annotated[
+        list[str] | None, typer.Option("--document", "-d", help="Only these document ids.")
+    ] = None,
+    worksheets: Annotated[
+        Path | None,
+        typer.Option(
+            help="Import the annotations of the worksheets in this folder "
+            "(<doc>.<annotator>.yaml) instead of the exports."
+        ),
+    ] = None,
+) -> None:
+    """Create/update the project and import one task per document, with the annotations from
+    the exports folder or from worksheets (each with its annotator) and optional spaCy
+    predictions."""
+    if predictions not in ("none", "spacy"):
+        raise _fail(f"--predictions must be 'none' or 'spacy', not {predictions!r}", 2)
+    docs = _documents(document)
+    try:
+        if worksheets is None:
+            stored = client.read_exports(_resolve(exports_dir))
+        else:
+            stored = _worksheet_tasks(_resolve(worksheets))
+    except (client.ClientError, convert.ConvertError) as exc:
+        raise _fail(str(exc), 2) from exc
+    base, ls = _connect(url, data_dir)
+    try:
+        report = client.push(
+            ls,
+            docs,
+            stored,
+            title=title,
+            predictions=None if predictions == "none" else predictions,
+            replace=replace,
+            base_url=base,
+        )
+    except convert.ConvertError as exc:
+        raise _fail(str(exc), 2) from exc
+    except client.ClientError as exc:
+        raise _fail(str(exc), 1) from exc
+    console.print(f"project {title!r}: {report.project_url}")
+    console.print(
+        f"imported {len(report.imported)} task(s) {', '.join(report.imported) or ''}; "
+        f"{report.annotations} annotation(s), {report.predictions} prediction set(s)"
+    )
+    if report.skipped:
+        console.print(
+            f"skipped (already in the project; use --replace): {', '.join(report.skipped)}"
+        )
+
+
+def _worksheet_tasks(folder: Path) -> dict[str, dict]:
+    """document id -> a task in export format holding every worksheet's annotation."""
+    from nkru.annotation.worksheet import WorksheetError, load_worksheets
+    from nkru.corpus import get_document
+
+    try:
+        annotations = load_worksheets(sorted(folder.glob("*.yaml")))
+    except WorksheetError as exc:
+        raise _fail(str(exc), 2) from exc
+    by_doc: dict[str, list] = {}
+    for annotation in annotations:
+        by_doc.setdefault(annotation.document_id, []).append(annotation)
+    return {
+        doc_id: convert.make_task(get_document(doc_id), anns) for doc_id, anns in by_doc.items()
+    }
+
+
+@studio_app.command("pull")
+def pull(
+    url: UrlOpt = DEFAULT_URL,
+    data_dir: DataDirOpt = None,
+    title: TitleOpt = client.DEFAULT_TITLE,
+    exports_dir: ExportsOpt = Path("annotation/exports"),
+) -> None:
+    """Export the project and write <exports_dir>/<document_id>.json (one task each)."""
+    _, ls = _connect(url, data_dir)
+    try:
+        paths = client.pull(ls, _resolve(exports_dir), title=title)
+    except convert.ConvertError as exc:
+        raise _fail(str(exc), 2) from exc
+    except client.ClientError as exc:
+        raise _fail(str(exc), 1) from exc
+    for path in paths:
+        console.print(f"wrote {path}")
+
+
+@studio_app.command("annotator")
+def annotator(
+    name: Annotated[str, typer.Argument(help="Annotator name: lower-case letters, digits, . _ -")],
+    url: UrlOpt = DEFAULT_URL,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Create a Label Studio login for an annotator (their annotations carry this identity)."""
+    try:
+        convert.annotator_email(name)
+    except convert.ConvertError as exc:
+        raise _fail(str(exc), 2) from exc
+    _, ls = _connect(url, data_dir)
+    folder = Path(data_dir or studio.default_data_dir()).expanduser()
+    try:
+        email, path, created = client.ensure_annotator(ls, name, folder)
+    except client.ClientError as exc:
+        raise _fail(str(exc), 1) from exc
+    if created:
+        console.print(f"created login {email}; its password is in {path} (mode 0600)")
+    else:
+        console.print(f"{email} already exists (password in {path} if created here)")
+
+
+def validate_command(
+    exports_dir: Annotated[
+        Path, typer.Argument(help="Folder of Label Studio exports (<document_id>.json).")
+    ] = Path("annotation/exports"),
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+    max_problems: Annotated[int, typer.Option(help="Print at most this many problems.")] = 200,
+) -> None:
+    """Check every annotation of every export against the scheme and the corpus."""
+    console = Console()  # created here so that the terminal width is read at run time
+    folder = _resolve(exports_dir)
+    if not folder.is_dir():
+        raise _fail(f"{folder}: no such folder of exports", 2)
+    try:
+        report = validation.validate_exports(folder)
+    except Exception as exc:  # corpus problems and the like: a message, not a traceback
+        raise _fail(f"{type(exc).__name__}: {exc}", 2) from exc
+    for problem in report.problems[:max_problems]:
+        style = "red" if problem.severity == validation.ERROR else "yellow"
+        console.print(f"[{style}]{problem}[/]", highlight=False, soft_wrap=True)
+    if len(report.problems) > max_problems:
+        console.print(f"… and {len(report.problems) - max_problems} more")
+    if not report.ok(strict):
+        raise _fail(
+            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+            f"in {report.files} file(s)",
+            2,
+        )
+    console.print(validation.summary_table(report))
+    console.print(f"[green]ok[/]: {report.files} file(s), {len(report.warnings)} warning(s)")

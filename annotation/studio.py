@@ -1,0 +1,382 @@
+"""Start and stop a local Label Studio server (loopback only, sqlite, no telemetry).
+
+The first start on an empty data directory runs Django migrations (35-43 s). To make every later
+start fast, a *migrated template* (an empty, fully migrated sqlite database and nothing else) is
+kept under a cache directory keyed by the Label Studio version and copied into each new data
+directory. The admin user, its password and its API token are created on the first start of a
+data directory, from credentials that are stored inside that data directory (mode 0600) or, for
+the token, taken from the environment variable ``NKRU_LS_TOKEN``. The token is never printed in
+full (see :func:`mask`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+TOKEN_ENV = "NKRU_LS_TOKEN"
+DATA_DIR_ENV = "NKRU_LS_DATA_DIR"
+CACHE_DIR_ENV = "NKRU_CACHE_DIR"
+DB_FILE = "label_studio.sqlite3"
+CREDENTIALS_FILE = "nkru-credentials.json"
+LOG_FILE = "nkru-server.log"
+ADMIN_EMAIL = "admin@nkru.invalid"
+# Unprefixed variables that Label Studio reads as fallbacks: never pass them to the server.
+_UNPREFIXED = ("HOST", "PORT", "USERNAME", "PASSWORD", "DEBUG", "CI", "DJANGO_DB")
+
+
+class StudioError(RuntimeError):
+    """A clear, user-facing problem with the local Label Studio server."""
+
+
+def label_studio_version() -> str:
+    try:
+        return metadata.version("label-studio")
+    except metadata.PackageNotFoundError as exc:  # pragma: no cover - depends on the install
+        raise StudioError(
+            "label-studio is not installed; install the extra: pip install 'nkru[studio]'"
+        ) from exc
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "nkru" / "label-studio"
+
+
+def cache_dir() -> Path:
+    env = os.environ.get(CACHE_DIR_ENV) or os.environ.get("NKRU_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nkru"
+
+
+def template_dir() -> Path:
+    """Where the migrated template for the installed Label Studio version lives."""
+    return cache_dir() / f"label-studio-{label_studio_version()}-template"
+
+
+def mask(token: str) -> str:
+    """A token shortened for display: never print a credential in full."""
+    return f"{token[:4]}…({len(token)} chars)" if token else "(none)"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+    token: str
+
+
+def load_credentials(data_dir: Path) -> Credentials:
+    """The admin credentials of ``data_dir``, created (and stored with mode 0600) if missing."""
+    path = Path(data_dir) / CREDENTIALS_FILE
+    env_token = os.environ.get(TOKEN_ENV, "").strip()
+    if path.exists():
+        creds = Credentials(**json.loads(path.read_text(encoding="utf-8")))
+        if env_token and env_token != creds.token:
+            raise StudioError(
+                f"{TOKEN_ENV} ({mask(env_token)}) differs from the token this data directory was "
+                f"created with ({mask(creds.token)}); unset it or use a new --data-dir"
+            )
+        return creds
+    if env_token and len(env_token) < 6:
+        raise StudioError(f"{TOKEN_ENV} is too short (Label Studio needs more than 5 characters)")
+    creds = Credentials(
+        email=ADMIN_EMAIL,
+        password=secrets.token_urlsafe(18),
+        token=env_token or secrets.token_hex(20),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(asdict(creds), fh, indent=2)
+    return creds
+
+
+def _label_studio_cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("label-studio")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("label-studio")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "label_studio.server"]
+
+
+def server_env(data_dir: Path, creds: Credentials | None = None) -> dict[str, str]:
+    """Environment for a prompt-free, loopback-only, telemetry-free Label Studio process."""
+    env = {k: v for k, v in os.environ.items() if k not in _UNPREFIXED}
+    env.update(
+        LABEL_STUDIO_BASE_DATA_DIR=str(Path(data_dir).resolve()),
+        DJANGO_DB="sqlite",
+        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
+        LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+        LABEL_STUDIO_COLLECT_ANALYTICS="false",
+        LABEL_STUDIO_LATEST_VERSION_CHECK="false",
+        LABEL_STUDIO_SENTRY_DSN="",
+        LABEL_STUDIO_FRONTEND_SENTRY_DSN="",
+        SENTRY_DSN="",
+        FRONTEND_SENTRY_DSN="",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    for key in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"):
+        env.pop(key, None)
+    if creds is not None:
+        env.update(
+            LABEL_STUDIO_USERNAME=creds.email,
+            LABEL_STUDIO_PASSWORD=creds.password,
+            LABEL_STUDIO_USER_TOKEN=creds.token,
+        )
+    return env
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_template(timeout: float = 300.0) -> Path:
+    """The migrated template for this Label Studio version, built once (35-43 s) if missing."""
+    target = template_dir()
+    if (target / DB_FILE).exists():
+        return target
+    with _lock(target.parent / f"{target.name}.lock"):
+        if (target / DB_FILE).exists():
+            return target
+        work = Path(tempfile.mkdtemp(prefix="template-", dir=target.parent))
+        # `label-studio user` applies the migrations, looks a user up and exits: no server,
+        # no prompt, no user created.
+        cmd = [*_label_studio_cmd(), "user", "--username", "nobody@nkru.invalid"]
+        cmd += ["--data-dir", str(work)]
+        proc = subprocess.run(
+            cmd,
+            env=server_env(work),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            cwd=work,
+        )
+        if not (work / DB_FILE).exists():
+            shutil.rmtree(work, ignore_errors=True)
+            raise StudioError(
+                "could not build the migrated Label Studio template "
+                f"(exit {proc.returncode}): {proc.stderr.strip()[-2000:]}"
+            )
+        for child in work.iterdir():
+            if child.name != DB_FILE:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if target.exists():
+            shutil.rmtree(target)
+        work.rename(target)
+    return target
+
+
+def prepare_data_dir(data_dir: Path) -> bool:
+    """Make ``data_dir`` ready to start; returns True if the template was copied into it."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if (data_dir / DB_FILE).exists():
+        return False
+    template = ensure_template()
+    shutil.copy2(template / DB_FILE, data_dir / DB_FILE)
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _get_json(url: str, token: str | None = None, timeout: float = 5.0) -> object:
+    req = urllib.request.Request(url)
+    if token:
+        req.add_header("Authorization", f"Token {token}")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read().decode("utf-8"))
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the server gets SIGTERM when the process that started it dies (even by SIGKILL),
+    so an interrupted `serve` or test session leaves no orphan server behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+@dataclass
+class Server:
+    """A running Label Studio process that this code started."""
+
+    url: str
+    port: int
+    data_dir: Path
+    credentials: Credentials
+    process: subprocess.Popen | None
+    log_path: Path
+    startup_seconds: float = 0.0
+    template_copied: bool = False
+
+    @property
+    def token(self) -> str:
+        return self.credentials.token
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 15.0) -> None:
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        # The server runs in its own process group (started with start_new_session): end that
+        # group only, i.e. the process we started and its own children.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=timeout)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_server(
+    data_dir: Path | None = None,
+    port: int | None = None,
+    timeout: float = 180.0,
+) -> Server:
+    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token."""
+    data_dir = Path(data_dir or default_data_dir()).expanduser().resolve()
+    copied = prepare_data_dir(data_dir)
+    creds = load_credentials(data_dir)
+    if port is None:
+        port = free_port()
+    elif _port_busy(port):
+        raise StudioError(f"port {port} on 127.0.0.1 is already in use; choose another --port")
+    log_path = data_dir / LOG_FILE
+    cmd = [*_label_studio_cmd(), "start", "--no-browser", "--internal-host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--data-dir", str(data_dir)]
+    t0 = time.monotonic()
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open by the child
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            env=server_env(data_dir, creds),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=data_dir,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    finally:
+        log.close()
+    server = Server(
+        url=f"http://127.0.0.1:{port}",
+        port=port,
+        data_dir=data_dir,
+        credentials=creds,
+        process=proc,
+        log_path=log_path,
+        template_copied=copied,
+    )
+    try:
+        wait_until_ready(server, timeout=timeout)
+    except BaseException:
+        server.stop()
+        raise
+    server.startup_seconds = time.monotonic() - t0
+    return server
+
+
+def wait_until_ready(server: Server, timeout: float = 180.0) -> None:
+    """Poll /health, then check that the server on the port is ours (it accepts our token)."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if server.process is not None and server.process.poll() is not None:
+            raise StudioError(
+                f"Label Studio exited with code {server.process.returncode} during start-up; "
+                f"log {server.log_path}:\n{server.log_tail()}"
+            )
+        try:
+            health = _get_json(f"{server.url}/health", timeout=2)
+            if isinstance(health, dict) and health.get("status") == "UP":
+                break
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(0.25)
+    else:
+        raise StudioError(
+            f"Label Studio did not become healthy on {server.url} within {timeout:.0f} s "
+            f"({last}); log {server.log_path}:\n{server.log_tail()}"
+        )
+    try:
+        who = _get_json(f"{server.url}/api/current-user/whoami", token=server.token)
+    except urllib.error.HTTPError as exc:
+        raise StudioError(
+            f"the server on {server.url} refuses the API token {mask(server.token)} "
+            f"(HTTP {exc.code}); is another Label Studio using this port or data directory?"
+        ) from exc
+    if not isinstance(who, dict) or who.get("email") != server.credentials.email:
+        raise StudioError(
+            f"the server on {server.url} is not the one started for {server.data_dir}"
+        )
+
+
+def connect_info(url: str, data_dir: Path | None = None) -> tuple[str, str]:
+    """(url, token) for a running server: token from NKRU_LS_TOKEN or the data dir's file."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        path = Path(data_dir or default_data_dir()).expanduser() / CREDENTIALS_FILE
+        if not path.exists():
+            raise StudioError(
+                f"no API token: set {TOKEN_ENV} or start the server with `nkru studio serve` "
+                f"(credentials are stored in {path})"
+            )
+        token = json.loads(path.read_text(encoding="utf-8"))["token"]
+    return url.rstrip("/"), token
