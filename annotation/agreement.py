@@ -231,8 +231,9 @@ def _listing(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} ({v})" for k, v in counts.items()) or "none"
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    """``annotation/agreement.md``: every figure comes from the JSON report."""
+def render_markdown(report: dict[str, Any], notes: str = "") -> str:
+    """``annotation/agreement.md``: every figure comes from the JSON report; ``notes`` (the
+    project's written interpretation) is appended verbatim."""
     lines = [
         "# Inter-annotator agreement",
         "",
@@ -304,4 +305,6 @@ def render_markdown(report: dict[str, Any]) -> str:
         ]
         if examples:
             lines += ["Entity examples (first 15 each):", "", *(f"- {x}" for x in examples), ""]
+    if notes:
+        lines += [notes.strip(), ""]
     return "\n".join(lines)

@@ -165,7 +165,8 @@ def agreement(
 ) -> None:
     """Inter-annotator agreement for every document with two or more annotations.
 
-    Writes the Markdown report and a JSON file beside it (same name, .json)."""
+    Writes the Markdown report and a JSON file beside it (same name, .json);
+    annotation/agreement-notes.md, the project's written reading of the figures, is appended."""
     from nkru.annotation.agreement import agreement_report, document_agreement, render_markdown
 
     results = []
@@ -177,7 +178,9 @@ def agreement(
         raise fail("no document has two or more annotations")
     report = agreement_report(results)
     output = output or project_root() / "annotation" / "agreement.md"
-    output.write_text(render_markdown(report), encoding="utf-8")
+    notes = project_root() / "annotation" / "agreement-notes.md"
+    written = notes.read_text(encoding="utf-8") if notes.is_file() else ""
+    output.write_text(render_markdown(report, written), encoding="utf-8")
     output.with_suffix(".json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
