@@ -5,6 +5,7 @@ order, the exact quoted text of each item with its label and attributes. Each qu
 searching forward from the previous item of the same layer (entities: from the previous end;
 claims and sources: from the previous start), so repeated strings resolve unambiguously. A
 top-level ``ground_truth: true`` marks the adjudicated annotation of a document. The
+document's boilerplate regions (from the corpus manifest) are added to every annotation. The
 result is an :class:`~nkru.records.Annotation`, which ``nkru studio push`` imports into Label
 Studio; the committed source of truth is the Label Studio export that comes back.
 """
@@ -70,7 +71,10 @@ def load_worksheet(path: Path) -> Annotation:
     if not isinstance(ground_truth, bool):
         raise WorksheetError(f"{path}: ground_truth must be true or false")
     annotation = Annotation(
-        doc.id, str(_field(sheet, "annotator", f"{path}:1")), ground_truth=ground_truth
+        doc.id,
+        str(_field(sheet, "annotator", f"{path}:1")),
+        ground_truth=ground_truth,
+        boilerplate=list(doc.boilerplate),
     )
 
     def items(layer: str) -> list[tuple[dict, str]]:

@@ -43,6 +43,7 @@ sources:
     for span in [*ann.entities, *ann.claims, *ann.sources]:
         assert DOC.text[span.start : span.end] == span.text
     assert date.value == "2024-10-25"
+    assert ann.boilerplate == list(DOC.boilerplate)
     assert ann.claims[0].certainty == "hedged" and ann.claims[0].topic == "troops"
     (stance,) = ann.stances
     assert (stance.source_id, stance.claim_id, stance.label) == ("s001", "c001", "support")
