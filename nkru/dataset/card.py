@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from datasets import DatasetInfo, SplitDict, SplitInfo
 
+from nkru.corpus import load_corpus
 from nkru.dataset.features import CLAIM_TAGS, CONFIGS, DOCUMENTS, FEATURES, NER_TAGS
 from nkru.schema import (
     CERTAINTY_LABELS,
@@ -312,13 +313,18 @@ def _provenance_section(built: Built) -> list[str]:
     out = [
         "## Provenance",
         "",
-        "Source texts (verbatim, checked against `data/raw/manifest.json`):",
+        "Source texts (verbatim, checked against `data/raw/manifest.json`; every document of "
+        "the corpus is listed):",
     ]
+    built_ids = {doc.id for doc in built.documents}
     out += [
         "",
         _table(
-            ["document", "file", "sha256"],
-            [[d.id, f"`{d.file}`", f"`{d.sha256}`"] for d in built.documents],
+            ["document", "file", "sha256", "in the dataset"],
+            [
+                [d.id, f"`{d.file}`", f"`{d.sha256}`", "yes" if d.id in built_ids else "no"]
+                for d in load_corpus()
+            ],
         ),
         "",
     ]
@@ -326,15 +332,19 @@ def _provenance_section(built: Built) -> list[str]:
         out += ["Annotations: built from in-memory records (no export files).", ""]
     else:
         body = [
-            [doc.id, f"`{built.exports[doc.id].name}`", f"`{built.exports[doc.id].sha256}`"]
-            if doc.id in built.exports
-            else [doc.id, "(none)", ""]
-            for doc in built.documents
+            [
+                doc_id,
+                f"`{export.name}`",
+                f"`{export.sha256}`",
+                "yes" if doc_id in built_ids else "no (no ground truth)",
+            ]
+            for doc_id, export in sorted(built.exports.items())
         ]
         out += [
-            "Annotations: the `ground_truth: true` annotation of each Label Studio export:",
+            "Annotations: the `ground_truth: true` annotation of each Label Studio export "
+            "(every export is listed, so a change to any of them marks the build stale):",
             "",
-            _table(["document", "export", "sha256"], body),
+            _table(["document", "export", "sha256", "in the dataset"], body),
             "",
         ]
     if built.skipped:

@@ -51,6 +51,7 @@ def _read(
                 raise BuildError(
                     [f"{path}: the task text is not the verbatim text of document {doc_id}"]
                 )
+            files[doc_id] = ExportFile(path.name, hashlib.sha256(path.read_bytes()).hexdigest())
             starred = [
                 a
                 for a in task.get("annotations") or []
@@ -64,7 +65,6 @@ def _read(
                 )
                 continue
             annotations[doc_id] = convert.ground_truth_annotation(task)
-            files[doc_id] = ExportFile(path.name, hashlib.sha256(path.read_bytes()).hexdigest())
         except BuildError as err:
             problems.extend(err.problems)
         except (convert.ConvertError, CorpusError, KeyError, TypeError) as err:
@@ -86,5 +86,5 @@ def load_ground_truth(
 
 
 def export_files(exports_dir: Path) -> dict[str, ExportFile]:
-    """Document id -> (file name, sha256) of the export its ground truth comes from."""
+    """Document id -> (file name, sha256) of every export, with or without a ground truth."""
     return _read(Path(exports_dir), lambda message: None)[1]
