@@ -14,7 +14,6 @@ from rich.table import Table
 from nkru.corpus import CorpusError, get_document, load_corpus
 from nkru.paths import exports_dir, project_root
 from nkru.records import Annotation
-from nkru.segment import content_sentences, sentences
 from nkru.stats import LAYERS, annotation_counts
 
 app = typer.Typer(
@@ -41,6 +40,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 @app.command()
 def corpus() -> None:
     """Print a table per document: sentences, tokens, characters, boilerplate share, metadata."""
+    from nkru.segment import content_sentences, sentences
+
     try:
         docs = load_corpus()
     except CorpusError as err:
