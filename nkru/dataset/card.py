@@ -105,7 +105,7 @@ def header(built: Built) -> dict[str, Any]:
         "license_name": LICENSE_NAME,
         "license_details": LICENSE_DETAILS,
         "multilinguality": ["monolingual"],
-        "annotations_creators": ["expert-generated"],
+        "annotations_creators": ["machine-generated"],  # AI annotator sessions: DATASHEET.md
         "language_creators": ["found"],
         "source_datasets": ["original"],
         "size_categories": [_size_category(largest)],
@@ -383,6 +383,10 @@ def _limitations(built: Built) -> list[str]:
         "leave-one-document-out results.",
         "- One topic, one short period (Oct 2024 – Apr 2025), a few outlets: not representative "
         "of French news in general.",
+        "- The annotators and the adjudicator are AI model sessions of one model family, "
+        "working from the guidelines (`annotation/GUIDELINES.md`); no human has reviewed the "
+        "annotations. Their agreement (`annotation/agreement.md`) shows consistency of that "
+        "model under the guidelines, not human reproducibility. See `DATASHEET.md`.",
         "- Ground truth is one adjudicated annotation per document; only the test document was "
         "annotated twice independently.",
         "- Sentences and tokens come from spaCy's rule-based French tokenizer and sentencizer "
