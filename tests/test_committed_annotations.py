@@ -1,0 +1,92 @@
+"""The committed annotations, reports and dataset are consistent with each other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import datasets
+import pytest
+from typer.testing import CliRunner
+
+from nkru.annotation import client
+from nkru.annotation.agreement import agreement_report, document_agreement
+from nkru.annotation.convert import task_annotations
+from nkru.annotation.worksheet import load_worksheets
+from nkru.cli import app
+from nkru.corpus import get_document
+from nkru.dataset.features import CONFIGS, FEATURES
+from nkru.paths import data_dir, exports_dir, project_root
+
+EXPORTS = sorted(exports_dir().glob("*.json"))
+TASKS = client.read_exports(exports_dir())
+
+
+@pytest.mark.studio
+def test_committed_exports_import_unchanged_into_label_studio(studio_server, tmp_path) -> None:
+    ls = client.connect(studio_server.url, studio_server.token)
+    emails = {
+        a["completed_by"]["email"] for task in TASKS.values() for a in task["annotations"]
+    }
+    client.ensure_users(ls, emails)
+    project = client.ensure_project(ls, "committed exports")
+    for path in EXPORTS:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        ls.projects.import_tasks(project.id, request=raw, return_task_ids=True)
+    pulled = client.pull(ls, tmp_path, title="committed exports")
+    assert [p.name for p in pulled] == [p.name for p in EXPORTS]
+    for again, committed in zip(pulled, EXPORTS, strict=True):
+        assert again.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+
+
+def test_exports_hold_exactly_the_worksheets() -> None:
+    """The exports came from the committed worksheets, through Label Studio, losslessly."""
+    from_sheets = {(a.document_id, a.annotator): a.sorted() for a in load_worksheets()}
+    from_exports = {
+        (a.document_id, a.annotator): a.sorted()
+        for task in TASKS.values()
+        for a in task_annotations(task)
+    }
+    assert from_exports == from_sheets
+
+
+def test_every_annotated_document_has_one_ground_truth() -> None:
+    annotated = {d: task_annotations(t) for d, t in TASKS.items() if t.get("annotations")}
+    assert set(annotated) >= {"002", "004"}
+    for anns in annotated.values():
+        assert sum(a.ground_truth for a in anns) == 1
+    assert len(annotated["002"]) >= 3, "two independent annotations and an adjudication"
+
+
+def test_agreement_report_is_computed_from_the_exports() -> None:
+    committed = json.loads((project_root() / "annotation" / "agreement.json").read_text())
+    results = []
+    for doc_id, task in sorted(TASKS.items()):
+        anns = task_annotations(task)
+        if len(anns) >= 2:
+            results.extend(document_agreement(get_document(doc_id), anns))
+    assert committed == json.loads(json.dumps(agreement_report(results)))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_committed_dataset_loads_with_declared_features(config: str) -> None:
+    loaded = datasets.load_dataset(str(data_dir()), config)
+    for split in loaded.values():
+        assert split.features == FEATURES[config]
+        assert len(split) > 0
+
+
+def test_stats_command_counts_the_ground_truth() -> None:
+    result = CliRunner().invoke(app, ["stats"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    gold = [a for t in TASKS.values() for a in task_annotations(t) if a.ground_truth]
+    total = sum(len(a.entities) for a in gold)
+    rows = [line for line in result.output.splitlines() if "CLAIM" in line]
+    assert rows and str(sum(len(a.claims) for a in gold)) in rows[0]
+    assert total > 0
+
+
+def test_stats_without_exports_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["stats", "--exports", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no exports" in result.output and "Traceback" not in result.output
