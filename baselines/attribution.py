@@ -1,15 +1,31 @@
-"""Attribution baseline: candidate (source, claim) pairs within a sentence, scored linearly.
+"""Attribution baseline: candidate (source, claim) pairs scored linearly, plus anaphora.
 
 Pipeline, per sentence of the document row (``sentences``; the whole text if absent):
 
 1. Claims. A :class:`~nkru.baselines.claims.ClaimDetector` is trained on the training
-   documents' sentences (a sentence is positive when a gold claim overlaps it); at prediction
-   its detected sentences become claim spans by the claims span rule. (``claims="gold"`` uses
-   the row's gold claims instead — an oracle setting for analysis, not a baseline to report.)
+   documents' sentences (a sentence is positive when a gold claim lies in it); at prediction
+   its detected sentences become claim spans by the claims span rule
+   (:func:`~nkru.baselines.claims.claim_spans`: the "que" complement of a reporting verb minus
+   cues, possibly several per sentence). A sentence the detector rejects is still a claim
+   sentence when it has a reported clause (:func:`has_reported_clause`: a "que" complement of a
+   reporting/epistemic predicate, or an initial/final "selon X"), since a source needs reported
+   content (``cue_claims=False`` turns this off). (``claims="gold"`` uses the row's gold
+   claims instead — an oracle setting for analysis, not a baseline to report.)
 2. Source candidates (:func:`source_candidates`), from spaCy ``fr_core_news_md`` on the
-   sentence: its entities (PER/ORG/LOC/MISC), its noun chunks that are subjects (``nsubj``,
-   ``nsubj:pass``), and the cue patterns "selon X" / "d'après X" / "de source X" (X up to the
-   next comma or the end of the sentence). Identical spans are merged, keeping every kind.
+   sentence (GUIDELINES §5.1 cues):
+   - ``cue:subject``: the subject of a reporting verb (affirmer, confirmer, nier, démentir,
+     rapporter, estimer, déclarer, indiquer, …), also through a governing verb ("n'ont pas pu
+     prouver", "continue de nier"), cut before a comma, parenthesis or relative pronoun
+     (§5.1.3: no relative clauses or appositions);
+   - ``cue:agent``: "par X" on a reporting participle ("niée par X", "confirmée par X"); a
+     passive subject is never a source (it is the reported content);
+   - ``cue:inverted``: the noun phrase right after a reporting verb in "comme le rapporte X" /
+     "c'est ce que rapporte X";
+   - ``cue:selon``: "selon X" / "d'après X" / "de source X" (X up to the next comma; guillemets
+     stay inside, §5.1.2 ``le «Guardian»``);
+   - spaCy entities (PER/ORG/LOC/MISC) and subject noun chunks, as before.
+   Cue candidates also carry ``verb:<lemma>`` and, under negation, ``cue:negated``.
+   Identical spans are merged, keeping every kind.
 3. Pair scoring: each (candidate, claim) pair of the same sentence gets features
    (:func:`pair_features`: candidate kinds and entity type, order and token distance, the lemmas
    between them and whether one is a speech verb, "selon" before the source, the source's
@@ -17,11 +33,23 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    the gold claims of the training documents: a pair is positive when a gold pair links that
    claim to a source overlapping the candidate with character IoU ≥ 0.5.
 4. Decoding: every pair with probability ≥ 0.5 is kept; for one claim, overlapping sources keep
-   only the most probable. Its stance comes from a second LogisticRegression on the same
-   features, trained on the positive pairs (a constant when training has a single stance).
+   only the most probable.
+5. Anaphora (rule, GUIDELINES §5.2 D57): a reporting verb whose object (or passive subject) is
+   a demonstrative noun of discourse ("nier ces affirmations", "ces informations ont été
+   démenties par X", …) or a "c'est ce que rapporte X"
+   sentence pairs its source candidate (subject or inverted subject) with the predicted claims
+   of earlier sentences of the same paragraph (no line break between them): "ce que" → the
+   previous sentence's claims; "ces X" → every earlier claim of the paragraph that was
+   predicted with a source.
+6. Stance (:func:`cue_stance`): a lexicon on the cue verb first — nier, démentir, contester,
+   réfuter, rejeter → ``deny``; douter, questionner or a negated reporting verb ("n'ont pas pu
+   prouver") → ``query``; otherwise a second LogisticRegression on the pair features, trained
+   on the positive pairs (a constant when training has a single stance), and ``support`` for
+   anaphoric pairs.
 
-Not covered, by design: sources or claims in another sentence than their partner (anaphoric
-"ces affirmations", a source introduced in an earlier sentence) — those gold pairs are missed.
+Not covered: a source introduced in an earlier sentence than its claim other than by the
+anaphora rule, and the anaphora's topic filter of D57 (every attributed earlier claim of the
+paragraph is taken).
 """
 
 from __future__ import annotations
@@ -32,7 +60,8 @@ from typing import Self
 
 from nkru.schema import STANCE_LABELS
 
-from .claims import ClaimDetector, claim_span
+from .claims import DENIAL_FORMS, ClaimDetector, Parse, claim_spans, complement_clause
+from .claims import SPEECH_LEMMAS as CLAIM_CUES
 from .models import feature_classifier, fit_or_constant
 from .nlp import Analysis, analyse_all
 from .protocol import Prediction, Row, System
@@ -46,8 +75,16 @@ SPEECH_LEMMAS = frozenset({
     "ajouter", "révéler", "admettre", "signaler", "dire", "prévenir", "avertir", "accuser",
     "rejeter", "contester", "répéter", "insister", "juger", "qualifier", "dénoncer", "douter",
     "selon", "citer", "évoquer", "montrer", "publier", "écrire",
+}) | CLAIM_CUES
+DENY_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "rejeter"})
+QUERY_LEMMAS = frozenset({"douter", "questionner", "interroger"})
+ANAPHOR_NOUNS = frozenset({
+    "affirmation", "information", "déclaration", "allégation", "accusation", "rapport",
+    "analyse", "propos", "révélation", "fait", "assertion", "conclusion",
 })
-_SELON = re.compile(r"\b(?:selon|d['’]après|de source)\s+([^,.;:()«»]+)", re.I)
+_CUT_WORDS = frozenset({",", "(", ")", ":", ";", "qui", "que", "qu'", "qu’", "dont", "lequel",
+                        "laquelle", "lesquels", "-", "–", "—"})
+_SELON = re.compile(r"\b(?:selon|d['’]après|de source)\s+([^,.;:()]+)", re.I)
 SUBJECT_DEPS = ("nsubj", "nsubj:pass")
 
 
@@ -83,6 +120,83 @@ def char_iou(a: Span, b: Span) -> float:
     return inter / (max(a[1], b[1]) - min(a[0], b[0]))
 
 
+def _is_speech(parse: Parse, i: int) -> bool:
+    return parse.lemma(i) in SPEECH_LEMMAS or parse.text(i) in DENIAL_FORMS
+
+
+def _negated(parse: Parse, i: int) -> bool:
+    return any("Polarity=Neg" in parse.morph(c) or parse.text(c) in ("pas", "jamais")
+               for c in parse.children[i])
+
+
+def _phrase(parse: Parse, head: int) -> tuple[int, int] | None:
+    """Token range of a noun phrase: the head's subtree cut before , ( qui que dont …."""
+    first, last = parse.edges(head)
+    for k in range(head + 1, last + 1):
+        if parse.text(k) in _CUT_WORDS:
+            last = k - 1
+            break
+    while first <= last and (parse.is_punct(first) or parse.dep(first) == "case"):
+        first += 1  # punctuation and the preposition of "par X"
+    while last >= first and parse.is_punct(last):
+        last -= 1
+    return _name_only(parse, first, last) if first <= last else None
+
+
+def _name_only(parse: Parse, first: int, last: int) -> tuple[int, int]:
+    """"le journal britannique Guardian" → "Guardian" (GUIDELINES §5.1.2: a descriptor between
+    article and name leaves the name only); other phrases unchanged."""
+    k = first
+    if parse.pos(k) != "DET":
+        return first, last
+    k += 1
+    if k > last or parse.pos(k) != "NOUN":
+        return first, last
+    k += 1
+    while k <= last and parse.pos(k) == "ADJ":
+        k += 1
+    if k <= last and all(parse.pos(m) == "PROPN" for m in range(k, last + 1)):
+        return k, last
+    return first, last
+
+
+def cue_sources(parse: Parse) -> list[tuple[tuple[int, int], str, int]]:
+    """``(token range, kind, cue verb index)`` of the parse-based source cues (docstring 2)."""
+    out: list[tuple[tuple[int, int], str, int]] = []
+    for i in range(len(parse)):
+        if not _is_speech(parse, i):
+            continue
+        governors = [i]
+        if parse.dep(i) == "xcomp":  # "n'ont pas pu prouver", "continue de nier"
+            governors.append(parse.head(i))
+        for g in governors:
+            for c in parse.children[g]:
+                # active subject only: a passive subject ("ces informations ont été
+                # démenties") is the reported content, not its source
+                if parse.dep(c) == "nsubj" and parse.pos(c) in ("NOUN", "PROPN", "PRON"):
+                    if parse.text(c) in ("qui", "que", "c'", "ce", "ça", "cela"):
+                        continue
+                    if (phrase := _phrase(parse, c)) is not None:
+                        out.append((phrase, "cue:subject", i))
+        for c in parse.children[i]:
+            agent = parse.dep(c) == "obl:agent" or (parse.dep(c).startswith("obl") and any(
+                parse.text(m) == "par" for m in parse.children[c]))
+            if agent and (phrase := _phrase(parse, c)) is not None:
+                out.append((phrase, "cue:agent", i))
+        before = {parse.text(k) for k in range(max(0, i - 3), i)}
+        if before & {"comme", "que", "qu'", "qu’"} and i + 1 < len(parse) and parse.pos(
+                i + 1) in ("DET", "NOUN", "PROPN"):
+            j = i + 1
+            while j < len(parse) and parse.pos(j) in ("DET", "ADJ"):
+                j += 1
+            if j < len(parse) and parse.pos(j) in ("NOUN", "PROPN"):
+                first, last = i + 1, j
+                while last + 1 < len(parse) and parse.pos(last + 1) in ("ADJ", "PROPN"):
+                    last += 1
+                out.append((_name_only(parse, first, last), "cue:inverted", i))
+    return out
+
+
 def source_candidates(text: str, analysis: Analysis) -> dict[Span, tuple[str, ...]]:
     """Candidate source spans of one sentence (offsets relative to it) → their kinds."""
     kinds: dict[Span, set[str]] = {}
@@ -99,7 +213,67 @@ def source_candidates(text: str, analysis: Analysis) -> dict[Span, tuple[str, ..
             end -= 1
         if end > start:
             kinds.setdefault((start, end), set()).add("cue:selon")
+    if analysis.parse:
+        parse = Parse(analysis)
+        for (first, last), kind, verb in cue_sources(parse):
+            span = (parse.tokens[first][0], parse.tokens[last][1])
+            found = kinds.setdefault(span, set())
+            found.update((kind, f"verb:{parse.lemma(verb)}"))
+            if _negated(parse, verb) or (parse.dep(verb) == "xcomp"
+                                          and _negated(parse, parse.head(verb))):
+                found.add("cue:negated")
     return {span: tuple(sorted(k)) for span, k in sorted(kinds.items())}
+
+
+def has_reported_clause(text: str, analysis: Analysis) -> bool:
+    """A "que" clause of a reporting verb or a sentence-initial/final "selon X" (docstring 1)."""
+    if not analysis.parse:
+        return False
+    parse = Parse(analysis)
+    if complement_clause(parse) is not None:
+        return True
+    stripped = text.strip().lower()
+    return stripped.startswith(("selon ", "d'après ", "d’après ")) or bool(
+        re.search(r",\s*(?:selon|d['’]après)\s[^,]+$", stripped))
+
+
+def cue_stance(kinds: Sequence[str]) -> str | None:
+    """The stance a source candidate's cue verb implies (docstring 6), or None."""
+    verbs = {k.split(":", 1)[1] for k in kinds if k.startswith("verb:")}
+    if verbs & DENY_LEMMAS or any(v in DENIAL_FORMS for v in verbs):
+        return "deny"
+    if verbs & QUERY_LEMMAS or "cue:negated" in kinds:
+        return "query"
+    return None
+
+
+def anaphoric_source(text: str, analysis: Analysis) -> tuple[Span, str, tuple[str, ...]] | None:
+    """``(source span, scope, kinds)`` of an anaphoric report in a sentence (docstring 5).
+
+    ``scope`` is ``"previous"`` ("c'est ce que rapporte X") or ``"paragraph"`` ("ces X").
+    """
+    if not analysis.parse:
+        return None
+    parse = Parse(analysis)
+    candidates = source_candidates(text, analysis)
+    for (first, last), kind, verb in cue_sources(parse):
+        scope = None
+        if kind == "cue:inverted" and any(parse.text(k) == "ce" for k in range(max(0, verb - 3),
+                                                                                 verb)):
+            scope = "previous"
+        elif kind in ("cue:subject", "cue:agent"):
+            # the object after the verb, or (passive) the subject of the verb
+            places = [*range(verb + 1, min(len(parse), verb + 4)),
+                      *(c for c in parse.children[verb] if parse.dep(c) == "nsubj:pass")]
+            for k in places:
+                if (parse.lemma(k) in ANAPHOR_NOUNS and k > 0
+                        and parse.text(k - 1) in ("ces", "cette", "ce", "cet")):
+                    scope = "paragraph"
+                    break
+        if scope:
+            span = (parse.tokens[first][0], parse.tokens[last][1])
+            return span, scope, candidates.get(span, (kind,))
+    return None
 
 
 def _bucket(n: int) -> str:
@@ -149,11 +323,16 @@ class AttributionPairs(System):
 
     name = "pairs-logreg"
     task = "attribution"
-    description = ("claims from the claims detector; sources = spaCy entities, subject noun "
-                   "chunks and 'selon X' cues; pairs in a sentence scored by LogisticRegression")
+    description = ("claims from the claims detector (+ sentences with a reported clause) by "
+                   "the dependency span rule; sources = reporting-verb subjects/agents, 'selon X', "
+                   "spaCy entities, subject chunks; pairs in a sentence scored by "
+                   "LogisticRegression; anaphoric 'nier ces affirmations' → earlier claims of "
+                   "the paragraph; stance = cue lexicon, else LogisticRegression")
 
-    def __init__(self, seed: int = 13, claims: str = "detected", threshold: float = THRESHOLD):
+    def __init__(self, seed: int = 13, claims: str = "detected", threshold: float = THRESHOLD,
+                 cue_claims: bool = True):
         super().__init__(seed)
+        self.cue_claims = cue_claims
         if claims not in ("detected", "gold"):
             raise ValueError("claims must be 'detected' or 'gold'")
         self.claims = claims
@@ -216,9 +395,10 @@ class AttributionPairs(System):
                     for s, _ in sentences]
         detected = self.detector.detect([t for _, t in sentences])
         out = []
-        for (_, text), positive in zip(sentences, detected, strict=True):
-            span = claim_span(text) if positive else None
-            out.append([span] if span else [])
+        analyses = analyse_all([t for _, t in sentences])
+        for (_, text), analysis, positive in zip(sentences, analyses, detected, strict=True):
+            reported = self.cue_claims and has_reported_clause(text, analysis)
+            out.append(claim_spans(text, analysis) if positive or reported else [])
         return out
 
     def _positive_probability(self, features: list[dict]):
@@ -234,18 +414,44 @@ class AttributionPairs(System):
             sentences = self._sentences(row)
             analyses = analyse_all([t for _, t in sentences])
             pairs: list[dict] = []
-            for (sentence, text), analysis, claims in zip(
-                sentences, analyses, self._claims(row, sentences), strict=True
-            ):
+            claims_by_sentence = self._claims(row, sentences)
+            attributed: list[list[Span]] = []  # per sentence: claims predicted with a source
+            for index, ((sentence, text), analysis, claims) in enumerate(zip(
+                sentences, analyses, claims_by_sentence, strict=True
+            )):
                 examples = list(self._examples(text, analysis, claims))
                 kept = self.select(examples) if examples else []
-                if not kept:
-                    continue
-                stances = self.stances([f for _, _, f in kept])
+                stances = self.stances([f for _, _, f in kept]) if kept else []
                 for (source, claim, _), stance in zip(kept, stances, strict=True):
                     pairs.append(_pair(source, claim, sentence[0], stance))
-            out.append({"id": row["id"], "pairs": pairs})
+                attributed.append(sorted({claim for _, claim, _ in kept}))
+                if self.anaphora:
+                    pairs.extend(self._anaphoric_pairs(row, sentences, claims_by_sentence,
+                                                       attributed, index, analysis))
+            out.append({"id": row["id"], "pairs": _dedupe(pairs)})
         return out
+
+    anaphora = True
+
+    def _anaphoric_pairs(self, row, sentences, claims_by_sentence, attributed, index,
+                         analysis) -> list[dict]:
+        (s0, _), text = sentences[index]
+        found = anaphoric_source(text, analysis)
+        if found is None:
+            return []
+        source, scope, kinds = found
+        stance = cue_stance(kinds) or "support"
+        earlier = []
+        for k in range(index - 1, -1, -1):
+            if "\n" in row["text"][sentences[k][0][1]:sentences[k + 1][0][0]]:
+                break
+            if scope == "previous":
+                earlier = [(k, c) for c in claims_by_sentence[k]]
+                break
+            earlier.extend((k, c) for c in attributed[k])
+        return [{"source": {"start": source[0] + s0, "end": source[1] + s0},
+                 "claim": {"start": c[0] + sentences[k][0][0], "end": c[1] + sentences[k][0][0]},
+                 "label": stance} for k, c in sorted(earlier)]
 
     def select(self, examples: list[tuple[Span, Span, dict]]) -> list[tuple[Span, Span, dict]]:
         """The kept ``(source, claim, features)`` pairs of one sentence."""
@@ -255,8 +461,13 @@ class AttributionPairs(System):
         return [(s, c, f) for _, s, c, f in _one_source_per_place(kept)]
 
     def stances(self, features: list[dict]) -> list[str]:
-        """The stance label of each kept pair."""
-        return [str(label) for label in self.stance.predict(features)]
+        """The stance label of each kept pair: the cue lexicon, else the stance model."""
+        predicted = [str(label) for label in self.stance.predict(features)]
+        out = []
+        for f, label in zip(features, predicted, strict=True):
+            kinds = [k.split("=", 1)[1] for k in f if k.startswith("kind=")]
+            out.append(cue_stance(kinds) or label)
+        return out
 
 
 def _one_source_per_place(kept: list) -> list:
@@ -268,6 +479,15 @@ def _one_source_per_place(kept: list) -> list:
             continue
         chosen.append(item)
     return sorted(chosen, key=lambda x: (x[2], x[1]))
+
+
+def _dedupe(pairs: list[dict]) -> list[dict]:
+    """Pairs without repeats (same source and claim), in document order."""
+    seen: dict[tuple[int, int, int, int], dict] = {}
+    for p in pairs:
+        key = (p["claim"]["start"], p["claim"]["end"], p["source"]["start"], p["source"]["end"])
+        seen.setdefault(key, p)
+    return [seen[k] for k in sorted(seen)]
 
 
 def _pair(source: Span, claim: Span, offset: int, stance: str) -> dict:

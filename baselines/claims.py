@@ -1,64 +1,326 @@
-"""Claims baseline: a sentence-level detector plus a span rule for detected sentences.
+"""Claims baseline: a sentence-level detector plus a dependency-based span rule.
 
 Detector: TF-IDF word 1-2-grams + LogisticRegression (``class_weight="balanced"``, seeded) on
 the sentence text, trained on ``has_claim`` (a sentence holding at least one gold claim).
 
-Span rule (:func:`claim_span`), applied to every detected sentence — one claim per sentence:
-1. leading whitespace is skipped;
-2. a leading attribution cue is removed: "Selon X, " / "D'après X, " / "Pour X, " (X up to the
-   first comma, at most 80 characters), or "X a/ont confirmé|affirmé|déclaré|… que " (the
-   speech verb within the first 80 characters);
-3. a trailing cue is removed: ", selon X." / ", d'après X." / ", a affirmé X.";
-4. trailing punctuation and whitespace (. ; : ! … ») are removed.
-If nothing is left, the whole stripped sentence is the span.
+Span rule (:func:`claim_spans`), applied to every detected sentence. It implements the span
+rules of annotation/GUIDELINES.md §4.2 on spaCy ``fr_core_news_md``'s parse
+(:mod:`nkru.baselines.nlp`); every span starts and ends on a token boundary, spans do not
+overlap and lie inside the sentence:
+
+1. **Complement clause** (§4.2.1: "the attribution cue is outside", "que/qu' is outside"): the
+   first complementiser *que/qu'* (``mark``) preceded in its clause (≤ 8 tokens back, not past
+   ``, ; : .`` except a comma right before it) by a reporting or epistemic predicate
+   (:data:`CUE_LEMMAS`: affirmer, confirmer, annoncer, rapporter, prouver, supposer, probable,
+   …) opens the region: from the token after *que* to the right edge of the clause head's
+   subtree (to the sentence end when the parser attached *que* to a noun). Else the nominal
+   object of nier/démentir/contester/réfuter/confirmer (§4.2.8, D25: "Moscou dément fermement
+   [la présence …]"), or the passive subject of such a verb up to its first comma ("[La
+   présence …], confirmée par X, est niée par Y"), is the region unless it is demonstrative
+   ("ces affirmations": anaphoric, not a new claim). Else the region is the whole sentence.
+2. **Leading cues and connectives** (§4.2.1–2): "Selon X," / "D'après X," / "De source X," (up
+   to the first comma) and connectives (mais, toutefois, donc, en effet, de plus, …) at the
+   start of the region are removed.
+3. **Trailing cues** (§4.2.1): a final "selon X" / "d'après X" phrase, ", comme le rapporte X"
+   and ", a affirmé X" are removed.
+4. **Purpose clause** (§4.2.7): a clause from "afin de/d'" to the end is removed (the
+   ambiguous "pour + infinitive" is kept: the deletion test needs semantics).
+5. **Prediction conjunct** (§4.1: predictions are not claims): a coordinated verb ("et
+   pourraient être déployés …") carrying pouvoir/devoir in the conditional or a future tense is
+   cut off with its conjunction.
+6. **Coordinated clauses** (§4.2.5): the region is split into several claims where a clause
+   with its own subject is coordinated (et/mais/;/-) or the parser found a second root, when
+   each part has at least 3 words (a second root counts only with its own subject).
+7. **Edges** (§4.2.3): leading/trailing punctuation, conjunctions and "que" are removed, and a
+   quotation mark opening (closing) the span is removed unless its partner is inside it.
+
+If nothing is left, the whole stripped sentence is the span (one claim).
 """
 
 from __future__ import annotations
 
-import re
+import itertools
 from collections.abc import Sequence
 from typing import Self
 
 from .models import fit_or_constant, word_classifier
+from .nlp import Analysis, analyse
 from .protocol import Prediction, Row, System
 
-SPEECH_VERBS = (
-    "confirmé|affirmé|déclaré|indiqué|annoncé|assuré|estimé|rapporté|précisé|reconnu|démenti|"
-    "nié|souligné|expliqué|ajouté|révélé|admis|signalé|dit|prévenu|averti|accusé|rejeté|"
-    "contesté|répété|insisté|jugé"
-)
-_LEADING_CUES = (
-    re.compile(r"^(?:selon|d['’]après|pour|de source)\s[^,]{1,80},\s*", re.I),
-    re.compile(rf"^[^,.]{{1,80}}?\s(?:a|ont|avait|avaient|aurait|auraient)\s(?:\w+\s)?"
-               rf"(?:{SPEECH_VERBS})\s(?:que\s|qu['’])\s*", re.I),
-)
-_TRAILING_CUES = (
-    re.compile(r",\s*(?:selon|d['’]après)\s[^,]{1,80}$", re.I),
-    re.compile(rf",\s*(?:a|ont|avait|avaient)\s(?:{SPEECH_VERBS})\s[^,]{{1,80}}$", re.I),
-)
-_TRAILING_PUNCT = re.compile(r"[\s.;:!…»\"”]+$")
+Span = tuple[int, int]
+
+# Reporting verbs (GUIDELINES §5.1 cues) and epistemic predicates introducing a "que" clause.
+SPEECH_LEMMAS = frozenset({
+    "confirmer", "affirmer", "déclarer", "indiquer", "annoncer", "assurer", "estimer",
+    "rapporter", "préciser", "reconnaître", "démentir", "nier", "souligner", "expliquer",
+    "ajouter", "révéler", "admettre", "signaler", "dire", "prévenir", "avertir", "accuser",
+    "rejeter", "contester", "répéter", "insister", "juger", "avancer", "écrire", "suggérer",
+    "supposer", "prouver", "montrer", "démontrer", "rappeler", "constater",
+    "informer", "publier", "citer", "évoquer", "réfuter", "douter",
+})
+EPISTEMIC_LEMMAS = frozenset({
+    "probable", "possible", "certain", "clair", "évident", "vraisemblable", "sûr", "penser",
+    "croire", "savoir", "craindre", "soupçonner", "apprendre", "paraître", "sembler",
+})
+CUE_LEMMAS = SPEECH_LEMMAS | EPISTEMIC_LEMMAS
+SELON_WORDS = ("selon", "d'après", "d’après")
+ELIDED_DE = ("d'", "d’")
+# Verbs whose nominal object restates the claim (GUIDELINES §4.2.8, D25: "Moscou dément
+# fermement [la présence …]"); a demonstrative object ("ces affirmations") is anaphoric.
+OBJECT_CLAIM_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "confirmer"})
+DENIAL_FORMS = frozenset({"dément", "démentent", "démentait", "nie", "nient", "niait",
+                          "conteste", "contestent", "réfute", "réfutent", "confirme",
+                          "confirment"})
+CONNECTIVES = frozenset({
+    "mais", "toutefois", "cependant", "pourtant", "or", "et", "donc", "ainsi", "aussi",
+    "néanmoins", "enfin", "ensuite", "d'ailleurs",
+})
+_MULTIWORD_CONNECTIVES = (("en", "effet"), ("de", "plus"), ("en", "outre"), ("par", "ailleurs"))
+_EDGE_PUNCT = frozenset(".,;:!?…-–—()[]/")
+_OPEN_QUOTES, _CLOSE_QUOTES = frozenset("«“\"‘"), frozenset("»”\"’")
+MIN_PART_WORDS = 3
+_WINDOW = 8
 
 
-def claim_span(text: str) -> tuple[int, int] | None:
-    """The claim span of a detected sentence by the rule above, or None for a blank text."""
-    start, end = 0, len(text.rstrip())
-    while start < end and text[start].isspace():
-        start += 1
-    if start >= end:
-        return None
-    full = (start, end)
-    for pattern in _LEADING_CUES:
-        if match := pattern.match(text, start, end):
-            start = match.end()
+class Parse:
+    """Dependency helpers over :attr:`Analysis.parse` (token tuples, see nlp.py)."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.tokens = analysis.parse
+        self.children: list[list[int]] = [[] for _ in self.tokens]
+        for i, token in enumerate(self.tokens):
+            if token[6] != i:
+                self.children[token[6]].append(i)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def text(self, i: int) -> str:
+        return self.tokens[i][2]
+
+    def lemma(self, i: int) -> str:
+        return self.tokens[i][3]
+
+    def pos(self, i: int) -> str:
+        return self.tokens[i][4]
+
+    def dep(self, i: int) -> str:
+        return self.tokens[i][5]
+
+    def head(self, i: int) -> int:
+        return self.tokens[i][6]
+
+    def morph(self, i: int) -> str:
+        return self.tokens[i][7]
+
+    def subtree(self, i: int) -> list[int]:
+        out, stack = [], [i]
+        while stack:
+            j = stack.pop()
+            out.append(j)
+            stack.extend(self.children[j])
+        return sorted(out)
+
+    def edges(self, i: int) -> tuple[int, int]:
+        tree = self.subtree(i)
+        return tree[0], tree[-1]
+
+    def is_punct(self, i: int) -> bool:
+        return self.pos(i) in ("PUNCT", "SPACE") or all(ch in _EDGE_PUNCT | _OPEN_QUOTES
+                                                         | _CLOSE_QUOTES for ch in self.text(i))
+
+    def is_cue(self, i: int) -> bool:
+        return self.lemma(i) in CUE_LEMMAS or self.text(i) in CUE_LEMMAS
+
+
+def complement_clause(parse: Parse) -> tuple[int, int] | None:
+    """Token range ``[first, last]`` of the first "que" clause governed by a cue predicate."""
+    for i in range(len(parse)):
+        if parse.text(i) not in ("que", "qu'", "qu’") or parse.dep(i) != "mark":
+            continue
+        head = parse.head(i)
+        while parse.dep(head).startswith("nsubj") and parse.head(head) > i:
+            head = parse.head(head)  # "que" attached to the subject: climb to its verb
+        if head <= i:
+            continue
+        j, seen = i - 1, 0
+        if j >= 0 and parse.text(j) == ",":
+            j -= 1
+        found = False
+        while j >= 0 and seen < _WINDOW and parse.text(j) not in (",", ";", ":", "."):
+            if parse.is_cue(j):
+                found = True
+                break
+            j, seen = j - 1, seen + 1
+        if not found:
+            continue
+        if parse.pos(head) not in ("VERB", "AUX", "ADJ"):
+            return i + 1, len(parse) - 1  # mis-attached "que": the clause runs to the end
+        _, last = parse.edges(head)
+        return i + 1, max(last, head)
+    return None
+
+
+def object_clause(parse: Parse) -> tuple[int, int] | None:
+    """Token range of the nominal object of a denial/confirmation verb, unless anaphoric.
+
+    Word order rather than the parse (the model often mis-tags "dément"): the verb, optional
+    adverbs, then a non-demonstrative determiner or noun opens the region up to the end.
+    """
+    for i in range(len(parse) - 1):
+        if parse.lemma(i) not in OBJECT_CLAIM_LEMMAS and parse.text(i) not in DENIAL_FORMS:
+            continue
+        j = i + 1
+        while j < len(parse) and parse.pos(j) == "ADV" and parse.text(j) != "que":
+            j += 1
+        if j >= len(parse) or parse.pos(j) not in ("DET", "NOUN", "PROPN"):
+            continue
+        if "PronType=Dem" in parse.morph(j) or parse.text(j) in ("ce", "ces", "cette", "cet"):
+            continue
+        return j, len(parse) - 1
+    for i in range(len(parse)):  # passive: "[La présence …], …, est niée par X"
+        if parse.dep(i) != "nsubj:pass" or parse.pos(i) not in ("NOUN", "PROPN"):
+            continue
+        verb = parse.head(i)
+        if parse.lemma(verb) not in OBJECT_CLAIM_LEMMAS or any(
+                "PronType=Dem" in parse.morph(c) for c in parse.children[i]):
+            continue
+        first, last = parse.edges(i)
+        cut = next((k for k in range(i + 1, last + 1) if parse.text(k) in (",", "(")), None)
+        return first, (cut - 1 if cut is not None else last)
+    return None
+
+
+def _strip_leading(parse: Parse, first: int, last: int) -> int:
+    """Skip leading connectives, punctuation and a "Selon X," cue (GUIDELINES §4.2.1-2)."""
+    changed = True
+    while changed and first <= last:
+        changed = False
+        text = parse.text(first)
+        if ((parse.is_punct(first) and text not in _OPEN_QUOTES) or text in CONNECTIVES
+                or text in ("que", "qu'", "qu’")):
+            first, changed = first + 1, True
+        elif first < last and (text, parse.text(first + 1)) in _MULTIWORD_CONNECTIVES:
+            first, changed = first + 2, True
+        elif text in SELON_WORDS or (text in ELIDED_DE and parse.text(first + 1) == "après") or (
+                text == "de" and first < last and parse.text(first + 1) == "source"):
+            comma = next((k for k in range(first, last + 1) if parse.text(k) == ","), None)
+            if comma is not None and comma < last:
+                first, changed = comma + 1, True
+    return first
+
+
+def _strip_trailing(parse: Parse, first: int, last: int) -> int:
+    """Cut a final "selon X", ", comme le rapporte X", ", a affirmé X" and "afin de" clause."""
+    for k in range(first + 1, last + 1):
+        text = parse.text(k)
+        if text in SELON_WORDS or (text in ELIDED_DE and k < last and parse.text(k + 1) == "après"):
+            _, right = parse.edges(parse.head(k)) if parse.head(k) > k else (k, k)
+            if all(parse.is_punct(m) for m in range(right + 1, last + 1)):
+                return k - 1
+        if text == "afin":
+            return k - 1
+        if text == "," and k < last:
+            window = range(k + 1, min(last, k + 5) + 1)
+            if parse.text(k + 1) == "comme" and any(parse.is_cue(m) for m in window):
+                return k - 1
+            if parse.pos(k + 1) == "AUX" and k + 2 <= last and parse.lemma(k + 2) in SPEECH_LEMMAS:
+                return k - 1
+    return last
+
+
+def _cut_predictions(parse: Parse, first: int, last: int) -> int:
+    """Cut a coordinated verb phrase in the conditional of pouvoir/devoir or in the future."""
+    for k in range(first + 1, last + 1):
+        if parse.dep(k) != "cc":
+            continue
+        conj = parse.head(k)
+        if not (k < conj <= last):
+            continue
+        words = [conj, *parse.children[conj]]
+        modal = any(parse.lemma(m) in ("pouvoir", "devoir") and "Mood=Cnd" in parse.morph(m)
+                    for m in words)
+        future = any("Tense=Fut" in parse.morph(m) for m in words)
+        if modal or future:
+            return k - 1
+    return last
+
+
+def _split_points(parse: Parse, first: int, last: int) -> list[int]:
+    """Token indices where a new coordinated clause (own subject) or a second root begins."""
+    points = []
+    for k in range(first + 1, last + 1):
+        if parse.dep(k) == "ROOT" and parse.head(k) == k:
+            start, _ = parse.edges(k)
+            if first < start and any(parse.dep(c).startswith("nsubj") for c in parse.children[k]):
+                points.append(start)
+        if parse.dep(k) == "cc" or parse.text(k) in (";", "-", "–", "—"):
+            conj = parse.head(k)
+            if k < conj <= last and parse.dep(conj) == "conj" and any(
+                    parse.dep(c).startswith("nsubj") and c > k for c in parse.children[conj]):
+                points.append(k)
+    return sorted(set(points))
+
+
+def _trim_edges(parse: Parse, first: int, last: int) -> tuple[int, int]:
+    while first <= last:
+        if parse.text(first) in ("et", "mais", "ou", "que", "qu'", "qu’", "-", "–", "—") or (
+                parse.is_punct(first) and parse.text(first) not in _OPEN_QUOTES):
+            first += 1
+        else:
             break
-    body = text[:end]
-    for pattern in _TRAILING_CUES:
-        if match := pattern.search(body, start):
-            end = match.start()
+    while last >= first:
+        if parse.text(last) in ("et", "mais", "ou") or (
+                parse.is_punct(last) and parse.text(last) not in _CLOSE_QUOTES):
+            last -= 1
+        else:
             break
-    if match := _TRAILING_PUNCT.search(text, start, end):
-        end = match.start()
-    return (start, end) if start < end else full
+    if first <= last:
+        inside = "".join(parse.text(k) for k in range(first, last + 1))
+        if parse.text(first) in _OPEN_QUOTES and not any(q in inside[1:] for q in _CLOSE_QUOTES):
+            return _trim_edges(parse, first + 1, last)
+        if parse.text(last) in _CLOSE_QUOTES and not any(q in inside[:-1] for q in _OPEN_QUOTES):
+            return _trim_edges(parse, first, last - 1)
+    return first, last
+
+
+def claim_spans(text: str, analysis: Analysis | None = None) -> list[Span]:
+    """The claim spans of a detected sentence by the rule above (``[]`` for a blank text)."""
+    stripped = text.strip()
+    if not stripped:
+        return []
+    whole = (len(text) - len(text.lstrip()), len(text.rstrip()))
+    parse = Parse(analysis if analysis is not None else analyse(text))
+    words = [i for i in range(len(parse)) if parse.pos(i) != "SPACE"]
+    if not words:
+        return [whole]
+    region = complement_clause(parse) or object_clause(parse) or (words[0], words[-1])
+    first, last = region
+    first = _strip_leading(parse, first, last)
+    last = _strip_trailing(parse, first, last)
+    last = _cut_predictions(parse, first, last)
+    bounds = [first, *[p for p in _split_points(parse, first, last)], last + 1]
+    parts = []
+    for a, b in itertools.pairwise(bounds):
+        a = _strip_leading(parse, a, b - 1)
+        a, z = _trim_edges(parse, a, b - 1)
+        if a <= z:
+            parts.append((a, z))
+    if len(parts) > 1 and any(_words(parse, a, z) < MIN_PART_WORDS for a, z in parts):
+        first, last = _trim_edges(parse, first, last)
+        parts = [(first, last)] if first <= last else []
+    spans = [(parse.tokens[a][0], parse.tokens[z][1]) for a, z in parts]
+    return spans or [whole]
+
+
+def _words(parse: Parse, first: int, last: int) -> int:
+    return sum(not parse.is_punct(k) for k in range(first, last + 1))
+
+
+def claim_span(text: str) -> Span | None:
+    """The first claim span of a detected sentence, or None for a blank text."""
+    spans = claim_spans(text)
+    return spans[0] if spans else None
 
 
 def has_claim(row: Row) -> bool:
@@ -68,9 +330,8 @@ def has_claim(row: Row) -> bool:
 
 
 def span_claims(text: str) -> list[dict]:
-    """The claims prediction of a detected sentence: ``[{"start", "end"}]`` or ``[]``."""
-    span = claim_span(text)
-    return [] if span is None else [{"start": span[0], "end": span[1]}]
+    """The claims prediction of a detected sentence: ``[{"start", "end"}, …]`` or ``[]``."""
+    return [{"start": start, "end": end} for start, end in claim_spans(text)]
 
 
 class ClaimDetector(System):
@@ -79,7 +340,9 @@ class ClaimDetector(System):
     name = "tfidf-logreg"
     task = "claims"
     description = ("sentence TF-IDF word 1-2-grams + LogisticRegression (balanced); detected "
-                   "sentence → one span: the sentence minus attribution cues and final punctuation")
+                   "sentence → spans by a spaCy dependency rule: the 'que' complement of a "
+                   "reporting/epistemic predicate, minus attribution cues, connectives, purpose "
+                   "and prediction clauses; coordinated clauses split")
 
     def fit(self, rows: Sequence[Row]) -> Self:
         self.model = fit_or_constant(lambda: word_classifier(self.seed, balanced=True),

@@ -24,6 +24,9 @@ class Analysis:
     entities: tuple[tuple[int, int, str], ...]  # (start, end, PER|ORG|LOC|MISC)
     chunks: tuple[tuple[int, int, str, str], ...]  # noun chunks: (start, end, dep, head lemma)
     tokens: tuple[tuple[int, int, str, str], ...]  # (start, end, lemma, pos)
+    # every token (index = spaCy token index, spaces included, pos "SPACE"):
+    # (start, end, lower text, lemma, pos, dep, head index, morph)
+    parse: tuple[tuple[int, int, str, str, str, str, int, str], ...] = ()
 
 
 @cache
@@ -41,6 +44,8 @@ def _analysis(doc: Any) -> Analysis:
               for c in doc.noun_chunks),
         tuple((t.idx, t.idx + len(t.text), t.lemma_.lower(), t.pos_)
               for t in doc if not t.is_space),
+        tuple((t.idx, t.idx + len(t.text), t.text.lower(), t.lemma_.lower(), t.pos_, t.dep_,
+               t.head.i, str(t.morph)) for t in doc),
     )
 
 

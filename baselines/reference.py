@@ -115,8 +115,9 @@ class AllClaims(System):
 
 class NearestSource(AttributionPairs):
     name = "nearest-source"
-    description = ("detected claims, each paired with the nearest source candidate of its "
-                   "sentence, most frequent training stance")
+    description = ("detected claims (same claims as pairs-logreg), each paired with the nearest "
+                   "source candidate of its sentence, most frequent training stance")
+    anaphora = False  # no cross-sentence pairs: sentence-internal nearest source only
 
     def __init__(self, seed: int = SEED) -> None:
         super().__init__(seed)
