@@ -184,7 +184,33 @@ def _run(
         if example is not None and not log.errors:
             store(position, scorer.add(example, payload))
 
+    known = parser.known
+
+    def clean_chunk(buffer: list[tuple[int, object]]) -> bool:
+        # The common case: every record clean, with a distinct id of the gold data not seen
+        # before; queued for scoring without per-record branching. Else nothing is done.
+        assert batch is not None
+        objs = [obj for _, obj in buffer]
+        if set(map(type, objs)) != {dict} or not all(map(known.issuperset, objs)):
+            return False
+        ids = [obj.get("id") for obj in objs]
+        if set(map(type, ids)) != {str} or len(set(ids)) != len(ids):
+            return False
+        positions = list(map(index.get, ids))
+        if None in positions or not seen.keys().isdisjoint(ids):
+            return False
+        chunk = parser.fast_entity_chunk(objs, [examples[p].text_len for p in positions])
+        if not chunk.ok.all():
+            return False
+        seen.update(zip(ids, [line for line, _ in buffer], strict=True))
+        where = np.array(positions, dtype=np.int64)
+        scored[where] = True
+        batch.add(where, chunk.lengths, chunk.starts, chunk.ends, chunk.ids)
+        return True
+
     def fast_chunk(buffer: list[tuple[int, object]]) -> None:
+        if clean_chunk(buffer):
+            return
         # Records with a clean id of the gold data are checked together; in line order, the
         # clean ones with a new id are queued for vectorised scoring, the others take the
         # detailed path (so problems are logged in line order, as without the fast path).
@@ -228,7 +254,8 @@ def _run(
     else:
         for buffer in chunked(lines, log, CHUNK):
             fast_chunk(buffer)
-    missing = [ex for ex in examples if ex.id not in seen]
+    # ``seen`` holds only gold ids, so when it has them all nothing is missing.
+    missing = [] if len(seen) == len(examples) else [ex for ex in examples if ex.id not in seen]
     for ex in missing:
         if options.allow_missing:
             if not log.errors:

@@ -20,12 +20,49 @@ def _chunks(total: int, units: int, width: int) -> Iterator[int]:
         yield min(size, total - start)
 
 
+# A resample drawn by classes costs about 15 times more per class than a unit index does
+# per unit (one binomial draw against one integer), so classes are used when there are at
+# most 1/16 as many classes as units.
+_CLASS_FACTOR = 16
+
+
+def _classes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Distinct rows of ``counts`` and how many units hold each; None when there are too many.
+
+    Units with identical count vectors are interchangeable in a resample: only how many
+    draws land in each class of identical rows matters.
+    """
+    units = len(counts)
+    if units < _CLASS_FACTOR:
+        return None
+    rows, sizes = np.unique(counts, axis=0, return_counts=True)
+    if len(rows) * _CLASS_FACTOR > units:
+        return None
+    return rows, sizes
+
+
 def _resampled_totals(
     counts: list[np.ndarray], resamples: int, seed: int
 ) -> Iterator[list[np.ndarray]]:
-    """Sums of ``counts`` (same units, one array per system) over bootstrap resamples."""
+    """Sums of ``counts`` (same units, one array per system) over bootstrap resamples.
+
+    Drawing ``units`` units uniformly with replacement puts a multinomial number of draws in
+    each class of units with identical count vectors (probabilities: class size / units).
+    With few classes (see ``_classes``) those numbers are drawn directly
+    (``Generator.multinomial``); otherwise unit indices are drawn (``Generator.integers``)
+    and counted. Both are the same bootstrap; the random stream depends on the path.
+    """
     rng = np.random.default_rng(seed)
     units, width = counts[0].shape
+    joined = np.concatenate(counts, axis=1)
+    classes = _classes(joined)
+    if classes is not None:
+        rows, sizes = classes
+        parts = np.cumsum([c.shape[1] for c in counts])[:-1]
+        for size in _chunks(resamples, len(rows), width * len(counts)):
+            weights = rng.multinomial(units, sizes / units, size=size).astype(float)
+            yield np.split(weights @ rows, parts, axis=1)
+        return
     for size in _chunks(resamples, units, width * len(counts)):
         index = rng.integers(0, units, size=(size, units))
         index += np.arange(size)[:, None] * units
@@ -74,9 +111,18 @@ def paired_comparison(
     result["ci_low"], result["ci_high"] = _interval(np.concatenate(deltas), level)
     rng = np.random.default_rng(seed + 1)
     diff = (b - a).astype(float)
+    # Swapping any k of the units of a class of identical (a, b) rows moves the same
+    # counts, so with few classes the number swapped per class is drawn as Binomial(size, 1/2).
+    classes = _classes(np.concatenate([a, b], axis=1))
+    if classes is not None:
+        rows = classes[0]
+        diff = rows[:, a.shape[1] :] - rows[:, : a.shape[1]]
     extreme = 0
-    for size in _chunks(resamples, *a.shape):
-        swap = (rng.random((size, len(a))) < 0.5).astype(float)
+    for size in _chunks(resamples, len(diff), a.shape[1]):
+        if classes is not None:
+            swap = rng.binomial(classes[1], 0.5, size=(size, len(diff))).astype(float)
+        else:
+            swap = (rng.random((size, len(a))) < 0.5).astype(float)
         moved = swap @ diff
         shuffled = metric(total_a + moved) - metric(total_b - moved)
         extreme += int(np.sum(np.abs(shuffled) >= abs(delta) - 1e-12))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 from nkru.eval.jsonl import chunked
 from nkru.eval.ner import GoldArrays
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
-from nkru.eval.validate import Example, RecordParser
+from nkru.eval.validate import Example, FlatEntities, FlatExample, RecordParser
 
 
 @dataclass
@@ -51,12 +52,17 @@ def build_gold(
         builder.index,
         [p for p in log.problems if p.severity != ERROR],
     )
-    if task == "ner" and builder.all_fast:
-        gold.cache["ner_arrays"] = GoldArrays(
-            parser.label_names,
-            np.array(builder.lengths, dtype=np.int64),
-            *(np.concatenate(parts or [np.zeros(0, dtype=np.int64)]) for parts in builder.flat),
+    if task == "ner":
+        flat = builder.flat
+        flat.starts, flat.ends, flat.ids = (
+            np.concatenate(parts or [np.zeros(0, dtype=np.int64)]) for parts in builder.parts
         )
+        lengths = np.array(builder.lengths, dtype=np.int64)
+        flat.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        if builder.all_fast:
+            gold.cache["ner_arrays"] = GoldArrays(
+                parser.label_names, lengths, flat.starts, flat.ends, flat.ids
+            )
     return gold
 
 
@@ -66,10 +72,12 @@ class _GoldBuilder:
         self.examples: list[Example] = []
         self.index: dict[str, int] = {}
         self.seen: dict[str, int] = {}
-        # NER fast path: entity counts and flat (starts, ends, label ids) array parts.
+        # NER fast path: entity counts and flat (starts, ends, label ids) array parts of the
+        # fast examples, which read their payloads from ``flat`` (filled by ``build_gold``).
         self.all_fast = True
+        self.flat = FlatEntities(parser.label_names)
         self.lengths: list[int] = []
-        self.flat: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+        self.parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
 
     def add(self, line: int, obj: object) -> None:
         """The detailed path: validate one record, logging every problem."""
@@ -89,6 +97,53 @@ class _GoldBuilder:
 
     def add_ner_chunk(self, buffer: list[tuple[int, object]]) -> None:
         """Validate NER records together; unclean ones go through ``add``, in line order."""
+        if not self._add_clean_chunk(buffer):
+            self._add_mixed_chunk(buffer)
+
+    def _add_clean_chunk(self, buffer: list[tuple[int, object]]) -> bool:
+        """Add a chunk whose records are all clean with new, distinct ids (else do nothing
+        and return False): the common case, with no per-record branching."""
+        objs = [obj for _, obj in buffer]
+        if set(map(type, objs)) != {dict} or not all(map(self.parser.known.issuperset, objs)):
+            return False
+        ids = [obj.get("id") for obj in objs]
+        document_ids = [obj.get("document_id") for obj in objs]
+        texts = [obj.get("text") for obj in objs]
+        if (
+            set(map(type, ids)) != {str}
+            or not all(ids)
+            or set(map(type, document_ids)) - _OPTIONAL_STR
+            or set(map(type, texts)) - _OPTIONAL_STR
+            or len(set(ids)) != len(ids)
+            or not self.seen.keys().isdisjoint(ids)
+        ):
+            return False
+        text_lens = [None if text is None else len(text) for text in texts]
+        chunk = self.parser.fast_entity_chunk(objs, text_lens)
+        if not chunk.ok.all():
+            return False
+        lines = [line for line, _ in buffer]
+        first = len(self.examples)
+        row = len(self.lengths)
+        self.seen.update(zip(ids, lines, strict=True))
+        self.index.update(zip(ids, range(first, first + len(ids)), strict=True))
+        self.examples.extend(
+            map(
+                FlatExample,
+                ids,
+                lines,
+                [d or r for d, r in zip(document_ids, ids, strict=True)],
+                text_lens,
+                repeat(self.flat, len(ids)),
+                range(row, row + len(ids)),
+            )
+        )
+        self.lengths.extend(chunk.lengths.tolist())
+        for part, values in zip(self.parts, (chunk.starts, chunk.ends, chunk.ids), strict=True):
+            part.append(values)
+        return True
+
+    def _add_mixed_chunk(self, buffer: list[tuple[int, object]]) -> None:
         parser = self.parser
         candidates: list[int] = []
         objs: list[dict] = []
@@ -108,8 +163,6 @@ class _GoldBuilder:
         chunk = parser.fast_entity_chunk(objs, text_lens)
         ok = chunk.ok.tolist()
         lengths = chunk.lengths.tolist()
-        ends_at = np.cumsum(chunk.lengths).tolist()
-        starts, ends, labels = chunk.starts.tolist(), chunk.ends.tolist(), chunk.labels
         keep = np.zeros(len(objs), dtype=bool)
         fast = dict(zip(candidates, range(len(candidates)), strict=True))
         for i, (line, obj) in enumerate(buffer):
@@ -117,22 +170,29 @@ class _GoldBuilder:
             if j is not None and ok[j]:
                 rid = objs[j]["id"]
                 if rid not in self.seen:
-                    b = ends_at[j]
-                    a = b - lengths[j]
-                    payload = list(zip(starts[a:b], ends[a:b], labels[a:b], strict=True))
                     document_id = objs[j].get("document_id")
                     self.seen[rid] = line
                     self.index[rid] = len(self.examples)
                     self.examples.append(
-                        Example(rid, line, document_id or rid, payload, text_lens[j])
+                        FlatExample(
+                            rid,
+                            line,
+                            document_id or rid,
+                            text_lens[j],
+                            self.flat,
+                            len(self.lengths),
+                        )
                     )
                     self.lengths.append(lengths[j])
                     keep[j] = True
                     continue
             self.add(line, obj)
         mask = np.repeat(keep, chunk.lengths)
-        for part, values in zip(self.flat, (chunk.starts, chunk.ends, chunk.ids), strict=True):
+        for part, values in zip(self.parts, (chunk.starts, chunk.ends, chunk.ids), strict=True):
             part.append(values[mask])
+
+
+_OPTIONAL_STR = {str, type(None)}
 
 
 def _span(start: int, end: int) -> dict[str, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,7 @@ _LABELLED_SPAN_KEYS = _SPAN_KEYS | {"label"}
 # Offsets the fast path accepts without a text (the vectorised NER scorer packs them in 32 bits).
 FAST_OFFSET_LIMIT = 2**31 - 1
 _is_lt = int.__lt__
+_START, _END, _LABEL = itemgetter("start"), itemgetter("end"), itemgetter("label")
 _is_le = int.__le__
 
 
@@ -74,6 +76,58 @@ class Example:
     tokens: list[Span] | None = None
     sentences: list[Span] | None = None
     group: str | None = None
+
+
+class FlatEntities:
+    """NER gold entities of the fast path as flat arrays, filled once the gold is loaded.
+
+    Row ``r`` owns ``offsets[r]:offsets[r + 1]``; ``ids`` index ``names``.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.offsets = np.zeros(1, dtype=np.int64)
+        self.starts = self.ends = self.ids = np.zeros(0, dtype=np.int64)
+
+    def payload(self, row: int) -> list[tuple[int, int, str]]:
+        """The ``[(start, end, label), ...]`` payload of a row."""
+        a, b = int(self.offsets[row]), int(self.offsets[row + 1])
+        names = self.names
+        return list(
+            zip(
+                self.starts[a:b].tolist(),
+                self.ends[a:b].tolist(),
+                [names[i] for i in self.ids[a:b].tolist()],
+                strict=True,
+            )
+        )
+
+
+class FlatExample(Example):
+    """A NER gold example of the fast path: its payload is built from the gold's flat
+    arrays on first use (scoring normally reads the arrays, so most never are)."""
+
+    __slots__ = ("_flat", "_row")
+
+    def __init__(
+        self,
+        id: str,
+        line: int,
+        document_id: str,
+        text_len: int | None,
+        flat: FlatEntities,
+        row: int,
+    ) -> None:
+        self.id, self.line, self.document_id, self.text_len = id, line, document_id, text_len
+        self.tokens = self.sentences = self.group = None
+        self._flat, self._row = flat, row
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an unset slot, i.e. a payload not built yet.
+        if name != "payload":
+            raise AttributeError(name)
+        self.payload = self._flat.payload(self._row)
+        return self.payload
 
 
 def is_int(value: object) -> bool:
@@ -211,9 +265,9 @@ class RecordParser:
             flat = list(chain.from_iterable(lists))
             if set(map(type, flat)) - {dict} or not all(map(_LABELLED_SPAN_KEYS.issuperset, flat)):
                 raise TypeError
-            starts = [e["start"] for e in flat]
-            ends = [e["end"] for e in flat]
-            labels = [e["label"] for e in flat]
+            starts = list(map(_START, flat))
+            ends = list(map(_END, flat))
+            labels = list(map(_LABEL, flat))
             ids = list(map(self.label_ids.__getitem__, labels))
             if set(map(type, starts)) - {int} or set(map(type, ends)) - {int}:
                 raise TypeError
@@ -253,26 +307,6 @@ class RecordParser:
             np.array(ids, dtype=np.int64),
             labels,
         )
-
-    def fast_gold(self, obj: object, line: int) -> Example | None:
-        """A clean NER gold record as an ``Example`` (None: use ``gold``)."""
-        rid = self.fast_id(obj)
-        if rid is None:
-            return None
-        assert isinstance(obj, dict)
-        document_id = obj.get("document_id")
-        text = obj.get("text")
-        if (document_id is not None and type(document_id) is not str) or (
-            text is not None and type(text) is not str
-        ):
-            return None
-        text_len = len(text) if text is not None else None
-        parsed = self.fast_entities(obj, text_len)
-        if parsed is None:
-            return None
-        starts, ends, labels, _ = parsed
-        payload = list(zip(starts, ends, labels, strict=True))
-        return Example(rid, line, document_id or rid, payload, text_len)
 
     # -- record level ---------------------------------------------------------------------------
 

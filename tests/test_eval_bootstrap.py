@@ -80,3 +80,29 @@ def test_paired_comparison_aligns_units():
     a = np.array([[1.0, 1, 1], [0, 1, 0]])
     result = paired_comparison(a, a, span_f1_headline, 100, 0, 0.95)
     assert result["delta"] == 0 and result["ci_low"] == result["ci_high"] == 0
+
+
+def test_class_draws_match_a_naive_bootstrap_in_distribution():
+    """Few distinct unit vectors: the multinomial-per-class path (same distribution)."""
+    rng = np.random.default_rng(3)
+    cor = rng.integers(0, 3, 2000)
+    counts = np.stack([cor, cor + rng.integers(0, 2, 2000), cor + rng.integers(0, 2, 2000)], 1)
+    counts = counts.astype(float)
+    assert len(np.unique(counts, axis=0)) * 16 <= len(counts)
+    low, high = bootstrap_interval(counts, span_f1_headline, 4000, 5, 0.9)
+    assert (low, high) == bootstrap_interval(counts, span_f1_headline, 4000, 5, 0.9)
+    naive_rng = np.random.default_rng(6)
+    values = [
+        span_f1_headline(counts[naive_rng.integers(0, 2000, 2000)].sum(axis=0))
+        for _ in range(4000)
+    ]
+    naive_low, naive_high = np.quantile(values, [0.05, 0.95])
+    width = naive_high - naive_low
+    assert abs(low - naive_low) < 0.05 * width and abs(high - naive_high) < 0.05 * width
+    value = span_f1_headline(counts.sum(axis=0))
+    assert low < value < high
+    other = counts.copy()
+    other[::3, 0] = np.maximum(other[::3, 0] - 1, 0)
+    result = paired_comparison(counts, other, span_f1_headline, 2000, 0, 0.95)
+    assert result["delta"] == pytest.approx(value - span_f1_headline(other.sum(axis=0)))
+    assert result["p_value"] < 0.01 and result["ci_low"] > 0

@@ -1,0 +1,208 @@
+"""The fast validation paths against the detailed ones, on random (often broken) records."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from nkru.eval.api import Options, load_gold, make_parser, score_file
+from nkru.eval.gold import build_gold
+from nkru.eval.jsonl import chunked, read_jsonl
+from nkru.eval.problems import ProblemLog, ValidationFailed
+from nkru.eval.validate import FlatExample
+from nkru.schema import ENTITY_LABELS
+
+LABELS = sorted(ENTITY_LABELS)
+ODD = (True, 1.0, "3", None, -1, 2**31, 2**40, [], {})
+
+
+def entity(rnd: random.Random, position: int, text_len: int, broken: bool) -> object:
+    start = position + rnd.randint(0, 3)
+    ent: dict[str, object] = {
+        "start": start,
+        "end": start + rnd.randint(1, 4),
+        "label": rnd.choice(LABELS),
+    }
+    if rnd.random() < 0.2:
+        ent["text"] = "x"
+    if broken:
+        roll = rnd.randrange(8)
+        if roll == 0:
+            ent[rnd.choice(["start", "end", "label"])] = rnd.choice(ODD)
+        elif roll == 1:
+            del ent[rnd.choice(["start", "end", "label"])]
+        elif roll == 2:
+            ent["end"] = start - rnd.randint(0, 2)
+        elif roll == 3:
+            ent["end"] = text_len + rnd.randint(1, 3)
+        elif roll == 4:
+            ent["label"] = "NOPE"
+        elif roll == 5:
+            ent["extra"] = 1
+        elif roll == 6:
+            return rnd.choice(ODD)
+        else:
+            ent["start"] = max(0, start - 6)  # may overlap the previous entity
+    return ent
+
+
+def record(rnd: random.Random, i: int, broken: float) -> object:
+    text_len = rnd.randint(5, 60)
+    ents, position = [], 0
+    while position < text_len - 8 and rnd.random() < 0.7:
+        ent = entity(rnd, position, text_len, rnd.random() < broken)
+        ents.append(ent)
+        position = ent["end"] if isinstance(ent, dict) and type(ent.get("end")) is int else 0
+    if rnd.random() < 0.3:
+        rnd.shuffle(ents)
+    rec: dict[str, object] = {"id": f"r{i}", "entities": ents}
+    if rnd.random() < 0.8:
+        rec["text"] = "a" * text_len
+    if rnd.random() < 0.5:
+        rec["document_id"] = f"d{i // 4}"
+    if rnd.random() < broken:
+        roll = rnd.randrange(7)
+        if roll == 0:
+            rec["id"] = rnd.choice((*ODD, "", f"r{max(0, i - 1)}"))
+        elif roll == 1:
+            del rec["id"]
+        elif roll == 2:
+            rec["entities"] = rnd.choice(ODD)
+        elif roll == 3:
+            rec["surprise"] = 1
+        elif roll == 4:
+            rec[rnd.choice(["text", "document_id"])] = rnd.choice(ODD)
+        elif roll == 5:
+            del rec["entities"]
+        else:
+            return rnd.choice(ODD)
+    return rec
+
+
+def records(seed: int, n: int, broken: float) -> list[object]:
+    rnd = random.Random(seed)
+    return [record(rnd, i, broken) for i in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_entities_agree_with_the_detailed_checks(seed: int) -> None:
+    parser = make_parser("ner")
+    objs = [r for r in records(seed, 400, 0.15) if isinstance(r, dict)]
+    lens = [len(r["text"]) if type(r.get("text")) is str else None for r in objs]
+    chunk = parser.fast_entity_chunk(objs, lens)
+    by_record = parser._entity_chunk_by_record(objs, lens)
+    assert chunk.ok.tolist() == by_record.ok.tolist()
+    accepted = 0
+    for obj, text_len, ok in zip(objs, lens, chunk.ok.tolist(), strict=True):
+        fast = parser.fast_entities(obj, text_len)
+        assert ok == (fast is not None)
+        log = ProblemLog("f")
+        detailed = parser.payload(obj, 1, log, text_len)
+        if fast is not None:
+            accepted += 1
+            assert not log.problems
+            assert detailed == list(zip(*fast[:3], strict=True))
+    assert 0 < accepted < len(objs)
+
+
+def _write(path: Path, objs: list[object], rnd: random.Random) -> None:
+    lines = [json.dumps(o) for o in objs]
+    for _ in range(3):  # blank, bad JSON, huge integer lines, anywhere
+        lines.insert(rnd.randrange(len(lines) + 1), rnd.choice(["", "{bad", '{"id": 1' + "0" * 20]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_block_reader_equals_line_reader(tmp_path: Path, seed: int) -> None:
+    rnd = random.Random(seed)
+    path = tmp_path / "x.jsonl"
+    _write(path, records(seed, 700, 0.05), rnd)
+    log_a, log_b = ProblemLog("x"), ProblemLog("x")
+    lines = list(read_jsonl(path, log_a))
+    blocks = [item for buffer in chunked(read_jsonl(path, log_b), log_b, 64) for item in buffer]
+    assert lines == blocks
+    assert log_a.problems == log_b.problems and log_a.problems
+
+
+def _detailed_gold(objs: list[object]) -> tuple[list[tuple], list]:
+    """Gold through the detailed path only (one record at a time, never chunked)."""
+    from nkru.eval.gold import _GoldBuilder
+
+    log = ProblemLog("<gold>")
+    builder = _GoldBuilder("ner", log, make_parser("ner"))
+    for line, obj in enumerate(objs, start=1):
+        builder.add(line, obj)
+    return [_fields(ex) for ex in builder.examples], log.problems
+
+
+def _fields(ex: object) -> tuple:
+    return (ex.id, ex.line, ex.document_id, ex.payload, ex.text_len, ex.tokens)
+
+
+@pytest.mark.parametrize(("seed", "broken"), [(0, 0.0), (1, 0.01), (2, 0.1), (3, 0.3)])
+def test_fast_gold_equals_detailed_gold(seed: int, broken: float) -> None:
+    objs = records(seed, 1500, broken)
+    expected, problems = _detailed_gold(objs)
+    log = ProblemLog("<gold>")
+    lines = enumerate(objs, start=1)
+    try:
+        gold = build_gold("ner", lines, log, make_parser("ner"))
+    except ValidationFailed as err:
+        assert err.problems == problems and problems
+        return
+    assert not [p for p in problems if p.severity == "error"]
+    assert [_fields(ex) for ex in gold.examples] == expected
+    assert gold.warnings == problems
+    assert any(isinstance(ex, FlatExample) for ex in gold.examples)
+
+
+@pytest.mark.parametrize(("seed", "broken"), [(0, 0.0), (1, 0.0), (2, 0.02), (3, 0.2)])
+def test_fast_scoring_equals_detailed_scoring(tmp_path: Path, seed: int, broken: float) -> None:
+    """Predictions through the file readers and fast paths, against one record at a time."""
+    from nkru.eval.ner import NerScorer
+
+    gold_objs = records(100 + seed, 900, 0.0)
+    gold_path = tmp_path / "gold.jsonl"
+    gold_path.write_text("".join(json.dumps(o) + "\n" for o in gold_objs), encoding="utf-8")
+    gold = load_gold("ner", gold_path)
+    rnd = random.Random(seed)
+    preds = records(seed, 900, broken)
+    rnd.shuffle(preds)
+    pred_path = tmp_path / "pred.jsonl"
+    pred_path.write_text("".join(json.dumps(o) + "\n" for o in preds), encoding="utf-8")
+    parser = make_parser("ner")
+    log = ProblemLog(str(pred_path))
+    scorer = NerScorer()
+    by_id: dict[str, object] = {}
+    for line, obj in enumerate(preds, start=1):
+        rid = parser.record_id(obj, line, log)
+        if rid is None:
+            continue
+        position = gold.index.get(rid)
+        if position is None:
+            log.error(line, "id", "unknown", "unknown_id")
+        elif rid in by_id:
+            log.error(line, "id", "duplicate", "duplicate_id")
+            continue
+        else:
+            by_id[rid] = None
+        text_len = gold.examples[position].text_len if position is not None else None
+        payload = parser.payload(obj, line, log, text_len)
+        if position is not None:
+            by_id[rid] = payload
+    try:
+        report = score_file(gold, pred_path, Options(bootstrap=0, allow_missing=True))
+    except ValidationFailed as err:
+        assert log.errors
+        assert [(p.line, p.field, p.kind) for p in err.problems] == [
+            (p.line, p.field, p.kind) for p in log.problems
+        ]
+        return
+    assert not log.errors
+    for ex in gold.examples:
+        scorer.add(ex, by_id.get(ex.id))
+    assert report["counts"] == scorer.results()["counts"]
+    assert report["per_type"] == scorer.results()["per_type"]
