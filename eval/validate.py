@@ -470,25 +470,27 @@ class RecordParser:
         if items is None:
             return None
         spans: list[tuple] = []
-        paths: list[str] = []
+        placed: list[tuple] = []  # every well-placed span, labelled or not, for the overlap check
+        placed_paths: list[str] = []
         for i, item in enumerate(items):
             path = f"{field}[{i}]"
             span = self._span(
                 item, path, line, log, text_len, frozenset(("label",)) if labelled else frozenset()
             )
-            if span is None:
-                continue
-            if labelled:
+            label = None
+            if labelled and isinstance(item, dict):  # checked even when the offsets are bad
                 if "label" not in item:
                     log.error(line, f"{path}.label", "missing", "missing_field")
-                    continue
-                label = self._label(item["label"], f"{path}.label", line, log, optional=False)
-                if label is None:
-                    continue
-                span = (*span, label)
-            spans.append(span)
-            paths.append(path)
-        self._no_overlaps(spans, paths, line, log)
+                else:
+                    label = self._label(item["label"], f"{path}.label", line, log, optional=False)
+            if span is None:
+                continue
+            placed.append(span)
+            placed_paths.append(path)
+            if labelled and label is None:
+                continue
+            spans.append((*span, label) if labelled else span)
+        self._no_overlaps(placed, placed_paths, line, log)
         return spans
 
     def _no_overlaps(

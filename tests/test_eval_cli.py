@@ -171,6 +171,33 @@ def test_all_problems_are_reported_not_just_the_first(tmp_path, gold_file):
     assert "no prediction for gold id 's2'" in result.output
 
 
+def test_every_problem_of_one_entity_and_its_neighbours_is_reported(tmp_path, gold_file):
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [
+            {
+                "id": "s1",
+                "entities": [
+                    {"start": 5, "end": 2, "label": "PERSON"},  # inverted and unknown label
+                    {"start": 0, "end": 2, "label": "BAD"},  # unknown label, still placed
+                    {"start": 1, "end": 3, "label": "PER"},  # overlaps the one before
+                ],
+            },
+        ],
+    )
+    with pytest.raises(ValidationFailed) as info:
+        from nkru.eval.api import Options, score_file
+
+        score_file(load_gold("ner", gold_file), preds, Options(allow_missing=True))
+    found = [(p.field, p.kind) for p in info.value.problems]
+    assert found == [
+        ("entities[0]", "bad_offsets"),
+        ("entities[0].label", "unknown_label"),
+        ("entities[1].label", "unknown_label"),
+        ("entities[2]", "overlap"),
+    ]
+
+
 def test_missing_ids_scored_empty_when_allowed_and_unknown_keys_warn(tmp_path, gold_file):
     preds = write_jsonl(
         tmp_path / "preds.jsonl", [{"id": "s1", "entities": GOLD[0]["entities"], "score": 0.9}]
