@@ -19,6 +19,7 @@ from rich.console import Console
 
 from nkru.annotation import client, convert, studio
 from nkru.annotation import validate as validation
+from nkru.console import fail
 
 console = Console()
 
@@ -41,11 +42,6 @@ TitleOpt = Annotated[str, typer.Option(help="Project title (created if missing).
 ExportsOpt = Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")]
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
 def _resolve(path: Path) -> Path:
     """A relative path from the current directory if it exists there, else from the project
     root (the checkout, see nkru.paths.project_root)."""
@@ -62,7 +58,7 @@ def _documents(ids: list[str] | None) -> list:
     try:
         return [get_document(i) for i in ids] if ids else list(load_corpus())
     except CorpusError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
 
 
 @studio_app.command("serve")
@@ -82,7 +78,7 @@ def serve(
         server = studio.start_server(data_dir, port=port)
     except studio.StudioError as exc:
         signal.signal(signal.SIGTERM, previous)
-        raise _fail(str(exc), 1) from exc
+        raise fail(str(exc), 1) from exc
     how = "from the migrated template" if server.template_copied else "existing data dir"
     console.print(
         f"Label Studio is up at [bold]{server.url}[/] in {server.startup_seconds:.1f} s "
@@ -102,14 +98,14 @@ def serve(
         server.stop()
         signal.signal(signal.SIGTERM, previous)
     if server.process is not None and server.process.returncode not in (0, -15, None) and not stop:
-        raise _fail(f"Label Studio stopped unexpectedly; log {server.log_path}", 1)
+        raise fail(f"Label Studio stopped unexpectedly; log {server.log_path}", 1)
 
 
 def _connect(url: str, data_dir: Path | None):
     try:
         base, token = studio.connect_info(url, data_dir)
     except studio.StudioError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     return base, client.connect(base, token)
 
 
@@ -144,7 +140,7 @@ def push(
     the exports folder or from worksheets (each with its annotator) and optional spaCy
     predictions."""
     if predictions not in ("none", "spacy"):
-        raise _fail(f"--predictions must be 'none' or 'spacy', not {predictions!r}", 2)
+        raise fail(f"--predictions must be 'none' or 'spacy', not {predictions!r}", 2)
     docs = _documents(document)
     try:
         if worksheets is None:
@@ -152,7 +148,7 @@ def push(
         else:
             stored = _worksheet_tasks(_resolve(worksheets))
     except (client.ClientError, convert.ConvertError) as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     base, ls = _connect(url, data_dir)
     try:
         report = client.push(
@@ -165,9 +161,9 @@ def push(
             base_url=base,
         )
     except convert.ConvertError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     except client.ClientError as exc:
-        raise _fail(str(exc), 1) from exc
+        raise fail(str(exc), 1) from exc
     console.print(f"project {title!r}: {report.project_url}")
     console.print(
         f"imported {len(report.imported)} task(s) {', '.join(report.imported) or ''}; "
@@ -187,7 +183,7 @@ def _worksheet_tasks(folder: Path) -> dict[str, dict]:
     try:
         annotations = load_worksheets(sorted(folder.glob("*.yaml")))
     except WorksheetError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     by_doc: dict[str, list] = {}
     for annotation in annotations:
         by_doc.setdefault(annotation.document_id, []).append(annotation)
@@ -208,9 +204,9 @@ def pull(
     try:
         paths = client.pull(ls, _resolve(exports_dir), title=title)
     except convert.ConvertError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     except client.ClientError as exc:
-        raise _fail(str(exc), 1) from exc
+        raise fail(str(exc), 1) from exc
     for path in paths:
         console.print(f"wrote {path}")
 
@@ -225,13 +221,13 @@ def annotator(
     try:
         convert.annotator_email(name)
     except convert.ConvertError as exc:
-        raise _fail(str(exc), 2) from exc
+        raise fail(str(exc), 2) from exc
     _, ls = _connect(url, data_dir)
     folder = Path(data_dir or studio.default_data_dir()).expanduser()
     try:
         email, path, created = client.ensure_annotator(ls, name, folder)
     except client.ClientError as exc:
-        raise _fail(str(exc), 1) from exc
+        raise fail(str(exc), 1) from exc
     if created:
         console.print(f"created login {email}; its password is in {path} (mode 0600)")
     else:
@@ -249,18 +245,18 @@ def validate_command(
     console = Console()  # created here so that the terminal width is read at run time
     folder = _resolve(exports_dir)
     if not folder.is_dir():
-        raise _fail(f"{folder}: no such folder of exports", 2)
+        raise fail(f"{folder}: no such folder of exports", 2)
     try:
         report = validation.validate_exports(folder)
     except Exception as exc:  # corpus problems and the like: a message, not a traceback
-        raise _fail(f"{type(exc).__name__}: {exc}", 2) from exc
+        raise fail(f"{type(exc).__name__}: {exc}", 2) from exc
     for problem in report.problems[:max_problems]:
         style = "red" if problem.severity == validation.ERROR else "yellow"
         console.print(f"[{style}]{problem}[/]", highlight=False, soft_wrap=True)
     if len(report.problems) > max_problems:
         console.print(f"… and {len(report.problems) - max_problems} more")
     if not report.ok(strict):
-        raise _fail(
+        raise fail(
             f"{len(report.errors)} error(s), {len(report.warnings)} warning(s) "
             f"in {report.files} file(s)",
             2,

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nkru.console import fail
 from nkru.corpus import CorpusError, get_document, load_corpus
 from nkru.paths import exports_dir, project_root
 from nkru.records import Annotation
@@ -29,12 +30,6 @@ console = Console()
 @app.callback()
 def main() -> None:
     """NKRU-FR: corpus, annotation, dataset, baselines and evaluation."""
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print an error message and return the Exit to raise."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @app.command()

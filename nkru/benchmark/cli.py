@@ -19,15 +19,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from nkru.console import fail
 from nkru.paths import results_dir
 
 console = Console()
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    from nkru.cli import fail  # imported late: nkru.cli imports this module
-
-    return fail(message, code)
 
 
 class ConsoleProgress:
@@ -101,7 +96,7 @@ def benchmark_command(
 
     started = time.perf_counter()
     if bootstrap < 0:
-        raise _fail("--bootstrap must be 0 or more", 2)
+        raise fail("--bootstrap must be 0 or more", 2)
     try:
         taken = [e.key for e in builtin_systems()]
         users = []
@@ -113,7 +108,7 @@ def benchmark_command(
                 console.print(f"user system [bold]{escape(entry.key)}[/] from {escape(spec)}",
                               highlight=False)
     except SystemSpecError as err:
-        raise _fail(str(err), 2) from None
+        raise fail(str(err), 2) from None
     settings = Settings(output=output, bootstrap=bootstrap, seed=seed, lodo=not skip_lodo)
     try:
         board = run_benchmark(settings, users, ConsoleProgress(console))
@@ -124,14 +119,14 @@ def benchmark_command(
             message += "\n" + "\n".join(f"  - {escape(p)}" for p in shown)
             if len(err.problems) > len(shown):
                 message += f"\n  … {len(err.problems) - len(shown)} more"
-        raise _fail(message, err.code) from None
+        raise fail(message, err.code) from None
     console.print(_summary(board))
     failed = [f"{task}/{row['name']}: {row['error']}"
               for task, info in board["tasks"].items() for row in info["systems"]
               if row["error"]]
     console.print(f"results in {output} ({time.perf_counter() - started:.1f} s)")
     if failed:
-        raise _fail("some systems failed:\n" + "\n".join(f"  - {escape(f)}" for f in failed), 1)
+        raise fail("some systems failed:\n" + "\n".join(f"  - {escape(f)}" for f in failed), 1)
 
 
 def main() -> None:

@@ -13,16 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nkru.console import fail
 from nkru.paths import data_dir, exports_dir
 from nkru.splits import SPLITS
 
 console = Console()
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    from nkru.cli import fail  # imported late: nkru.cli imports this module
-
-    return fail(message, code)
 
 
 def _log(message: str) -> None:
@@ -44,7 +39,7 @@ def build_command(
     from nkru.dataset.ground_truth import export_files, load_ground_truth
 
     if not exports.is_dir():
-        raise _fail(f"{exports}: no such folder of Label Studio exports", 2)
+        raise fail(f"{exports}: no such folder of Label Studio exports", 2)
     try:
         with console.status("reading ground truth…"):
             annotations = load_ground_truth(exports, log=_log)
@@ -52,11 +47,11 @@ def build_command(
         with console.status(f"building {out}…"):
             report = build(annotations, out, exports=files, log=_log)
     except CorpusError as err:
-        raise _fail(str(err), 2) from None
+        raise fail(str(err), 2) from None
     except BuildError as err:
         problems = "\n".join(f"  - {p}" for p in err.problems)
         message = f"cannot build the dataset ({len(err.problems)} problems):\n{problems}"
-        raise _fail(message, 1) from None
+        raise fail(message, 1) from None
     splits = [s for s in SPLITS if any(s in c for c in report.counts.values())]
     table = Table(title=f"NKRU-FR dataset: {out}")
     table.add_column("config")
@@ -102,7 +97,7 @@ def publish_command(
     try:
         result = publish(repo_id, dry_run, log=_log, public=public)
     except PublishError as err:
-        raise _fail(str(err), err.code) from None
+        raise fail(str(err), err.code) from None
     if result.dry_run_dir is not None:
         console.print(
             f"dry run: {len(result.files)} files in {result.dry_run_dir} (nothing uploaded)"
