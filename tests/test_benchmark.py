@@ -21,7 +21,7 @@ import pytest
 from nkru.benchmark.leaderboard import README_END, README_START, update_readme
 from nkru.benchmark.run import Settings, run_benchmark, stale_reason
 from nkru.benchmark.systems import FLOOR, SystemSpecError, user_entries
-from nkru.benchmark.troops import parse_count, troop_points
+from nkru.benchmark.troops import counts_troops, parse_count, troop_points
 from nkru.paths import project_root
 from nkru.schema import SCHEMA_VERSION, TASKS
 
@@ -167,6 +167,15 @@ def test_troop_points(bench) -> None:
     for p in points:
         assert p["source"] and p["date"] and p["value"] > 0
     assert troop_points({}, {}) == []
+
+
+def test_only_counts_of_troops_are_troop_numbers() -> None:
+    claim = "une coopération entre ces deux régimes, y compris des «milliers» de soldats"
+    assert not counts_troops(claim, claim.index("deux") + len("deux"))
+    assert counts_troops(claim, claim.index("milliers") + len("milliers"))
+    assert counts_troops("1 500 soldats nord-coréens", 5)
+    assert counts_troops("plusieurs milliers de Nord-Coréens", 18)
+    assert not counts_troops("7 000 kilomètres", 5)
 
 
 def test_bad_system_spec() -> None:

@@ -2,11 +2,13 @@
 
 A point is a QUANTITY entity inside a claim whose topic is ``troops``, with a plain count as
 normalised value (no unit: the counted noun is outside the span, so ``7000 km`` or ``15 %`` are
-not head counts). Its value is parsed from the normalised value (``~12000`` → 12000, ``>10000``
-→ 10000 with the qualifier kept, ``10000..12000`` → the midpoint with the range kept). Its
-sources are the claim's stance relations (source text and stance) or ``author`` when the claim
-has none; its date is the value of a DATE entity inside the claim, else the document's
-publication date, else ``unknown``.
+not head counts) and followed in the claim by a word for troops (``soldats``, ``troupes``,
+``Nord-Coréens`` …: ``_COUNTED``), so that "ces deux régimes" in a troop claim is not a count.
+Its value is parsed from the normalised value (``~12000`` → 12000, ``>10000`` → 10000 with the
+qualifier kept, ``10000..12000`` → the midpoint with the range kept). Its sources are the
+claim's stance relations (source text and stance) or ``author`` when the claim has none; its
+date is the value of a DATE entity inside the claim, else the document's publication date,
+else ``unknown``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,19 @@ UNKNOWN_DATE = "unknown"
 _AMOUNT = re.compile(
     r"^(?P<op>~|<=|>=|<|>)?(?P<low>\d+(?:\.\d+)?)(?:\.\.(?P<high>\d+(?:\.\d+)?))?$"
 )
+
+
+_COUNTED = re.compile(
+    r"^[\s«»\"“”]*(?:de\s+|d[’'])?[\s«»\"“”]*"
+    r"(?:soldats?|troupes?|militaires|hommes|combattants|fantassins|officiers|conscrits|"
+    r"personnels?|nord-cor[ée]ens)\b",
+    re.IGNORECASE,
+)
+
+
+def counts_troops(claim_text: str, quantity_end: int) -> bool:
+    """Whether the words after a quantity (offset into the claim) name troops."""
+    return _COUNTED.match(claim_text[quantity_end:]) is not None
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,9 @@ def troop_points(
                 if st.claim_id == claim.id and st.source_id in sources
             ) or [(AUTHOR, "support")]
             for entity in inside:
-                if entity.label != "QUANTITY":
+                if entity.label != "QUANTITY" or not counts_troops(
+                    claim.text, entity.end - claim.start
+                ):
                     continue
                 parsed = parse_count(entity.value)
                 if parsed is None:
