@@ -62,6 +62,11 @@ class Problem:
         return f"{self.severity}: {where}: {self.message}"
 
 
+def document_problem(document: str, message: str, file: str, annotator: str = "-") -> Problem:
+    """An error about a whole document or annotation (no region, offsets or text)."""
+    return Problem(ERROR, document, annotator, None, None, None, None, message, file)
+
+
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)
@@ -359,28 +364,16 @@ def validate_task(
     doc_id = str(data.get("document_id") or Path(file).stem or "?")
     text = data.get("text")
     if not isinstance(text, str):
-        report.problems.append(
-            Problem(ERROR, doc_id, "-", None, None, None, None, "task has no data.text", file)
-        )
+        report.problems.append(document_problem(doc_id, "task has no data.text", file))
         return
     if document is None:
-        report.problems.append(
-            Problem(
-                ERROR, doc_id, "-", None, None, None, None, "document id is not in the corpus", file
-            )
-        )
+        report.problems.append(document_problem(doc_id, "document id is not in the corpus", file))
     else:
         got = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if got != document.sha256 or text != document.text:
             report.problems.append(
-                Problem(
-                    ERROR,
+                document_problem(
                     doc_id,
-                    "-",
-                    None,
-                    None,
-                    None,
-                    None,
                     f"task text is not byte-identical to the corpus document (sha256 {got[:12]}… "
                     f"vs {document.sha256[:12]}…)",
                     file,
@@ -395,9 +388,7 @@ def validate_task(
             annotator = convert.annotator_name(ann.get("completed_by"))
         except convert.ConvertError as exc:
             annotator = "?"
-            report.problems.append(
-                Problem(ERROR, doc_id, annotator, None, None, None, None, str(exc), file)
-            )
+            report.problems.append(document_problem(doc_id, str(exc), file, annotator))
         if ann.get("was_cancelled"):
             continue
         checker = _Checker(
@@ -416,16 +407,8 @@ def validate_task(
     gold = [a for a in annotations if a.get("ground_truth") and not a.get("was_cancelled")]
     if len(gold) > 1:
         report.problems.append(
-            Problem(
-                ERROR,
-                doc_id,
-                "-",
-                None,
-                None,
-                None,
-                None,
-                f"{len(gold)} annotations are marked ground_truth; at most one may be",
-                file,
+            document_problem(
+                doc_id, f"{len(gold)} annotations are marked ground_truth; at most one may be", file
             )
         )
 
@@ -446,35 +429,13 @@ def validate_exports(
         try:
             tasks = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            report.problems.append(
-                Problem(
-                    ERROR,
-                    path.stem,
-                    "-",
-                    None,
-                    None,
-                    None,
-                    None,
-                    f"not valid JSON: {exc}",
-                    str(path),
-                )
-            )
+            report.problems.append(document_problem(path.stem, f"not valid JSON: {exc}", str(path)))
             continue
         if isinstance(tasks, dict):
             tasks = [tasks]
         if not isinstance(tasks, list):
             report.problems.append(
-                Problem(
-                    ERROR,
-                    path.stem,
-                    "-",
-                    None,
-                    None,
-                    None,
-                    None,
-                    "expected a JSON list of tasks",
-                    str(path),
-                )
+                document_problem(path.stem, "expected a JSON list of tasks", str(path))
             )
             continue
         for task in tasks:
