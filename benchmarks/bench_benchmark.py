@@ -1,7 +1,6 @@
 """Wall time of ``nkru benchmark`` from a clean state, and its determinism.
 
-Copies data/raw and annotation/exports (or, when there are no committed exports yet, exports
-made from annotator A's worksheets for 002 and 004) into a fresh temporary project, so the
+Copies data/raw and the committed annotation/exports into a fresh temporary project, so the
 dataset is built from scratch and results/ starts empty; runs ``nkru benchmark`` twice in fresh
 subprocesses (``NKRU_ROOT`` pointing at the copy); prints both wall times against the 3-minute
 target and checks the leaderboard, prediction and score files are byte-identical.
@@ -26,35 +25,17 @@ TARGET_SECONDS = 180.0
 
 
 def make_project(root: Path) -> str:
-    """A project copy with the corpus and the exports; returns where the exports came from."""
+    """A project copy with the corpus and the committed exports; returns what was copied."""
     (root / "data").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
-    exports = root / "annotation" / "exports"
     committed = REPO / "annotation" / "exports"
-    if committed.is_dir() and any(committed.glob("*.json")):
-        shutil.copytree(committed, exports)
-        return f"committed exports ({len(list(committed.glob('*.json')))} files)"
-    from nkru.annotation import convert
-    from nkru.annotation.worksheet import load_worksheet
-    from nkru.corpus import get_document
-
-    exports.mkdir(parents=True)
-    for doc in ("002", "004"):
-        annotation = load_worksheet(REPO / "annotation" / "worksheets" / f"{doc}.annotator-a.yaml")
-        annotation.ground_truth = True
-        task = convert.make_task(get_document(doc), [annotation])
-        (exports / f"{doc}.json").write_text(convert.dumps_export([task]), encoding="utf-8")
-    return "worksheets 002 and 004 (no committed exports yet)"
+    shutil.copytree(committed, root / "annotation" / "exports")
+    return f"committed exports ({len(list(committed.glob('*.json')))} files)"
 
 
 def command() -> list[str]:
-    """``nkru benchmark`` when the lead has registered it, else ``python -m nkru.benchmark``."""
-    nkru = Path(sys.executable).with_name("nkru")
-    if nkru.exists():
-        probe = subprocess.run([str(nkru), "benchmark", "--help"], capture_output=True, text=True)
-        if probe.returncode == 0:
-            return [str(nkru), "benchmark"]
-    return [sys.executable, "-m", "nkru.benchmark"]
+    """``nkru benchmark`` of this environment."""
+    return [str(Path(sys.executable).with_name("nkru")), "benchmark"]
 
 
 def run_once(cmd: list[str], root: Path, output: Path, args: argparse.Namespace) -> float:

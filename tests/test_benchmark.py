@@ -1,9 +1,8 @@
 """``nkru benchmark``: the whole pipeline on a project copy in tmp, twice; README/card sections;
 the HTML report in headless Chromium.
 
-The project copy holds data/raw and annotation/exports: the committed exports when they exist,
-else exports made from annotator A's worksheets for documents 002 (test) and 004 (train),
-marked ground truth. ``NKRU_ROOT`` points at the copy, so the dataset is built there from scratch.
+The project copy holds data/raw and the committed annotation/exports. ``NKRU_ROOT`` points at
+the copy, so the dataset is built there from scratch.
 """
 
 from __future__ import annotations
@@ -31,39 +30,24 @@ BOOTSTRAP = 200
 README = f"# project\n\nintro\n\n{README_START}\nold\n{README_END}\n\nafter\n"
 
 
-def _make_root(root: Path) -> str:
+def _make_root(root: Path) -> None:
     (root / "data").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
-    exports = root / "annotation" / "exports"
-    committed = REPO / "annotation" / "exports"
-    if committed.is_dir() and any(committed.glob("*.json")):
-        shutil.copytree(committed, exports)
-        return "committed exports"
-    from nkru.annotation import convert
-    from nkru.annotation.worksheet import load_worksheet
-    from nkru.corpus import get_document
-
-    exports.mkdir(parents=True)
-    for doc in ("002", "004"):
-        annotation = load_worksheet(REPO / "annotation" / "worksheets" / f"{doc}.annotator-a.yaml")
-        annotation.ground_truth = True
-        task = convert.make_task(get_document(doc), [annotation])
-        (exports / f"{doc}.json").write_text(convert.dumps_export([task]), encoding="utf-8")
-    return "worksheets 002 and 004"
+    shutil.copytree(REPO / "annotation" / "exports", root / "annotation" / "exports")
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory):
     """The benchmark run once in-process (with the example user system) on a project copy."""
     root = tmp_path_factory.mktemp("project")
-    origin = _make_root(root)
+    _make_root(root)
     (root / "README.md").write_text(README, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NKRU_ROOT", str(root))
         assert project_root() == root
         users = user_entries(EXAMPLE)
         board = run_benchmark(Settings(bootstrap=BOOTSTRAP), users)
-        yield {"root": root, "board": board, "origin": origin, "results": root / "results"}
+        yield {"root": root, "board": board, "results": root / "results"}
 
 
 def test_leaderboard_json(bench) -> None:
