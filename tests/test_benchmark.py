@@ -221,14 +221,3 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
                            report.as_uri()], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert shot.is_file() and shot.stat().st_size > 10_000
-
-
-def test_ruff_clean_on_benchmark_files() -> None:
-    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    if not Path(ruff).exists():
-        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
-    files = ["nkru/benchmark", "benchmarks/bench_benchmark.py", "examples",
-             *sorted(str(p.relative_to(REPO)) for p in (REPO / "tests").glob("test_benchmark*.py"))]
-    files = [f for f in files if (REPO / f).exists()]
-    done = subprocess.run([ruff, "check", *files], cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
