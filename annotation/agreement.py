@@ -76,38 +76,20 @@ def _entity_disagreements(first: Annotation, second: Annotation) -> dict[str, An
     type_confusions = Counter(
         f"{a[k].label} vs {b[k].label}" for k in a.keys() & b.keys() if a[k].label != b[k].label
     )
-    edges = overlap_edges(sorted(a), sorted(b))
-    boundary = sum(1 for g, p in edges if sorted(a)[g] != sorted(b)[p])
+    spans_a, spans_b = sorted(a), sorted(b)
+    edges = overlap_edges(spans_a, spans_b)
     touched_a = {g for g, _ in edges}
     touched_b = {p for _, p in edges}
+    only_a = [a[k] for i, k in enumerate(spans_a) if i not in touched_a]
+    only_b = [b[k] for i, k in enumerate(spans_b) if i not in touched_b]
     return {
         "type_confusions": dict(type_confusions.most_common()),
-        "boundary_mismatches": boundary,
-        "only_first": dict(
-            Counter(
-                e.label for i, e in enumerate(sorted(a.values(), key=_pos)) if i not in touched_a
-            )
-        ),
-        "only_second": dict(
-            Counter(
-                e.label for i, e in enumerate(sorted(b.values(), key=_pos)) if i not in touched_b
-            )
-        ),
-        "examples_only_first": [
-            f"{e.label} {e.text!r}"
-            for i, e in enumerate(sorted(a.values(), key=_pos))
-            if i not in touched_a
-        ][:15],
-        "examples_only_second": [
-            f"{e.label} {e.text!r}"
-            for i, e in enumerate(sorted(b.values(), key=_pos))
-            if i not in touched_b
-        ][:15],
+        "boundary_mismatches": sum(1 for g, p in edges if spans_a[g] != spans_b[p]),
+        "only_first": dict(Counter(e.label for e in only_a)),
+        "only_second": dict(Counter(e.label for e in only_b)),
+        "examples_only_first": [f"{e.label} {e.text!r}" for e in only_a][:15],
+        "examples_only_second": [f"{e.label} {e.text!r}" for e in only_b][:15],
     }
-
-
-def _pos(item: Any) -> tuple[int, int]:
-    return (item.start, item.end)
 
 
 def pair_agreement(
