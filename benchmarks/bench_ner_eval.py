@@ -80,12 +80,14 @@ def run_nkru(gold: Path, pred: Path, bootstrap: int) -> dict:
     start = time.perf_counter()
     gold_set = load_gold("ner", gold)
     loaded = time.perf_counter()
+    gold_rss = _max_rss_mb()
     report = score_file(gold_set, pred, Options(bootstrap=bootstrap))
     done = time.perf_counter()
     return {
         "load_gold_s": loaded - start,
         "score_s": done - loaded,
         "total_s": done - start,
+        "gold_rss_mb": gold_rss,
         "micro": report["micro"]["strict"],
         "per_type": {t: v["strict"] for t, v in report["per_type"].items()},
         "ci": [report["headline"]["ci_low"], report["headline"]["ci_high"]],
@@ -134,12 +136,16 @@ def run_seqeval(gold: Path, pred: Path) -> dict:
     }
 
 
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(args: argparse.Namespace) -> None:
     if args.child == "nkru":
         result = run_nkru(args.gold, args.pred, args.bootstrap)
     else:
         result = run_seqeval(args.gold, args.pred)
-    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["max_rss_mb"] = _max_rss_mb()
     print(json.dumps(result, default=float))
 
 
@@ -207,7 +213,8 @@ def main() -> None:
         print(
             f"{name}: load gold {run['load_gold_s']:.2f} s, read+validate+score predictions "
             f"{run['score_s']:.2f} s, total {run['total_s']:.2f} s, "
-            f"peak RSS {run['max_rss_mb']:.0f} MiB"
+            f"peak RSS {run['max_rss_mb']:.0f} MiB ({run['gold_rss_mb']:.0f} MiB once the gold "
+            f"was loaded)"
         )
     print(
         f"seqeval: read+convert to IOB2 {theirs['convert_s']:.2f} s, classification_report "
@@ -226,7 +233,7 @@ def _median(runs: list[dict]) -> dict:
     """The first run with every timing and the peak RSS replaced by its median over runs."""
     out = dict(runs[0])
     for key, value in runs[0].items():
-        if key.endswith("_s") or key == "max_rss_mb":
+        if key.endswith(("_s", "_mb")):
             assert isinstance(value, float)
             out[key] = statistics.median(run[key] for run in runs)
     return out

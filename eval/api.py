@@ -6,6 +6,7 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,13 @@ from nkru.eval.bootstrap import bootstrap_interval, paired_comparison
 from nkru.eval.claims import ClaimsScorer
 from nkru.eval.classification import ClassificationScorer
 from nkru.eval.gold import CHUNK, GoldSet, build_gold, gold_from_rows, load_split_rows
-from nkru.eval.jsonl import chunked, numbered, read_jsonl
+from nkru.eval.jsonl import blocks, numbered, read_jsonl
 from nkru.eval.metrics import CountVector, Scorer
 from nkru.eval.ner import GoldArrays, NerBatch, NerScorer
+from nkru.eval.ner_block import NerBlock, decode_ner_block
 from nkru.eval.normalization import NormalizationScorer
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
-from nkru.eval.validate import CLASSIFICATION_TASKS, RecordParser
+from nkru.eval.validate import CLASSIFICATION_TASKS, EntityChunk, RecordParser
 from nkru.schema import ENTITY_LABELS, SCHEMA_VERSION, TASKS
 
 BOOTSTRAP_UNITS = ("example", "document")
@@ -186,27 +188,44 @@ def _run(
 
     known = parser.known
 
-    def clean_chunk(buffer: list[tuple[int, object]]) -> bool:
-        # The common case: every record clean, with a distinct id of the gold data not seen
-        # before; queued for scoring without per-record branching. Else nothing is done.
-        assert batch is not None
-        objs = [obj for _, obj in buffer]
-        if set(map(type, objs)) != {dict} or not all(map(known.issuperset, objs)):
-            return False
-        ids = [obj.get("id") for obj in objs]
-        if set(map(type, ids)) != {str} or len(set(ids)) != len(ids):
-            return False
+    def new_positions(ids: list[str]) -> list[int] | None:
+        """Gold positions of distinct ids of the gold data not seen before, else None."""
+        if len(set(ids)) != len(ids):
+            return None
         positions = list(map(index.get, ids))
         if None in positions or not seen.keys().isdisjoint(ids):
-            return False
-        chunk = parser.fast_entity_chunk(objs, [examples[p].text_len for p in positions])
+            return None
+        return positions  # type: ignore[return-value]
+
+    def queue(lines: list[int], ids: list[str], positions: list[int], chunk: EntityChunk) -> bool:
+        """Queue clean records for vectorised scoring if all passed ``chunk.check``."""
+        assert batch is not None
         if not chunk.ok.all():
             return False
-        seen.update(zip(ids, [line for line, _ in buffer], strict=True))
+        seen.update(zip(ids, lines, strict=True))
         where = np.array(positions, dtype=np.int64)
         scored[where] = True
         batch.add(where, chunk.lengths, chunk.starts, chunk.ends, chunk.ids)
         return True
+
+    def clean_chunk(buffer: list[tuple[int, object]]) -> bool:
+        # The common case: every record clean, with a distinct id of the gold data not seen
+        # before; queued for scoring without per-record branching. Else nothing is done.
+        objs = [obj for _, obj in buffer]
+        if set(map(type, objs)) != {dict} or not all(map(known.issuperset, objs)):
+            return False
+        ids = [obj.get("id") for obj in objs]
+        if set(map(type, ids)) != {str} or (positions := new_positions(ids)) is None:
+            return False
+        chunk = parser.fast_entity_chunk(objs, [examples[p].text_len for p in positions])
+        return queue([line for line, _ in buffer], ids, positions, chunk)
+
+    def typed_block(first: int, typed: NerBlock) -> bool:
+        positions = new_positions(typed.ids)
+        if positions is None:
+            return False
+        typed.chunk.check([examples[p].text_len for p in positions])
+        return queue(list(range(first, first + len(positions))), typed.ids, positions, typed.chunk)
 
     def fast_chunk(buffer: list[tuple[int, object]]) -> None:
         if clean_chunk(buffer):
@@ -252,8 +271,10 @@ def _run(
         for line, obj in lines:
             detailed(line, obj)
     else:
-        for buffer in chunked(lines, log, CHUNK):
-            fast_chunk(buffer)
+        for block in blocks(lines, log, CHUNK, partial(decode_ner_block, parser=parser)):
+            if block.typed is None or not typed_block(block.first, block.typed):
+                for buffer in block.buffers():
+                    fast_chunk(buffer)
     # ``seen`` holds only gold ids, so when it has them all nothing is missing.
     missing = [] if len(seen) == len(examples) else [ex for ex in examples if ex.id not in seen]
     for ex in missing:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nkru.eval.jsonl import chunked
+from nkru.eval.jsonl import Block, blocks
 from nkru.eval.ner import GoldArrays
+from nkru.eval.ner_block import NerBlock, decode_ner_block
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
-from nkru.eval.validate import Example, FlatEntities, FlatExample, RecordParser
+from nkru.eval.validate import EntityChunk, Example, FlatEntities, FlatExample, RecordParser
 
 
 @dataclass
@@ -38,8 +40,8 @@ def build_gold(
     """Validate numbered gold records; raise ``ValidationFailed`` listing every problem."""
     builder = _GoldBuilder(task, log, parser)
     if task == "ner":
-        for buffer in chunked(lines, log, CHUNK):
-            builder.add_ner_chunk(buffer)
+        for block in blocks(lines, log, CHUNK, partial(decode_ner_block, parser=parser)):
+            builder.add_ner_block(block)
     else:
         for line, obj in lines:
             builder.add(line, obj)
@@ -100,6 +102,17 @@ class _GoldBuilder:
         if not self._add_clean_chunk(buffer):
             self._add_mixed_chunk(buffer)
 
+    def add_ner_block(self, block: Block[NerBlock]) -> None:
+        """A block of NER records: typed and clean in one go if possible, else as chunks."""
+        typed = block.typed
+        if typed is not None:
+            lines = list(range(block.first, block.first + len(typed.ids)))
+            typed.chunk.check(typed.text_lens)
+            if self._add_clean(lines, typed.ids, typed.document_ids, typed.text_lens, typed.chunk):
+                return
+        for buffer in block.buffers():
+            self.add_ner_chunk(buffer)
+
     def _add_clean_chunk(self, buffer: list[tuple[int, object]]) -> bool:
         """Add a chunk whose records are all clean with new, distinct ids (else do nothing
         and return False): the common case, with no per-record branching."""
@@ -114,15 +127,24 @@ class _GoldBuilder:
             or not all(ids)
             or set(map(type, document_ids)) - _OPTIONAL_STR
             or set(map(type, texts)) - _OPTIONAL_STR
-            or len(set(ids)) != len(ids)
-            or not self.seen.keys().isdisjoint(ids)
         ):
             return False
         text_lens = [None if text is None else len(text) for text in texts]
         chunk = self.parser.fast_entity_chunk(objs, text_lens)
-        if not chunk.ok.all():
+        return self._add_clean([line for line, _ in buffer], ids, document_ids, text_lens, chunk)
+
+    def _add_clean(
+        self,
+        lines: list[int],
+        ids: list[str],
+        document_ids: list[str | None],
+        text_lens: list[int | None],
+        chunk: EntityChunk,
+    ) -> bool:
+        """Add clean records with new, distinct ids whose entities all passed ``chunk.check``
+        (else do nothing and return False)."""
+        if not chunk.ok.all() or len(set(ids)) != len(ids) or not self.seen.keys().isdisjoint(ids):
             return False
-        lines = [line for line, _ in buffer]
         first = len(self.examples)
         row = len(self.lengths)
         self.seen.update(zip(ids, lines, strict=True))

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import Generic, TypeVar
 
-import orjson
+import msgspec
 
 from nkru.eval.problems import ProblemLog
 
-# orjson turns integers beyond 64 bits into floats where ``json`` keeps them exact; lines
-# with a run of 19+ digits are decoded by ``json`` so that values (and messages) match.
-# (Found by mapping digits to "0" and everything else to "x": a C-speed scan, unlike a regex.)
-_DIGITS = bytes(ord("0") if chr(i).isdigit() and i < 128 else ord("x") for i in range(256))
-_LONG_RUN = b"0" * 19
+T = TypeVar("T")
+
+_decode = msgspec.json.decode
+# What makes msgspec refuse a line; the standard library then decides (and words) the problem.
+_REFUSED = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 class JsonLines:
     """The numbered values of a JSON Lines file (see ``read_jsonl``), an iterator.
 
     ``chunked`` reads it a block of lines at a time instead (``chunks``): a block with no
-    problem line is decoded without per-line checks.
+    problem line is decoded without per-line checks; ``blocks`` hands each block's raw
+    lines to a typed decoder first.
     """
 
     def __init__(self, path: Path, log: ProblemLog) -> None:
@@ -42,34 +46,66 @@ class JsonLines:
             for number, raw in enumerate(handle, start=1):
                 yield from _line(number, raw, self.log)
 
-    def chunks(self, size: int) -> Iterator[list[tuple[int, object]]]:
-        """``chunked(self, log, size)``, faster: the long-digit check runs once per block and
-        orjson decodes the block's lines; a block where that fails is read line by line."""
+    def _raw_blocks(self, size: int) -> Iterator[tuple[int, list[bytes]]]:
+        """``(number of the first line, raw lines)`` of up to ``size`` lines at a time."""
         if self._lines is not None:
             raise RuntimeError("JsonLines already being iterated")
         self._lines = iter(())
-        loads = orjson.loads
-        decode_error = orjson.JSONDecodeError
         number = 0
         with self.path.open("rb") as handle:
             while raws := list(islice(handle, size)):
-                # A newline maps to "x", so a digit run never spans two lines.
-                if _LONG_RUN not in b"".join(raws).translate(_DIGITS):
-                    try:
-                        values = list(map(loads, raws))
-                    except decode_error:
-                        pass
-                    else:
-                        first, number = number + 1, number + len(raws)
-                        yield list(zip(range(first, number + 1), values, strict=True))
-                        continue
-                lines = (
-                    item
-                    for i, raw in enumerate(raws, start=number + 1)
-                    for item in _line(i, raw, self.log)
-                )
-                yield from _chunked(lines, self.log, size)
+                yield number + 1, raws
                 number += len(raws)
+
+    def _decode(self, first: int, raws: list[bytes]) -> Iterator[list[tuple[int, object]]]:
+        """A block of raw lines as numbered values: msgspec decodes its lines; a block where
+        that fails is read line by line."""
+        try:
+            values = list(map(_decode, raws))
+        except _REFUSED:
+            lines = (
+                item for i, raw in enumerate(raws, start=first) for item in _line(i, raw, self.log)
+            )
+            yield from _chunked(lines, self.log, len(raws))
+        else:
+            yield list(zip(range(first, first + len(raws)), values, strict=True))
+
+    def chunks(self, size: int) -> Iterator[list[tuple[int, object]]]:
+        """``chunked(self, log, size)``, faster: decoded a block of lines at a time."""
+        for first, raws in self._raw_blocks(size):
+            yield from self._decode(first, raws)
+
+    def blocks(self, size: int, decode: Callable[[list[bytes]], T | None]) -> Iterator[Block[T]]:
+        """``blocks(self, log, size, decode)``: see there."""
+        for first, raws in self._raw_blocks(size):
+            yield Block(first, decode(raws), partial(self._decode, first, raws))
+
+
+@dataclass
+class Block(Generic[T]):
+    """Up to ``size`` consecutive records: ``typed`` is what the block decoder made of their
+    lines (None when it refused them or they are not file lines); ``buffers()`` gives them as
+    ``chunked`` does, with the readers' problems logged."""
+
+    first: int
+    typed: T | None
+    buffers: Callable[[], Iterator[list[tuple[int, object]]]]
+
+
+def blocks(
+    lines: Iterable[tuple[int, object]],
+    log: ProblemLog,
+    size: int,
+    decode: Callable[[list[bytes]], T | None],
+) -> Iterator[Block[T]]:
+    """Numbered records in blocks of up to ``size``, for a typed decoder that skips the
+    generic JSON values: ``decode`` gets the raw lines of a file block and returns its typed
+    records, or None to have the block read as generic values."""
+    if isinstance(lines, JsonLines) and lines._lines is None:
+        return lines.blocks(size, decode)
+    return (
+        Block(buffer[0][0], None, partial(iter, [buffer])) for buffer in _chunked(lines, log, size)
+    )
 
 
 def read_jsonl(path: Path, log: ProblemLog) -> JsonLines:
@@ -78,7 +114,7 @@ def read_jsonl(path: Path, log: ProblemLog) -> JsonLines:
     Lines that are not UTF-8 or not JSON are logged as errors; blank lines as warnings.
     Raises ``OSError`` if the file cannot be opened (on first use).
 
-    Well-formed lines are decoded by orjson; any line it rejects goes through the standard
+    Well-formed lines are decoded by msgspec; any line it rejects goes through the standard
     library path, which decides (and words) the problem, so values and messages are those
     of ``json.loads``.
     """
@@ -86,16 +122,13 @@ def read_jsonl(path: Path, log: ProblemLog) -> JsonLines:
 
 
 def _line(number: int, raw: bytes, log: ProblemLog) -> Iterator[tuple[int, object]]:
-    """One line decoded (orjson, or the standard library when it has a problem)."""
-    if _LONG_RUN not in raw.translate(_DIGITS):
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            yield number, value
-            return
-    yield from _slow_line(number, raw, log)
+    """One line decoded (msgspec, or the standard library when it has a problem)."""
+    try:
+        value = _decode(raw)
+    except _REFUSED:
+        yield from _slow_line(number, raw, log)
+    else:
+        yield number, value
 
 
 def _slow_line(number: int, raw: bytes, log: ProblemLog) -> Iterator[tuple[int, object]]:
@@ -112,6 +145,9 @@ def _slow_line(number: int, raw: bytes, log: ProblemLog) -> Iterator[tuple[int, 
         value = json.loads(line)
     except json.JSONDecodeError as err:
         log.error(number, None, f"invalid JSON: {err.msg} at column {err.colno}", "bad_json")
+        return
+    except RecursionError:
+        log.error(number, None, "invalid JSON: arrays or objects nested too deeply", "bad_json")
         return
     yield number, value
 

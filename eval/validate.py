@@ -162,7 +162,6 @@ class EntityChunk:
     starts: np.ndarray
     ends: np.ndarray
     ids: np.ndarray
-    labels: list[str]
 
     def check(self, text_lens: list[int | None]) -> None:
         """Clear ``ok`` of records with empty, inverted, out-of-range or overlapping entities."""
@@ -170,10 +169,9 @@ class EntityChunk:
             return
         n = len(self.lengths)
         record = np.repeat(np.arange(n, dtype=np.int64), self.lengths)
-        limit = np.array(
-            [FAST_OFFSET_LIMIT if t is None else min(t, FAST_OFFSET_LIMIT) for t in text_lens],
-            dtype=np.int64,
-        )
+        if None in text_lens:
+            text_lens = [FAST_OFFSET_LIMIT if t is None else t for t in text_lens]
+        limit = np.minimum(np.array(text_lens, dtype=np.int64), FAST_OFFSET_LIMIT)
         starts, ends = self.starts, self.ends
         bad = (starts < 0) | (starts >= ends) | (ends > limit[record])
         # Sort by (record, start); an entity overlaps the next one when it ends after its start.
@@ -277,7 +275,6 @@ class RecordParser:
                 np.array(starts, dtype=np.int64),
                 np.array(ends, dtype=np.int64),
                 np.array(ids, dtype=np.int64),
-                labels,
             )
         except (KeyError, TypeError, OverflowError):
             return self._entity_chunk_by_record(objs, text_lens)
@@ -287,7 +284,7 @@ class RecordParser:
     def _entity_chunk_by_record(
         self, objs: list[dict], text_lens: list[int | None]
     ) -> EntityChunk:
-        ok, lengths, starts, ends, ids, labels = [], [], [], [], [], []
+        ok, lengths, starts, ends, ids = [], [], [], [], []
         for obj, text_len in zip(objs, text_lens, strict=True):
             parsed = self.fast_entities(obj, text_len)
             ok.append(parsed is not None)
@@ -297,7 +294,6 @@ class RecordParser:
             lengths.append(len(parsed[0]))
             starts += parsed[0]
             ends += parsed[1]
-            labels += parsed[2]
             ids += parsed[3]
         return EntityChunk(
             np.array(ok, dtype=bool),
@@ -305,7 +301,6 @@ class RecordParser:
             np.array(starts, dtype=np.int64),
             np.array(ends, dtype=np.int64),
             np.array(ids, dtype=np.int64),
-            labels,
         )
 
     # -- record level ---------------------------------------------------------------------------

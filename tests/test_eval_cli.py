@@ -67,6 +67,13 @@ def test_samples_validate_and_score_perfectly(task):
 
 BAD_LINES = [
     ("bad_json", '{"id": "s1", "entities": [}\n', 1, None, "invalid JSON"),
+    (
+        "deep_json",
+        '{"id": "s1", "entities": ' + "[" * 5000 + "]" * 5000 + "}\n",
+        1,
+        None,
+        "nested too deeply",
+    ),
     ("not_object", "[1, 2]\n", 1, None, "expected an object"),
     ("missing_id", {"entities": []}, 1, "id", "missing id"),
     ("wrong_type", {"id": 7, "entities": []}, 1, "id", "must be a non-empty string"),

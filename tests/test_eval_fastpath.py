@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from nkru.eval.api import Options, load_gold, make_parser, score_file
-from nkru.eval.gold import build_gold
+from nkru.eval.gold import GoldSet, build_gold
 from nkru.eval.jsonl import chunked, read_jsonl
 from nkru.eval.problems import ProblemLog, ValidationFailed
 from nkru.eval.validate import FlatExample
@@ -162,7 +163,6 @@ def test_fast_gold_equals_detailed_gold(seed: int, broken: float) -> None:
 @pytest.mark.parametrize(("seed", "broken"), [(0, 0.0), (1, 0.0), (2, 0.02), (3, 0.2)])
 def test_fast_scoring_equals_detailed_scoring(tmp_path: Path, seed: int, broken: float) -> None:
     """Predictions through the file readers and fast paths, against one record at a time."""
-    from nkru.eval.ner import NerScorer
 
     gold_objs = records(100 + seed, 900, 0.0)
     gold_path = tmp_path / "gold.jsonl"
@@ -173,11 +173,21 @@ def test_fast_scoring_equals_detailed_scoring(tmp_path: Path, seed: int, broken:
     rnd.shuffle(preds)
     pred_path = tmp_path / "pred.jsonl"
     pred_path.write_text("".join(json.dumps(o) + "\n" for o in preds), encoding="utf-8")
-    parser = make_parser("ner")
     log = ProblemLog(str(pred_path))
+    _assert_scored_like_line_by_line(gold, pred_path, enumerate(preds, start=1), log)
+
+
+def _assert_scored_like_line_by_line(
+    gold: GoldSet, pred_path: Path, lines: Iterable[tuple[int, object]], log: ProblemLog
+) -> None:
+    """``score_file`` on ``pred_path`` equals the detailed checks and ``NerScorer.add`` run on
+    its numbered ``lines`` one at a time: the same scores, or the same problems."""
+    from nkru.eval.ner import NerScorer
+
+    parser = make_parser("ner")
     scorer = NerScorer()
     by_id: dict[str, object] = {}
-    for line, obj in enumerate(preds, start=1):
+    for line, obj in lines:
         rid = parser.record_id(obj, line, log)
         if rid is None:
             continue
@@ -206,3 +216,108 @@ def test_fast_scoring_equals_detailed_scoring(tmp_path: Path, seed: int, broken:
         scorer.add(ex, by_id.get(ex.id))
     assert report["counts"] == scorer.results()["counts"]
     assert report["per_type"] == scorer.results()["per_type"]
+
+
+# Lines on which a typed JSON decoder and the standard library may disagree: invalid UTF-8
+# in a value the typed decoder skips, NaN/1e999, integers beyond 64 bits, lone surrogates,
+# duplicate keys, a byte-order mark, deep nesting, non-ASCII text. First the valid ones.
+def _special_lines(rid: str) -> list[bytes]:
+    r = rid.encode()
+    ent = b'{"start": 0, "end": 2, "label": "PER"'
+    return [
+        b'{"id": "%s", "entities": [], "tokens": NaN, "ner_tags": 1e999}' % r,
+        b'{"id": "%s", "entities": [%s, "text": [1, {"a": null}]}]}' % (r, ent),
+        b'{"id": "x", "id": "%s", "entities": []}' % r,
+        b'{"id": "%s", "entities": [], "text": "d\xc3\xa9j\xc3\xa0 vu", "doc_start": -1}' % r,
+        b'{"id": "%s\\ud800", "entities": []}' % r,
+        # invalid
+        b'{"id": "%s", "entities": [], "tokens": ["\xff"]}' % r,
+        b'{"id": "%s", "entities": [{"start": 0, "end": 123456789012345678901, "label": "PER"}]}'
+        % r,
+        b'{"id": "%s", "entities": [%s, "start": 2}]}' % (r, ent),
+        b'\xef\xbb\xbf{"id": "%s", "entities": []}' % r,
+        b'{"id": "%s", "entities": [], "tokens": %s1%s}' % (r, b"[" * 3000, b"]" * 3000),
+    ]
+
+
+VALID_SPECIALS = 5
+
+
+def test_typed_decoder_accepts_only_what_the_standard_library_reads_alike() -> None:
+    from nkru.eval.ner_block import decode_ner_block
+
+    parser = make_parser("ner")
+    for i, raw in enumerate(_special_lines("r1")):
+        block = decode_ner_block([raw], parser)
+        if block is not None:
+            block.chunk.check(block.text_lens)
+        if block is None or not block.chunk.ok.all():
+            continue
+        assert i < VALID_SPECIALS, raw
+        obj = json.loads(raw.decode("utf-8"))
+        assert block.ids == [obj["id"]]
+        assert block.chunk.starts.tolist() == [e["start"] for e in obj["entities"]]
+        assert block.chunk.ends.tolist() == [e["end"] for e in obj["entities"]]
+        assert block.text_lens == [len(obj["text"]) if "text" in obj else None]
+    clean = [json.dumps(o).encode() + b"\n" for o in records(0, 50, 0.0)]
+    block = decode_ner_block(clean, parser)
+    assert block is not None and len(block.ids) == 50
+
+
+def _write_with_specials(
+    path: Path, objs: list[object], rnd: random.Random, ids: list[str], valid_only: bool
+) -> None:
+    lines = [json.dumps(o).encode() for o in objs]
+    for rid in ids:
+        specials = _special_lines(rid)
+        special = rnd.choice(specials[:VALID_SPECIALS] if valid_only else specials)
+        lines.insert(rnd.randrange(len(lines) + 1), special)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_typed_block_reader_equals_line_by_line_checks(tmp_path: Path, seed: int) -> None:
+    """Gold files through the typed fast path and one line at a time give the same result."""
+    from nkru.eval.gold import _GoldBuilder
+
+    rnd = random.Random(seed)
+    objs = records(seed, 800, 0.0 if seed % 2 else 0.02)
+    path = tmp_path / "gold.jsonl"
+    # New ids (800 up) in most runs, ids already used in some.
+    ids = [f"r{i}" for i in rnd.sample(range(800 if seed % 4 else 0, 900), 6)]
+    _write_with_specials(path, objs, rnd, ids, valid_only=seed % 2 == 1)
+    log = ProblemLog(str(path))
+    builder = _GoldBuilder("ner", log, make_parser("ner"))
+    for line, obj in read_jsonl(path, log):
+        builder.add(line, obj)
+    try:
+        gold = load_gold("ner", path)
+    except ValidationFailed as err:
+        assert err.problems == log.problems and log.errors
+        return
+    assert not log.errors
+    assert [_fields(ex) for ex in gold.examples] == [_fields(ex) for ex in builder.examples]
+    assert gold.warnings == log.problems
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_typed_block_scoring_equals_line_by_line_scoring(tmp_path: Path, seed: int) -> None:
+    """Predictions with special lines: the typed fast path scores or rejects as the
+    standard-library reader and the detailed checks do, one record at a time."""
+
+    gold_objs = records(200 + seed, 600, 0.0)
+    gold_path = tmp_path / "gold.jsonl"
+    gold_path.write_text("".join(json.dumps(o) + "\n" for o in gold_objs), encoding="utf-8")
+    gold = load_gold("ner", gold_path)
+    rnd = random.Random(seed)
+    preds = records(seed, 600, 0.0)
+    rnd.shuffle(preds)
+    # Half the runs drop the records whose ids the special lines reuse, so those lines are
+    # the only prediction for their id and may be scored.
+    reused = [f"r{i}" for i in rnd.sample(range(600), 6)]
+    if seed % 2:
+        preds = [p for p in preds if p["id"] not in reused]
+    pred_path = tmp_path / "pred.jsonl"
+    _write_with_specials(pred_path, preds, rnd, reused, valid_only=seed % 4 < 2)
+    log = ProblemLog(str(pred_path))
+    _assert_scored_like_line_by_line(gold, pred_path, read_jsonl(pred_path, log), log)
