@@ -27,7 +27,7 @@ from nkru.splits import SPLITS
 
 from .io import load_rows
 from .protocol import SEED, Row
-from .reference import SPACY_LABEL_MAP, drop_unmapped_entities
+from .reference import SPACY_LABEL_MAP
 from .registry import is_reference, systems
 from .runner import RunResult, fixed_split, leave_one_document_out, summarize
 
@@ -47,9 +47,7 @@ def score_predictions(task: str, name: str, gold_rows: list[Row], predictions: l
     from nkru.eval.api import score
     from nkru.eval.gold import gold_from_rows
 
-    label_map = None
-    if task == "ner" and name == "spacy":
-        gold_rows, label_map = drop_unmapped_entities(gold_rows), SPACY_LABEL_MAP
+    label_map = SPACY_LABEL_MAP if (task, name) == ("ner", "spacy") else None
     report = score(task, gold_from_rows(task, gold_rows), predictions, bootstrap=0,
                    label_map=label_map)
     return float(report["headline"]["value"])

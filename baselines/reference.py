@@ -4,10 +4,10 @@
   entity at all (precision undefined → 0, recall 0, F1 0): the floor, kept so every task has
   one. Predicting the most frequent *entity* label on every token would only add spurious spans.
 - ner ``spacy``: ``fr_core_news_md`` entities with spaCy's own labels PER/ORG/LOC/MISC. Score it
-  with :data:`SPACY_LABEL_MAP` (our labels → spaCy's: GPE→LOC, NORP/EVENT/LAW/WEAPON→MISC) as
-  the scorer's label map, after removing the gold entities whose labels spaCy does not have
-  (:data:`SPACY_DROPPED`: DATE, QUANTITY, MONEY) with :func:`drop_unmapped_entities` — the
-  evaluation harness's ``label_map`` renames labels but cannot drop them.
+  with :data:`SPACY_LABEL_MAP` as the scorer's label map: our labels → spaCy's (GPE→LOC,
+  NORP/EVENT/LAW/WEAPON→MISC), and the labels spaCy does not have (:data:`SPACY_DROPPED`:
+  DATE, QUANTITY, MONEY) mapped to None, which drops them from gold and predictions. The same
+  map is shipped as ``eval/samples/spacy_label_map.json`` for ``nkru eval --label-map``.
 - claims ``all-sentences``: every sentence is a claim, its span given by the claims span rule.
   "No sentence is a claim" scores 0 by construction and says nothing; "every sentence" has full
   sentence-level recall and the claim base rate as precision — the F1 a detector must beat,
@@ -35,7 +35,7 @@ from .nlp import analyse_all
 from .protocol import SEED, Prediction, Row, System, Untrained
 
 SPACY_LABELS: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
-SPACY_LABEL_MAP: dict[str, str] = {
+SPACY_LABEL_MAP: dict[str, str | None] = {
     "PER": "PER",
     "ORG": "ORG",
     "GPE": "LOC",
@@ -44,24 +44,17 @@ SPACY_LABEL_MAP: dict[str, str] = {
     "EVENT": "MISC",
     "LAW": "MISC",
     "WEAPON": "MISC",
+    "DATE": None,
+    "QUANTITY": None,
+    "MONEY": None,
 }
-"""Our entity labels → spaCy ``fr_core_news_md`` labels; labels absent here are dropped."""
-SPACY_DROPPED: tuple[str, ...] = tuple(lab for lab in ENTITY_LABELS if lab not in SPACY_LABEL_MAP)
+"""Our entity labels → spaCy ``fr_core_news_md`` labels; None: no such label, dropped."""
+SPACY_DROPPED: tuple[str, ...] = tuple(lab for lab in ENTITY_LABELS if not SPACY_LABEL_MAP[lab])
 
 
 def _most_frequent(values: Iterable[str]) -> str:
     counts = Counter(values)
     return min(counts, key=lambda v: (-counts[v], v))
-
-
-def drop_unmapped_entities(rows: Iterable[Row], mapping: dict[str, str] | None = None) -> list[Row]:
-    """Copies of ner rows without the entities whose label the mapping does not cover.
-
-    Score the ``spacy`` reference against these rows with ``label_map=SPACY_LABEL_MAP``.
-    """
-    mapping = SPACY_LABEL_MAP if mapping is None else mapping
-    return [{**row, "entities": [e for e in row.get("entities") or [] if e["label"] in mapping]}
-            for row in rows]
 
 
 class NoEntities(Untrained):
@@ -77,8 +70,8 @@ class NoEntities(Untrained):
 class SpacyNer(Untrained):
     name = "spacy"
     task = "ner"
-    description = ("fr_core_news_md entities (PER/ORG/LOC/MISC); score with SPACY_LABEL_MAP after "
-                   "drop_unmapped_entities on the gold")
+    description = ("fr_core_news_md entities (PER/ORG/LOC/MISC); score with label map "
+                   "SPACY_LABEL_MAP (eval/samples/spacy_label_map.json)")
     labels = SPACY_LABELS
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,7 +19,7 @@ from nkru.eval.classification import ClassificationScorer
 from nkru.eval.gold import CHUNK, GoldSet, build_gold, gold_from_rows, load_split_rows
 from nkru.eval.jsonl import blocks, numbered, read_jsonl
 from nkru.eval.metrics import CountVector, Scorer
-from nkru.eval.ner import GoldArrays, NerBatch, NerScorer
+from nkru.eval.ner import GoldArrays, LabelMap, NerBatch, NerScorer
 from nkru.eval.ner_block import NerBlock, decode_ner_block
 from nkru.eval.normalization import NormalizationScorer
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
@@ -52,7 +52,7 @@ class Options:
     """Scoring options shared by ``score``, ``score_file`` and ``compare``."""
 
     allow_missing: bool = False
-    label_map: Mapping[str, str] | None = None
+    label_map: LabelMap | None = None
     bootstrap: int = 1000
     seed: int = 0
     bootstrap_unit: str = "example"
@@ -84,14 +84,15 @@ def check_task(task: str) -> None:
         raise ValueError(f"unknown task {task!r} (expected one of {', '.join(TASKS)})")
 
 
-def make_parser(task: str, label_map: Mapping[str, str] | None = None) -> RecordParser:
+def make_parser(task: str, label_map: LabelMap | None = None) -> RecordParser:
     """Record parser of a task; a label map widens the NER labels to its keys and values."""
     if task == "ner" and label_map:
-        return RecordParser(task, {*ENTITY_LABELS, *label_map, *label_map.values()})
+        targets = {value for value in label_map.values() if value is not None}
+        return RecordParser(task, {*ENTITY_LABELS, *label_map, *targets})
     return RecordParser(task)
 
 
-def make_scorer(task: str, label_map: Mapping[str, str] | None = None) -> Scorer:
+def make_scorer(task: str, label_map: LabelMap | None = None) -> Scorer:
     """A fresh scorer for ``task``."""
     if task == "ner":
         return NerScorer(label_map)
@@ -111,7 +112,7 @@ def load_gold(
     records: Iterable[object] | None = None,
     split: str | None = None,
     data_dir: Path = Path("data"),
-    label_map: Mapping[str, str] | None = None,
+    label_map: LabelMap | None = None,
 ) -> GoldSet:
     """Validated gold from a JSON Lines file, in-memory records, or a dataset split."""
     check_task(task)

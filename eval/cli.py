@@ -59,7 +59,7 @@ def _exit_codes() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _label_map(path: Path | None) -> dict[str, str] | None:
+def _label_map(path: Path | None) -> dict[str, str | None] | None:
     if path is None:
         return None
     try:
@@ -68,10 +68,14 @@ def _label_map(path: Path | None) -> dict[str, str] | None:
         raise BadInput(
             f"{path}: label map is not valid JSON: {bad.msg} (line {bad.lineno})"
         ) from None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-    ):
-        raise BadInput(f"{path}: label map must be a JSON object of strings to strings")
+    if not isinstance(mapping, dict):
+        raise BadInput(f"{path}: label map must be a JSON object of labels to labels or null")
+    for key, value in mapping.items():
+        if not isinstance(value, str | None):
+            raise BadInput(
+                f"{path}: label map field {key!r}: expected a label (string) or null (drop "
+                f"the label), got {json.dumps(value)}"
+            )
     return mapping
 
 
@@ -80,7 +84,7 @@ def _gold(
     gold: Path | None,
     split: str | None,
     data_dir: Path,
-    label_map: dict[str, str] | None,
+    label_map: dict[str, str | None] | None,
 ) -> GoldSet:
     check_task(task)
     if (gold is None) == (split is None):
@@ -116,7 +120,9 @@ UnitOpt = Annotated[
     str, typer.Option(help="Resampling unit: example (sentences for attribution) or document.")
 ]
 MissingOpt = Annotated[bool, typer.Option(help="Score gold ids without prediction as empty.")]
-LabelMapOpt = Annotated[Path | None, typer.Option(help="JSON object mapping NER labels.")]
+LabelMapOpt = Annotated[
+    Path | None, typer.Option(help="JSON object mapping NER labels (null drops a label).")
+]
 OutputOpt = Annotated[Path | None, typer.Option(help="Write the JSON report here.")]
 
 

@@ -21,6 +21,8 @@ from nkru.eval.validate import FAST_OFFSET_LIMIT, Example
 
 SCHEMES = ("strict", "exact", "partial", "type")
 Entity = tuple[int, int, str]
+LabelMap = Mapping[str, str | None]
+"""Label renames applied to gold and predictions before scoring; None drops the label."""
 
 
 def _matched(edges: list[tuple[int, int]], full: list[bool]) -> tuple[int, int]:
@@ -53,7 +55,7 @@ class NerScorer:
 
     width = 3
 
-    def __init__(self, label_map: Mapping[str, str] | None = None) -> None:
+    def __init__(self, label_map: LabelMap | None = None) -> None:
         self.label_map = dict(label_map or {})
         # strict COR, paired; exact COR, paired; type COR, paired; POS; ACT
         self.totals = [0] * 8
@@ -71,9 +73,7 @@ class NerScorer:
         g_ents: list[Entity] = gold.payload
         p_ents: list[Entity] = pred or []
         if self.label_map:
-            lm = self.label_map
-            g_ents = [(s, e, lm.get(lab, lab)) for s, e, lab in g_ents]
-            p_ents = [(s, e, lm.get(lab, lab)) for s, e, lab in p_ents]
+            g_ents, p_ents = self._mapped(g_ents), self._mapped(p_ents)
         for ent in g_ents:
             self._type(ent[2])[3] += 1
         for ent in p_ents:
@@ -112,6 +112,11 @@ class NerScorer:
         totals[6] += len(g_ents)
         totals[7] += len(p_ents)
         return [(0, (cor_s, len(g_ents), len(p_ents)))]
+
+    def _mapped(self, ents: list[Entity]) -> list[Entity]:
+        """Entities with their labels mapped; those mapped to None are dropped."""
+        lm = self.label_map
+        return [(s, e, m) for s, e, lab in ents if (m := lm.get(lab, lab)) is not None]
 
     def _add_types_slow(
         self,
@@ -204,9 +209,11 @@ class NerBatch:
         lm = scorer.label_map
         self._reset()
         # Mapped label id of every (unmapped) label id; ids past the gold and prediction
-        # vocabularies are targets of the label map.
+        # vocabularies are targets of the label map. Labels mapped to None are dropped.
+        mapped = [lm.get(name, name) for name in list(self.names)]
+        self.dropped = np.array([m is None for m in mapped] or [False])
         self.remap = np.array(
-            [arrays.vocab(lm.get(name, name), self.names) for name in list(self.names)] or [0]
+            [0 if m is None else arrays.vocab(m, self.names) for m in mapped] or [0]
         )
         self.queued = 0
 
@@ -241,12 +248,17 @@ class NerBatch:
         rec = np.arange(m, dtype=np.int64)
         p_r = np.repeat(rec, plen)
         p_raw = self.pred_ids[labels]
-        p_s = (p_r << 32) | starts
-        p_e = (p_r << 32) | ends
         g = self.gold
         first, glen = g.offsets[q], g.offsets[q + 1] - g.offsets[q]
         g_idx = np.repeat(first - (np.cumsum(glen) - glen), glen) + np.arange(glen.sum())
         g_r = np.repeat(rec, glen)
+        if self.dropped.any():
+            keep = ~self.dropped[p_raw]
+            p_r, starts, ends, p_raw = p_r[keep], starts[keep], ends[keep], p_raw[keep]
+            keep = ~self.dropped[g.labels[g_idx]]
+            g_idx, g_r = g_idx[keep], g_r[keep]
+        p_s = (p_r << 32) | starts
+        p_e = (p_r << 32) | ends
         g_s = (g_r << 32) | g.starts[g_idx]
         g_e = (g_r << 32) | g.ends[g_idx]
         g_raw = g.labels[g_idx]

@@ -79,18 +79,33 @@ def test_leaderboard_json(bench) -> None:
     assert [r["name"] for r in user] == ["capitalised"]
 
 
-def test_predictions_go_through_the_user_scorer(bench) -> None:
-    """The prediction files on disk score to the leaderboard numbers via nkru.eval."""
-    from nkru.eval.api import Options, load_gold, score_file
+def test_every_row_is_reproduced_by_the_eval_command(bench, tmp_path: Path) -> None:
+    """`nkru eval TASK FILE --split test` on each prediction file gives the leaderboard row;
+    the spaCy row with the shipped label map, as baselines/README.md says."""
+    from typer.testing import CliRunner
 
-    data = bench["root"] / "data"
-    for task in ("ner", "topic"):
-        row = bench["board"]["tasks"][task]["systems"][0]
-        gold = load_gold(task, split="test", data_dir=data)
-        report = score_file(gold, bench["results"] / row["predictions"],
-                            Options(bootstrap=BOOTSTRAP, seed=0))
-        assert report["headline"]["value"] == row["value"]
-        assert report["headline"]["ci_low"] == row["ci_low"]
+    from nkru.cli import app
+
+    shipped = REPO / "eval" / "samples" / "spacy_label_map.json"
+    checked = 0
+    for task in TASKS:
+        for row in bench["board"]["tasks"][task]["systems"]:
+            if row["error"] or not row["predictions"]:
+                continue
+            scores = json.loads((bench["results"] / row["scores"]).read_text(encoding="utf-8"))
+            args = ["eval", task, str(bench["results"] / row["predictions"]), "--split", "test",
+                    "--data-dir", str(bench["root"] / "data"), "--bootstrap", str(BOOTSTRAP),
+                    "--output", str(tmp_path / "r.json")]
+            if scores["options"]["label_map"] is not None:
+                assert scores["options"]["label_map"] == json.loads(shipped.read_text("utf-8"))
+                args += ["--label-map", str(shipped)]
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 0, result.output
+            report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+            assert report["headline"]["value"] == row["value"], (task, row["name"])
+            assert report["headline"]["ci_low"] == row["ci_low"], (task, row["name"])
+            checked += 1
+    assert checked >= 2 * len(TASKS)
 
 
 def test_per_type_intervals(bench) -> None:

@@ -277,9 +277,14 @@ def test_missing_files_are_named(tmp_path, gold_file, args):
             ("eval", "ner", "{gold}", "--gold", "{gold}", "--label-map", "{gold}"),
             "label map is not valid JSON",
         ),
+        (
+            ("eval", "ner", "{gold}", "--gold", "{gold}", "--label-map", "{tmp}/bad_map.json"),
+            "label map field 'GPE': expected a label (string) or null (drop the label), got 3",
+        ),
     ],
 )
 def test_bad_arguments_exit_2(tmp_path, gold_file, args, message):
+    (tmp_path / "bad_map.json").write_text('{"PER": null, "GPE": 3}', encoding="utf-8")
     result = invoke(*[a.format(tmp=tmp_path, gold=gold_file) for a in args])
     assert result.exit_code == 2
     assert message in result.output
@@ -307,6 +312,49 @@ def test_label_map_option(tmp_path, gold_file):
     )
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["headline"]["value"] == 1.0
+
+
+def test_shipped_spacy_label_map_drops_labels_spacy_lacks(tmp_path):
+    """With the spaCy map, gold DATE is dropped and GPE compared as LOC: a PER/ORG/LOC/MISC
+    model that finds the rest is perfect."""
+    text = "Kim Jong-un a visité Moscou le 3 mai."
+    gold = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {
+                "id": "s1",
+                "text": text,
+                "entities": [
+                    {"start": 0, "end": 11, "label": "PER"},
+                    {"start": 21, "end": 27, "label": "GPE"},
+                    {"start": 31, "end": 36, "label": "DATE"},
+                ],
+            }
+        ],
+    )
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [
+            {
+                "id": "s1",
+                "entities": [
+                    {"start": 0, "end": 11, "label": "PER"},
+                    {"start": 21, "end": 27, "label": "LOC"},
+                ],
+            }
+        ],
+    )
+    out = tmp_path / "r.json"
+    mapping = SAMPLES / "spacy_label_map.json"
+    result = invoke("eval", "ner", preds, "--gold", gold, "--label-map", mapping, "--output", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["headline"]["value"] == 1.0
+    assert report["counts"]["strict"]["pos"] == 2 and set(report["per_type"]) == {"PER", "LOC"}
+    assert report["options"]["label_map"]["DATE"] is None
+    unmapped = invoke("eval", "ner", preds, "--gold", gold, "--output", out)
+    assert unmapped.exit_code == 0, unmapped.output
+    assert json.loads(out.read_text())["counts"]["strict"]["pos"] == 3
 
 
 def test_compare_command(tmp_path, gold_file):

@@ -216,6 +216,23 @@ def test_label_map_applies_to_gold_and_predictions():
     assert set(result["per_type"]) == {"LOC", "MISC"}
 
 
+@settings(max_examples=150, deadline=None)
+@given(corpora, st.dictionaries(st.sampled_from(TYPES), st.sampled_from(("PER", "LOC", None))))
+def test_label_map_to_none_drops_the_label_from_gold_and_predictions(corpus, mapping):
+    golds, preds = corpus
+
+    def mapped(docs: list) -> list:
+        return [
+            [(a, b, mapping.get(lab, lab)) for a, b, lab in spans if mapping.get(lab, lab)]
+            for spans in docs
+        ]
+
+    ours = run_score(golds, preds, label_map=mapping)
+    expected = run_score(mapped(golds), mapped(preds))
+    for key in ("counts", "micro", "macro", "per_type"):
+        assert ours[key] == expected[key], key
+
+
 def test_types_only_in_predictions_are_reported():
     result = run_score([[(0, 1, "PER")]], [[(0, 1, "PER"), (2, 3, "ORG")]])
     assert result["per_type"]["ORG"]["strict"]["act"] == 1

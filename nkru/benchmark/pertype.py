@@ -10,7 +10,6 @@ and units as the headline interval, so every type sees the same resamples as the
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,14 @@ from nkru.eval.api import make_parser
 from nkru.eval.bootstrap import bootstrap_interval
 from nkru.eval.gold import GoldSet
 from nkru.eval.metrics import span_f1_headline
-from nkru.eval.ner import NerScorer
+from nkru.eval.ner import LabelMap, NerScorer
 from nkru.eval.problems import ProblemLog
 
 
 def per_type_f1(
     gold: GoldSet,
     predictions: Path,
-    label_map: Mapping[str, str] | None,
+    label_map: LabelMap | None,
     resamples: int,
     seed: int,
     level: float = 0.95,

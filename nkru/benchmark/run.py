@@ -230,12 +230,6 @@ def _predict(system: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [dict(p) for p in predictions]
 
 
-def _gold_records(task: str, entry: Entry, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from nkru.eval.gold import gold_from_rows
-
-    return gold_from_rows(task, entry.gold_transform(rows) if entry.gold_transform else rows)
-
-
 def _error(err: BaseException) -> str:
     from nkru.eval.problems import ValidationFailed
 
@@ -277,13 +271,9 @@ def run_fixed(
         path = settings.output / "predictions" / task / f"{entry.name}{suffix}.jsonl"
         try:
             write_jsonl(_predict(system, split_rows), path)
-            key = (task, split, entry.name if entry.gold_transform else None)
-            if key not in gold_cache:
-                if entry.gold_transform:
-                    records = _gold_records(task, entry, split_rows)
-                    gold_cache[key] = load_gold(task, records=records, label_map=entry.label_map)
-                else:  # exactly what `nkru eval TASK FILE --split SPLIT` loads
-                    gold_cache[key] = load_gold(task, split=split, data_dir=settings.data)
+            key = (task, split)
+            if key not in gold_cache:  # what `nkru eval TASK FILE --split SPLIT` loads
+                gold_cache[key] = load_gold(task, split=split, data_dir=settings.data)
             gold = gold_cache[key]
             report = score_file(gold, path, options)
             if task == "ner":
@@ -316,6 +306,7 @@ def run_lodo(
 ) -> dict[str, Any]:
     """Leave-one-document-out: train on the other documents, score the held-out one."""
     from nkru.eval.api import score
+    from nkru.eval.gold import gold_from_rows
 
     task = entry.task
     every = [r for split in SPLITS for r in rows.get(split) or []]
@@ -334,7 +325,7 @@ def run_lodo(
         try:
             system = _fit(entry.factory(), train)
             predictions = _predict(system, held)
-            report = score(task, _gold_records(task, entry, held), predictions, bootstrap=0,
+            report = score(task, gold_from_rows(task, held), predictions, bootstrap=0,
                            label_map=entry.label_map)
         except Exception as err:
             skipped.append({"document": doc, "reason": _error(err)})
