@@ -314,35 +314,21 @@ def test_label_map_option(tmp_path, gold_file):
     assert json.loads(out.read_text())["headline"]["value"] == 1.0
 
 
+def _ents(*spans: tuple[int, int, str]) -> list[dict]:
+    return [{"start": start, "end": end, "label": label} for start, end, label in spans]
+
+
 def test_shipped_spacy_label_map_drops_labels_spacy_lacks(tmp_path):
     """With the spaCy map, gold DATE is dropped and GPE compared as LOC: a PER/ORG/LOC/MISC
     model that finds the rest is perfect."""
     text = "Kim Jong-un a visité Moscou le 3 mai."
+    person, place, date = (0, 11, "PER"), (21, 27, "GPE"), (31, 36, "DATE")
     gold = write_jsonl(
         tmp_path / "gold.jsonl",
-        [
-            {
-                "id": "s1",
-                "text": text,
-                "entities": [
-                    {"start": 0, "end": 11, "label": "PER"},
-                    {"start": 21, "end": 27, "label": "GPE"},
-                    {"start": 31, "end": 36, "label": "DATE"},
-                ],
-            }
-        ],
+        [{"id": "s1", "text": text, "entities": _ents(person, place, date)}],
     )
     preds = write_jsonl(
-        tmp_path / "preds.jsonl",
-        [
-            {
-                "id": "s1",
-                "entities": [
-                    {"start": 0, "end": 11, "label": "PER"},
-                    {"start": 21, "end": 27, "label": "LOC"},
-                ],
-            }
-        ],
+        tmp_path / "preds.jsonl", [{"id": "s1", "entities": _ents(person, (21, 27, "LOC"))}]
     )
     out = tmp_path / "r.json"
     mapping = SAMPLES / "spacy_label_map.json"
