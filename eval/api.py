@@ -18,8 +18,8 @@ from nkru.eval.claims import ClaimsScorer
 from nkru.eval.classification import ClassificationScorer
 from nkru.eval.gold import CHUNK, GoldSet, build_gold, gold_from_rows, load_split_rows
 from nkru.eval.jsonl import blocks, numbered, read_jsonl
-from nkru.eval.metrics import CountVector, Scorer
-from nkru.eval.ner import GoldArrays, LabelMap, NerBatch, NerScorer
+from nkru.eval.metrics import CountVector, Scorer, span_f1_defined
+from nkru.eval.ner import GoldArrays, LabelMap, NerBatch, NerScorer, TypeCounts
 from nkru.eval.ner_block import NerBlock, decode_ner_block
 from nkru.eval.normalization import NormalizationScorer
 from nkru.eval.problems import ERROR, Problem, ProblemLog, ValidationFailed
@@ -57,6 +57,7 @@ class Options:
     seed: int = 0
     bootstrap_unit: str = "example"
     level: float = 0.95
+    per_type_intervals: bool = True  # NER: a bootstrap interval for each type's strict F1
 
     def __post_init__(self) -> None:
         if self.bootstrap_unit not in BOOTSTRAP_UNITS:
@@ -76,6 +77,9 @@ class Scored:
     predicted: int
     missing: int
     warnings: list[Problem] = field(default_factory=list)
+    # NER per-type strict (COR, POS, ACT) per unit, columns of ``type_names`` (if collected).
+    type_counts: np.ndarray | None = None
+    type_names: list[str] = field(default_factory=list)
 
 
 def check_task(task: str) -> None:
@@ -150,18 +154,26 @@ def _run(
     parser = make_parser(task, options.label_map)
     scorer = make_scorer(task, options.label_map)
     dense = np.zeros((len(gold.examples), scorer.width)) if task == "ner" else None
+    types = None
+    if task == "ner" and options.bootstrap > 0 and options.per_type_intervals:
+        types = _type_counts(gold, parser, scorer)
     scored = np.zeros(len(gold.examples), dtype=bool)
     rows: dict[int, list[tuple[int, CountVector]]] = {}
-    batch = _ner_batch(gold, parser, scorer, dense) if dense is not None else None
+    batch = _ner_batch(gold, parser, scorer, dense, types) if dense is not None else None
     seen: dict[str, int] = {}
     index = gold.index
     examples = gold.examples
 
-    def store(position: int, result: list[tuple[int, CountVector]]) -> None:
+    def store(position: int, result: list[tuple[int, CountVector]], payload: Any = None) -> None:
         scored[position] = True
         if dense is not None:
             ((_, vector),) = result
             dense[position] = vector
+            if types is not None:
+                assert isinstance(scorer, NerScorer)
+                scorer.strict_by_type(
+                    examples[position], payload, types.columns, types.counts[position]
+                )
         else:
             rows[position] = result
 
@@ -185,7 +197,7 @@ def _run(
         example = examples[position] if position is not None else None
         payload = parser.payload(obj, line, log, example.text_len if example else None)
         if example is not None and not log.errors:
-            store(position, scorer.add(example, payload))
+            store(position, scorer.add(example, payload), payload)
 
     known = parser.known
 
@@ -299,25 +311,50 @@ def _run(
         raise ValidationFailed(log.problems)
     if batch is not None:
         batch.flush()
-    if dense is not None:
-        keys, counts, unit = _dense_unit_counts(gold, dense, scored, options.bootstrap_unit)
-    else:
-        keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
     warnings = gold.warnings + [p for p in log.problems if p.severity != ERROR]
-    return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+    if dense is None:
+        keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
+        return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+    keys, counts, unit = _dense_unit_counts(gold, dense, scored, options.bootstrap_unit)
+    result = Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+    if types is not None:
+        flat = types.counts.reshape(len(examples), -1)
+        width = len(types.names)
+        grouped = _dense_unit_counts(gold, flat, scored, options.bootstrap_unit)[1]
+        result.type_counts = grouped.reshape(len(grouped), width, 3)
+        result.type_names = types.names
+    return result
 
 
-def _ner_batch(
-    gold: GoldSet, parser: RecordParser, scorer: Scorer, out: np.ndarray
-) -> NerBatch | None:
-    """The vectorised NER scorer of a run, or None when the gold offsets do not allow it."""
+def _gold_arrays(gold: GoldSet) -> GoldArrays:
     arrays = gold.cache.get("ner_arrays")
     if arrays is None:
         arrays = gold.cache["ner_arrays"] = GoldArrays.from_examples(gold.examples)
+    return arrays
+
+
+def _type_counts(gold: GoldSet, parser: RecordParser, scorer: Scorer) -> TypeCounts:
+    """Per-type count table of a run: every type a gold or predicted label maps to."""
+    assert isinstance(scorer, NerScorer)
+    mapping = scorer.label_map
+    labels = {*parser.label_names, *_gold_arrays(gold).names}
+    names = sorted({mapping.get(label, label) for label in labels} - {None})
+    return TypeCounts(names, len(gold.examples))  # type: ignore[arg-type]
+
+
+def _ner_batch(
+    gold: GoldSet,
+    parser: RecordParser,
+    scorer: Scorer,
+    out: np.ndarray,
+    types: TypeCounts | None,
+) -> NerBatch | None:
+    """The vectorised NER scorer of a run, or None when the gold offsets do not allow it."""
+    arrays = _gold_arrays(gold)
     if not arrays.packable:
         return None
     assert isinstance(scorer, NerScorer)
-    return NerBatch(scorer, gold.examples, arrays, parser.label_names, out)
+    return NerBatch(scorer, gold.examples, arrays, parser.label_names, out, types)
 
 
 def _dense_unit_counts(
@@ -388,6 +425,13 @@ def report(gold: GoldSet, scored: Scored, options: Options) -> dict[str, Any]:
     low, high = bootstrap_interval(
         scored.counts, scored.scorer.headline, options.bootstrap, options.seed, options.level
     )
+    results = scored.scorer.results()
+    if scored.type_counts is not None:
+        for label, figures in results["per_type"].items():
+            counts = scored.type_counts[:, scored.type_names.index(label)]
+            figures["strict"]["ci_low"], figures["strict"]["ci_high"] = bootstrap_interval(
+                counts, span_f1_defined, options.bootstrap, options.seed, options.level
+            )
     return {
         "schema_version": SCHEMA_VERSION,
         "task": task,
@@ -403,7 +447,7 @@ def report(gold: GoldSet, scored: Scored, options: Options) -> dict[str, Any]:
             "predicted": scored.predicted,
             "missing": scored.missing,
         },
-        **scored.scorer.results(),
+        **results,
         "bootstrap": {
             "method": "percentile",
             "resamples": options.bootstrap,

@@ -35,10 +35,27 @@ def _classes(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     units = len(counts)
     if units < _CLASS_FACTOR:
         return None
-    rows, sizes = np.unique(counts, axis=0, return_counts=True)
+    keys = _row_keys(counts)
+    if keys is None:
+        rows, sizes = np.unique(counts, axis=0, return_counts=True)
+    else:
+        _, first, sizes = np.unique(keys, return_index=True, return_counts=True)
+        rows = counts[first]
     if len(rows) * _CLASS_FACTOR > units:
         return None
     return rows, sizes
+
+
+def _row_keys(counts: np.ndarray) -> np.ndarray | None:
+    """One integer per row, ordered like the rows (lexicographically), when the counts are
+    small non-negative integers (as they are); sorting those is far cheaper than sorting rows."""
+    if not len(counts) or counts.min() < 0:
+        return None
+    base = int(counts.max()) + 1
+    if base ** counts.shape[1] >= 2**62 or not np.array_equal(counts, np.floor(counts)):
+        return None
+    powers = base ** np.arange(counts.shape[1] - 1, -1, -1, dtype=np.int64)
+    return counts.astype(np.int64) @ powers
 
 
 def _resampled_totals(
@@ -70,7 +87,11 @@ def _resampled_totals(
         yield [weights @ c for c in counts]
 
 
-def _interval(values: np.ndarray, level: float) -> tuple[float, float]:
+def _interval(values: np.ndarray, level: float) -> tuple[float | None, float | None]:
+    """Percentile interval of the values; NaN values (metric undefined) are left out."""
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None, None
     tail = (1 - level) / 2
     low, high = np.quantile(values, [tail, 1 - tail])
     return float(low), float(high)
@@ -79,7 +100,8 @@ def _interval(values: np.ndarray, level: float) -> tuple[float, float]:
 def bootstrap_interval(
     counts: np.ndarray, metric: Metric, resamples: int, seed: int, level: float
 ) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval of ``metric`` over units (rows of ``counts``)."""
+    """Percentile bootstrap interval of ``metric`` over units (rows of ``counts``); resamples
+    where the metric is NaN (undefined) are left out."""
     if resamples <= 0 or len(counts) == 0:
         return None, None
     values = np.concatenate([metric(t) for (t,) in _resampled_totals([counts], resamples, seed)])

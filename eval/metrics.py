@@ -36,6 +36,11 @@ def span_f1_headline(totals: np.ndarray) -> np.ndarray:
     return f1_array(totals[..., 0], totals[..., 1], totals[..., 2])
 
 
+def span_f1_defined(totals: np.ndarray) -> np.ndarray:
+    """``span_f1_headline``, NaN where there is neither a gold nor a predicted span."""
+    return np.where(totals[..., 1] + totals[..., 2] > 0, span_f1_headline(totals), np.nan)
+
+
 class Scorer(Protocol):
     """A task scorer: consumes examples one at a time, reports at the end.
 

@@ -113,6 +113,21 @@ class NerScorer:
         totals[7] += len(p_ents)
         return [(0, (cor_s, len(g_ents), len(p_ents)))]
 
+    def strict_by_type(
+        self, gold: Example, pred: list[Entity] | None, names: Mapping[str, int], out: np.ndarray
+    ) -> None:
+        """Add one example's strict ``(COR, POS, ACT)`` per type to ``out[names[type]]``.
+
+        No two entities of one side overlap, so the strict matches are the identical entities.
+        """
+        g_ents: list[Entity] = gold.payload
+        p_ents: list[Entity] = pred or []
+        if self.label_map:
+            g_ents, p_ents = self._mapped(g_ents), self._mapped(p_ents)
+        for column, ents in ((0, set(g_ents) & set(p_ents)), (1, g_ents), (2, p_ents)):
+            for _, _, label in ents:
+                out[names[label], column] += 1
+
     def _mapped(self, ents: list[Entity]) -> list[Entity]:
         """Entities with their labels mapped; those mapped to None are dropped."""
         lm = self.label_map
@@ -197,12 +212,14 @@ class NerBatch:
         arrays: GoldArrays,
         pred_names: tuple[str, ...],
         out: np.ndarray,
+        types: TypeCounts | None = None,
         chunk: int = 8192,
     ) -> None:
         self.scorer = scorer
         self.examples = examples
         self.gold = arrays
         self.out = out
+        self.types = types
         self.chunk = chunk
         self.names = list(arrays.names)
         self.pred_ids = np.array([arrays.vocab(name, self.names) for name in pred_names] or [0])
@@ -215,6 +232,8 @@ class NerBatch:
         self.remap = np.array(
             [0 if m is None else arrays.vocab(m, self.names) for m in mapped] or [0]
         )
+        if types is not None:  # column of every (mapped) label id
+            self.type_col = np.array([types.columns.get(n, -1) for n in self.names])
         self.queued = 0
 
     def _reset(self) -> None:
@@ -313,6 +332,8 @@ class NerBatch:
         )
         good = ~bad
         self.out[q[good]] = vectors[good]
+        if self.types is not None:
+            self._add_types(q, g_r, g_s, g_e, g_lab, p_r, p_s, p_e, p_lab)
         for r in np.flatnonzero(bad).tolist():
             mine = p_r == r
             pred = [
@@ -321,6 +342,48 @@ class NerBatch:
             ]
             ((_, vector),) = self.scorer.add(self.examples[q[r]], pred)
             self.out[q[r]] = vector
+
+    def _add_types(
+        self,
+        q: np.ndarray,
+        g_r: np.ndarray,
+        g_s: np.ndarray,
+        g_e: np.ndarray,
+        g_lab: np.ndarray,
+        p_r: np.ndarray,
+        p_s: np.ndarray,
+        p_e: np.ndarray,
+        p_lab: np.ndarray,
+    ) -> None:
+        """Per-record strict ``(COR, POS, ACT)`` per type (sides sorted by packed start):
+        with no overlaps within a side, a strict match is a prediction identical to a gold."""
+        assert self.types is not None
+        width = len(self.types.names)
+        at = np.minimum(np.searchsorted(g_s, p_s), max(len(g_s) - 1, 0))
+        hit = (
+            (g_s[at] == p_s) & (g_e[at] == p_e) & (g_lab[at] == p_lab)
+            if len(g_s)
+            else np.zeros(len(p_s), dtype=bool)
+        )
+        g_cell = (g_r * width + self.type_col[g_lab]) * 3
+        p_cell = (p_r * width + self.type_col[p_lab]) * 3
+        size = len(q) * width * 3
+        cells = (
+            np.bincount(p_cell[hit], minlength=size)
+            + np.bincount(g_cell + 1, minlength=size)
+            + np.bincount(p_cell + 2, minlength=size)
+        )
+        self.types.counts[q] = cells.reshape(len(q), width, 3)
+
+
+class TypeCounts:
+    """Strict ``(COR, POS, ACT)`` per gold example and entity type (after the label map), for
+    per-type bootstrap intervals: ``counts[example, columns[type]]``."""
+
+    def __init__(self, names: list[str], examples: int) -> None:
+        self.names = names
+        self.columns = {name: i for i, name in enumerate(names)}
+        self.counts = np.zeros((examples, len(names), 3))
 
 
 class GoldArrays:

@@ -49,13 +49,19 @@ def print_report(report: dict[str, Any], console: Console) -> None:
         table = Table(title="per type" + (" (strict)" if report["task"] == "ner" else ""))
         first = next(iter(per_type.values()))
         row = first.get("strict", first)
-        columns = [k for k in row if k not in ("inc", "par", "mis", "spu", "cor")]
+        hidden = ("inc", "par", "mis", "spu", "cor", "ci_low", "ci_high")
+        columns = [k for k in row if k not in hidden]
         table.add_column("type")
         for column in columns:
             table.add_column(column)
+        if "ci_low" in row:
+            table.add_column(f"f1 {int(head['level'] * 100)}% CI")
         for label, values in per_type.items():
             values = values.get("strict", values)
-            table.add_row(label, *(_fmt(values[c]) for c in columns))
+            cells = [_fmt(values[c]) for c in columns]
+            if "ci_low" in row:
+                cells.append(_interval(values["ci_low"], values["ci_high"]))
+            table.add_row(label, *cells)
         console.print(table)
     for warning in report.get("warnings", []):
         console.print(

@@ -229,9 +229,7 @@ class RecordParser:
         if not ents:
             return [], [], [], []
         try:
-            if set(map(type, ents)) != {dict} or not all(
-                map(_LABELLED_SPAN_KEYS.issuperset, ents)
-            ):
+            if set(map(type, ents)) != {dict} or not all(map(_LABELLED_SPAN_KEYS.issuperset, ents)):
                 return None
             starts = [e["start"] for e in ents]
             ends = [e["end"] for e in ents]
@@ -281,9 +279,7 @@ class RecordParser:
         chunk.check(text_lens)
         return chunk
 
-    def _entity_chunk_by_record(
-        self, objs: list[dict], text_lens: list[int | None]
-    ) -> EntityChunk:
+    def _entity_chunk_by_record(self, objs: list[dict], text_lens: list[int | None]) -> EntityChunk:
         ok, lengths, starts, ends, ids = [], [], [], [], []
         for obj, text_len in zip(objs, text_lens, strict=True):
             parsed = self.fast_entities(obj, text_len)

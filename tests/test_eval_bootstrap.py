@@ -7,7 +7,7 @@ import pytest
 
 from nkru.eval.api import Options, compare, load_gold, score
 from nkru.eval.bootstrap import bootstrap_interval, paired_comparison
-from nkru.eval.metrics import span_f1_headline
+from nkru.eval.metrics import span_f1_defined, span_f1_headline
 
 
 def stance_records(labels: list[str], docs: int = 5) -> list[dict]:
@@ -93,8 +93,7 @@ def test_class_draws_match_a_naive_bootstrap_in_distribution():
     assert (low, high) == bootstrap_interval(counts, span_f1_headline, 4000, 5, 0.9)
     naive_rng = np.random.default_rng(6)
     values = [
-        span_f1_headline(counts[naive_rng.integers(0, 2000, 2000)].sum(axis=0))
-        for _ in range(4000)
+        span_f1_headline(counts[naive_rng.integers(0, 2000, 2000)].sum(axis=0)) for _ in range(4000)
     ]
     naive_low, naive_high = np.quantile(values, [0.05, 0.95])
     width = naive_high - naive_low
@@ -106,3 +105,70 @@ def test_class_draws_match_a_naive_bootstrap_in_distribution():
     result = paired_comparison(counts, other, span_f1_headline, 2000, 0, 0.95)
     assert result["delta"] == pytest.approx(value - span_f1_headline(other.sum(axis=0)))
     assert result["p_value"] < 0.01 and result["ci_low"] > 0
+
+
+def _ner_records(seed: int, n: int, shift: bool) -> list[dict]:
+    """Records on a grid of 3-character tokens. With ``shift`` (predictions), entities move by
+    a token, change type or grow over the next entity (a prediction overlapping two gold
+    entities takes NerScorer.add in the batch scorer), and some records carry an unknown key
+    (a warning: the record takes the detailed path)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        entities = []
+        for t in range(0, 20, 4):
+            if rng.random() < 0.5:
+                continue
+            start = 3 * max(t + (int(rng.integers(-1, 2)) if shift else 0), 0)
+            length = 17 if shift and rng.random() < 0.2 else 5
+            label = str(rng.choice(["PER", "ORG"] if shift else ["PER", "ORG", "GPE"]))
+            entities.append({"start": start, "end": start + length, "label": label})
+        ok = [e for j, e in enumerate(entities) if j == 0 or entities[j - 1]["end"] <= e["start"]]
+        record = {"id": f"s{i}", "document_id": f"d{i // 7}", "text": "x" * 80, "entities": ok}
+        if shift and rng.random() < 0.1:
+            record["comment"] = "unknown key"
+        out.append(record)
+    return out
+
+
+@pytest.mark.parametrize("unit", ["example", "document"])
+def test_ner_per_type_intervals_match_a_bootstrap_of_each_type_alone(tmp_path, unit):
+    """Every type's strict F1 interval equals the interval of that type's own per-unit counts,
+    each example scored alone by NerScorer (the fast and detailed paths alike)."""
+    import json
+
+    from nkru.eval.api import score_file
+    from nkru.eval.ner import NerScorer
+
+    gold, pred = _ner_records(0, 300, False), _ner_records(1, 300, True)
+    options = {"bootstrap": 400, "seed": 3, "bootstrap_unit": unit, "label_map": {"GPE": "LOC"}}
+    in_memory = score("ner", gold, pred, **options)
+    path = tmp_path / "pred.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in pred), encoding="utf-8")
+    gold_set = load_gold("ner", records=gold)
+    from_file = score_file(gold_set, path, Options(**options))
+    units: dict[str, dict[str, np.ndarray]] = {}
+    for example, p in zip(gold_set.examples, pred, strict=True):
+        scorer = NerScorer({"GPE": "LOC"})
+        scorer.add(example, [(e["start"], e["end"], e["label"]) for e in p["entities"]])
+        key = example.id if unit == "example" else example.document_id
+        for label, m in scorer.results()["per_type"].items():
+            row = units.setdefault(label, {}).setdefault(key, np.zeros(3))
+            row += [m["strict"]["cor"], m["strict"]["pos"], m["strict"]["act"]]
+    assert set(units) == {"PER", "ORG", "LOC"} == set(in_memory["per_type"])
+    for label, by_unit in units.items():
+        keys = [ex.id if unit == "example" else ex.document_id for ex in gold_set.examples]
+        counts = np.array([by_unit.get(k, np.zeros(3)) for k in dict.fromkeys(keys)])
+        expected = bootstrap_interval(counts, span_f1_defined, 400, 3, 0.95)
+        for report in (in_memory, from_file):
+            strict = report["per_type"][label]["strict"]
+            assert (strict["ci_low"], strict["ci_high"]) == pytest.approx(expected)
+
+
+def test_per_type_interval_leaves_out_resamples_without_the_type():
+    """A rare type predicted perfectly: resamples without it are undefined, not F1 = 0."""
+    gold = _ner_records(5, 60, False)
+    gold[0]["entities"] = [{"start": 60, "end": 65, "label": "LAW"}]
+    result = score("ner", gold, gold, bootstrap=300, seed=1)
+    law = result["per_type"]["LAW"]["strict"]
+    assert (law["f1"], law["ci_low"], law["ci_high"]) == (1.0, 1.0, 1.0)

@@ -143,8 +143,9 @@ def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoi
     per_type_systems = []
     for row in board["tasks"]["ner"]["systems"]:
         report = _scores(output, row)
-        if report and "per_type_bootstrap" in report and not row["scored_against"]:
-            per_type_systems.append((row["name"], report["per_type_bootstrap"]))
+        if report and not row["scored_against"]:
+            strict = {label: m["strict"] for label, m in report["per_type"].items()}
+            per_type_systems.append((row["name"], strict))
     confusions = []
     for task in CONFUSION_TASKS:
         for row in board["tasks"][task]["systems"]:

@@ -247,7 +247,6 @@ def run_fixed(
 ) -> dict[str, Any]:
     """Fit on train, predict/write/read back/score test (and validation)."""
     from nkru.baselines.io import write_jsonl
-    from nkru.benchmark.pertype import per_type_f1
     from nkru.eval.api import Options, load_gold, score_file
 
     task = entry.task
@@ -276,9 +275,6 @@ def run_fixed(
                 gold_cache[key] = load_gold(task, split=split, data_dir=settings.data)
             gold = gold_cache[key]
             report = score_file(gold, path, options)
-            if task == "ner":
-                report["per_type_bootstrap"] = per_type_f1(
-                    gold, path, entry.label_map, settings.bootstrap, settings.seed, settings.level)
         except Exception as err:
             result["splits"][split] = {"error": _error(err)}
             continue
