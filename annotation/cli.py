@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nkru.annotation import client, convert, studio
+from nkru.annotation import client, convert, exports, studio
 from nkru.annotation import validate as validation
 from nkru.console import fail
 
@@ -144,10 +144,10 @@ def push(
     docs = _documents(document)
     try:
         if worksheets is None:
-            stored = client.read_exports(_resolve(exports_dir))
+            stored = exports.read_exports(_resolve(exports_dir))
         else:
             stored = _worksheet_tasks(_resolve(worksheets))
-    except (client.ClientError, convert.ConvertError) as exc:
+    except (exports.ExportError, convert.ConvertError) as exc:
         raise fail(str(exc), 2) from exc
     base, ls = _connect(url, data_dir)
     try:

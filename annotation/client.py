@@ -363,21 +363,3 @@ def pull(ls: Any, exports_dir: Path, title: str = DEFAULT_TITLE) -> list[Path]:
         raise ClientError(f"no project titled {title!r} on this server (push first)")
     return write_exports(export_tasks(ls, project.id), exports_dir)
 
-
-def read_exports(exports_dir: Path) -> dict[str, dict[str, Any]]:
-    """document_id -> task from ``<exports_dir>/*.json`` (each a list with one task)."""
-    out: dict[str, dict[str, Any]] = {}
-    if not exports_dir.exists():
-        return out
-    for path in sorted(exports_dir.glob("*.json")):
-        try:
-            tasks = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ClientError(f"{path}: not valid JSON ({exc})") from exc
-        if not isinstance(tasks, list) or len(tasks) != 1 or not isinstance(tasks[0], dict):
-            raise ClientError(f"{path}: expected a JSON list with exactly one task")
-        doc_id = convert.task_document_id(tasks[0])
-        if path.stem != doc_id:
-            raise ClientError(f"{path}: holds document {doc_id}, expected {path.stem}")
-        out[doc_id] = tasks[0]
-    return out

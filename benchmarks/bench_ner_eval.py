@@ -89,7 +89,10 @@ def run_nkru(gold: Path, pred: Path, bootstrap: int) -> dict:
         "total_s": done - start,
         "gold_rss_mb": gold_rss,
         "micro": report["micro"]["strict"],
-        "per_type": {t: v["strict"] for t, v in report["per_type"].items()},
+        "per_type": {
+            t: {k: x for k, x in v["strict"].items() if not k.startswith("ci_")}
+            for t, v in report["per_type"].items()
+        },
         "ci": [report["headline"]["ci_low"], report["headline"]["ci_high"]],
     }
 

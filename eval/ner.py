@@ -383,7 +383,7 @@ class TypeCounts:
     def __init__(self, names: list[str], examples: int) -> None:
         self.names = names
         self.columns = {name: i for i, name in enumerate(names)}
-        self.counts = np.zeros((examples, len(names), 3))
+        self.counts = np.zeros((examples, len(names), 3), dtype=np.int32)
 
 
 class GoldArrays:

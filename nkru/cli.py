@@ -101,13 +101,13 @@ ExportsArg = Annotated[
 
 def _export_annotations(folder: Path | None) -> dict[str, list[Annotation]]:
     """Every annotation of every committed export, by document id."""
-    from nkru.annotation.client import ClientError, read_exports
     from nkru.annotation.convert import ConvertError, task_annotations
+    from nkru.annotation.exports import ExportError, read_exports
 
     folder = folder or exports_dir()
     try:
         tasks = read_exports(folder)
-    except (ClientError, ConvertError) as err:
+    except ExportError as err:
         raise fail(str(err)) from None
     if not tasks:
         raise fail(f"{folder}: no exports (<document_id>.json) found")

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from nkru.annotation import client
 from nkru.annotation.agreement import agreement_report, document_agreement
 from nkru.annotation.convert import task_annotations
+from nkru.annotation.exports import read_exports
 from nkru.annotation.worksheet import load_worksheets
 from nkru.cli import app
 from nkru.corpus import get_document
@@ -19,7 +20,7 @@ from nkru.dataset.features import CONFIGS, FEATURES
 from nkru.paths import data_dir, exports_dir, project_root
 
 EXPORTS = sorted(exports_dir().glob("*.json"))
-TASKS = client.read_exports(exports_dir())
+TASKS = read_exports(exports_dir())
 
 
 @pytest.mark.studio
