@@ -362,4 +362,3 @@ def pull(ls: Any, exports_dir: Path, title: str = DEFAULT_TITLE) -> list[Path]:
     if project is None:
         raise ClientError(f"no project titled {title!r} on this server (push first)")
     return write_exports(export_tasks(ls, project.id), exports_dir)
-

@@ -14,5 +14,14 @@ from nkru.baselines.protocol import SEED, System
 from nkru.baselines.registry import BASELINES, REFERENCES, create, systems
 from nkru.baselines.runner import fixed_split, leave_one_document_out, run
 
-__all__ = ["BASELINES", "REFERENCES", "SEED", "System", "create", "fixed_split",
-           "leave_one_document_out", "run", "systems"]
+__all__ = [
+    "BASELINES",
+    "REFERENCES",
+    "SEED",
+    "System",
+    "create",
+    "fixed_split",
+    "leave_one_document_out",
+    "run",
+    "systems",
+]

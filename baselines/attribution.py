@@ -69,21 +69,87 @@ from .protocol import Prediction, Row, System
 Span = tuple[int, int]
 THRESHOLD = 0.5
 MATCH_IOU = 0.5
-SPEECH_LEMMAS = frozenset({
-    "confirmer", "affirmer", "déclarer", "indiquer", "annoncer", "assurer", "estimer",
-    "rapporter", "préciser", "reconnaître", "démentir", "nier", "souligner", "expliquer",
-    "ajouter", "révéler", "admettre", "signaler", "dire", "prévenir", "avertir", "accuser",
-    "rejeter", "contester", "répéter", "insister", "juger", "qualifier", "dénoncer", "douter",
-    "selon", "citer", "évoquer", "montrer", "publier", "écrire",
-}) | CLAIM_CUES
+SPEECH_LEMMAS = (
+    frozenset(
+        {
+            "confirmer",
+            "affirmer",
+            "déclarer",
+            "indiquer",
+            "annoncer",
+            "assurer",
+            "estimer",
+            "rapporter",
+            "préciser",
+            "reconnaître",
+            "démentir",
+            "nier",
+            "souligner",
+            "expliquer",
+            "ajouter",
+            "révéler",
+            "admettre",
+            "signaler",
+            "dire",
+            "prévenir",
+            "avertir",
+            "accuser",
+            "rejeter",
+            "contester",
+            "répéter",
+            "insister",
+            "juger",
+            "qualifier",
+            "dénoncer",
+            "douter",
+            "selon",
+            "citer",
+            "évoquer",
+            "montrer",
+            "publier",
+            "écrire",
+        }
+    )
+    | CLAIM_CUES
+)
 DENY_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "rejeter"})
 QUERY_LEMMAS = frozenset({"douter", "questionner", "interroger"})
-ANAPHOR_NOUNS = frozenset({
-    "affirmation", "information", "déclaration", "allégation", "accusation", "rapport",
-    "analyse", "propos", "révélation", "fait", "assertion", "conclusion",
-})
-_CUT_WORDS = frozenset({",", "(", ")", ":", ";", "qui", "que", "qu'", "qu’", "dont", "lequel",
-                        "laquelle", "lesquels", "-", "–", "—"})
+ANAPHOR_NOUNS = frozenset(
+    {
+        "affirmation",
+        "information",
+        "déclaration",
+        "allégation",
+        "accusation",
+        "rapport",
+        "analyse",
+        "propos",
+        "révélation",
+        "fait",
+        "assertion",
+        "conclusion",
+    }
+)
+_CUT_WORDS = frozenset(
+    {
+        ",",
+        "(",
+        ")",
+        ":",
+        ";",
+        "qui",
+        "que",
+        "qu'",
+        "qu’",
+        "dont",
+        "lequel",
+        "laquelle",
+        "lesquels",
+        "-",
+        "–",
+        "—",
+    }
+)
 _SELON = re.compile(r"\b(?:selon|d['’]après|de source)\s+([^,.;:()]+)", re.I)
 SUBJECT_DEPS = ("nsubj", "nsubj:pass")
 
@@ -102,15 +168,26 @@ def _within(span: Span, sentence: Span) -> bool:
 
 def gold_claims_in(row: Row, sentence: Span) -> list[Span]:
     """The gold claims of a document row lying within one sentence (document offsets)."""
-    return sorted({(c["start"], c["end"]) for c in row.get("claims") or []
-                   if _within((c["start"], c["end"]), sentence)})
+    return sorted(
+        {
+            (c["start"], c["end"])
+            for c in row.get("claims") or []
+            if _within((c["start"], c["end"]), sentence)
+        }
+    )
 
 
 def claim_sentence_rows(rows: Sequence[Row]) -> list[Row]:
     """Claims-detector training rows from document rows: one per sentence, with ``has_claim``."""
-    return [{"id": f"{row['id']}:{s}", "text": row["text"][s:e],
-             "has_claim": bool(gold_claims_in(row, (s, e)))}
-            for row in rows for s, e in sentence_spans(row)]
+    return [
+        {
+            "id": f"{row['id']}:{s}",
+            "text": row["text"][s:e],
+            "has_claim": bool(gold_claims_in(row, (s, e))),
+        }
+        for row in rows
+        for s, e in sentence_spans(row)
+    ]
 
 
 def char_iou(a: Span, b: Span) -> float:
@@ -125,8 +202,10 @@ def _is_speech(parse: Parse, i: int) -> bool:
 
 
 def _negated(parse: Parse, i: int) -> bool:
-    return any("Polarity=Neg" in parse.morph(c) or parse.text(c) in ("pas", "jamais")
-               for c in parse.children[i])
+    return any(
+        "Polarity=Neg" in parse.morph(c) or parse.text(c) in ("pas", "jamais")
+        for c in parse.children[i]
+    )
 
 
 def _phrase(parse: Parse, head: int) -> tuple[int, int] | None:
@@ -144,7 +223,7 @@ def _phrase(parse: Parse, head: int) -> tuple[int, int] | None:
 
 
 def _name_only(parse: Parse, first: int, last: int) -> tuple[int, int]:
-    """"le journal britannique Guardian" → "Guardian" (GUIDELINES §5.1.2: a descriptor between
+    """ "le journal britannique Guardian" → "Guardian" (GUIDELINES §5.1.2: a descriptor between
     article and name leaves the name only); other phrases unchanged."""
     k = first
     if parse.pos(k) != "DET":
@@ -179,13 +258,18 @@ def cue_sources(parse: Parse) -> list[tuple[tuple[int, int], str, int]]:
                     if (phrase := _phrase(parse, c)) is not None:
                         out.append((phrase, "cue:subject", i))
         for c in parse.children[i]:
-            agent = parse.dep(c) == "obl:agent" or (parse.dep(c).startswith("obl") and any(
-                parse.text(m) == "par" for m in parse.children[c]))
+            agent = parse.dep(c) == "obl:agent" or (
+                parse.dep(c).startswith("obl")
+                and any(parse.text(m) == "par" for m in parse.children[c])
+            )
             if agent and (phrase := _phrase(parse, c)) is not None:
                 out.append((phrase, "cue:agent", i))
         before = {parse.text(k) for k in range(max(0, i - 3), i)}
-        if before & {"comme", "que", "qu'", "qu’"} and i + 1 < len(parse) and parse.pos(
-                i + 1) in ("DET", "NOUN", "PROPN"):
+        if (
+            before & {"comme", "que", "qu'", "qu’"}
+            and i + 1 < len(parse)
+            and parse.pos(i + 1) in ("DET", "NOUN", "PROPN")
+        ):
             j = i + 1
             while j < len(parse) and parse.pos(j) in ("DET", "ADJ"):
                 j += 1
@@ -219,8 +303,9 @@ def source_candidates(text: str, analysis: Analysis) -> dict[Span, tuple[str, ..
             span = (parse.tokens[first][0], parse.tokens[last][1])
             found = kinds.setdefault(span, set())
             found.update((kind, f"verb:{parse.lemma(verb)}"))
-            if _negated(parse, verb) or (parse.dep(verb) == "xcomp"
-                                          and _negated(parse, parse.head(verb))):
+            if _negated(parse, verb) or (
+                parse.dep(verb) == "xcomp" and _negated(parse, parse.head(verb))
+            ):
                 found.add("cue:negated")
     return {span: tuple(sorted(k)) for span, k in sorted(kinds.items())}
 
@@ -234,7 +319,8 @@ def has_reported_clause(text: str, analysis: Analysis) -> bool:
         return True
     stripped = text.strip().lower()
     return stripped.startswith(("selon ", "d'après ", "d’après ")) or bool(
-        re.search(r",\s*(?:selon|d['’]après)\s[^,]+$", stripped))
+        re.search(r",\s*(?:selon|d['’]après)\s[^,]+$", stripped)
+    )
 
 
 def cue_stance(kinds: Sequence[str]) -> str | None:
@@ -258,16 +344,22 @@ def anaphoric_source(text: str, analysis: Analysis) -> tuple[Span, str, tuple[st
     candidates = source_candidates(text, analysis)
     for (first, last), kind, verb in cue_sources(parse):
         scope = None
-        if kind == "cue:inverted" and any(parse.text(k) == "ce" for k in range(max(0, verb - 3),
-                                                                                 verb)):
+        if kind == "cue:inverted" and any(
+            parse.text(k) == "ce" for k in range(max(0, verb - 3), verb)
+        ):
             scope = "previous"
         elif kind in ("cue:subject", "cue:agent"):
             # the object after the verb, or (passive) the subject of the verb
-            places = [*range(verb + 1, min(len(parse), verb + 4)),
-                      *(c for c in parse.children[verb] if parse.dep(c) == "nsubj:pass")]
+            places = [
+                *range(verb + 1, min(len(parse), verb + 4)),
+                *(c for c in parse.children[verb] if parse.dep(c) == "nsubj:pass"),
+            ]
             for k in places:
-                if (parse.lemma(k) in ANAPHOR_NOUNS and k > 0
-                        and parse.text(k - 1) in ("ces", "cette", "ce", "cet")):
+                if (
+                    parse.lemma(k) in ANAPHOR_NOUNS
+                    and k > 0
+                    and parse.text(k - 1) in ("ces", "cette", "ce", "cet")
+                ):
                     scope = "paragraph"
                     break
         if scope:
@@ -306,13 +398,13 @@ def pair_features(
             features[f"between={lemma}"] = True
     features["between_speech"] = any(t[2] in SPEECH_LEMMAS for t in between)
     features["between_que"] = any(t[2] == "que" for t in between)
-    features["between_comma"] = "," in text[gap[0]:gap[1]]
+    features["between_comma"] = "," in text[gap[0] : gap[1]]
     source_tokens = [t for t in analysis.tokens if source[0] <= t[0] and t[1] <= source[1]]
     if source_tokens:
         features["source_first"] = source_tokens[0][2]
         features["source_head_pos"] = source_tokens[-1][3]
     features["source_length"] = _bucket(len(source_tokens))
-    before = text[max(0, source[0] - 12):source[0]].lower()
+    before = text[max(0, source[0] - 12) : source[0]].lower()
     features["selon_before"] = bool(re.search(r"(selon|après)\s*$", before))
     features["source_at_start"] = source[0] <= 3
     return features
@@ -323,14 +415,21 @@ class AttributionPairs(System):
 
     name = "pairs-logreg"
     task = "attribution"
-    description = ("claims from the claims detector (+ sentences with a reported clause) by "
-                   "the dependency span rule; sources = reporting-verb subjects/agents, 'selon X', "
-                   "spaCy entities, subject chunks; pairs in a sentence scored by "
-                   "LogisticRegression; anaphoric 'nier ces affirmations' → earlier claims of "
-                   "the paragraph; stance = cue lexicon, else LogisticRegression")
+    description = (
+        "claims from the claims detector (+ sentences with a reported clause) by "
+        "the dependency span rule; sources = reporting-verb subjects/agents, 'selon X', "
+        "spaCy entities, subject chunks; pairs in a sentence scored by "
+        "LogisticRegression; anaphoric 'nier ces affirmations' → earlier claims of "
+        "the paragraph; stance = cue lexicon, else LogisticRegression"
+    )
 
-    def __init__(self, seed: int = 13, claims: str = "detected", threshold: float = THRESHOLD,
-                 cue_claims: bool = True):
+    def __init__(
+        self,
+        seed: int = 13,
+        claims: str = "detected",
+        threshold: float = THRESHOLD,
+        cue_claims: bool = True,
+    ):
         super().__init__(seed)
         self.cue_claims = cue_claims
         if claims not in ("detected", "gold"):
@@ -362,16 +461,25 @@ class AttributionPairs(System):
         for row in rows:
             sentences = self._sentences(row)
             analyses = analyse_all([t for _, t in sentences])
-            gold = [((p["source_start"], p["source_end"]), (p["claim_start"], p["claim_end"]),
-                     p.get("stance")) for p in row.get("pairs") or []]
+            gold = [
+                (
+                    (p["source_start"], p["source_end"]),
+                    (p["claim_start"], p["claim_end"]),
+                    p.get("stance"),
+                )
+                for p in row.get("pairs") or []
+            ]
             for ((s0, s1), text), analysis in zip(sentences, analyses, strict=True):
                 claims = gold_claims_in(row, (s0, s1))
                 relative = [(a - s0, b - s0) for a, b in claims]
                 for source, claim, features in self._examples(text, analysis, relative):
                     absolute_source = (source[0] + s0, source[1] + s0)
                     absolute_claim = (claim[0] + s0, claim[1] + s0)
-                    stances = [st for gs, gc, st in gold if gc == absolute_claim
-                               and char_iou(gs, absolute_source) >= MATCH_IOU]
+                    stances = [
+                        st
+                        for gs, gc, st in gold
+                        if gc == absolute_claim and char_iou(gs, absolute_source) >= MATCH_IOU
+                    ]
                     pairs_in.append(features)
                     pairs_y.append(bool(stances))
                     if stances and stances[0] in STANCE_LABELS:
@@ -380,19 +488,20 @@ class AttributionPairs(System):
         self.detector = ClaimDetector(self.seed).fit(claim_sentence_rows(rows))
         if not pairs_y:
             pairs_in, pairs_y = [{"bias": 1.0}], [False]
-        self.scorer = fit_or_constant(lambda: feature_classifier(self.seed, balanced=True),
-                                      pairs_in, pairs_y)
+        self.scorer = fit_or_constant(
+            lambda: feature_classifier(self.seed, balanced=True), pairs_in, pairs_y
+        )
         if not stance_y:
             stance_in, stance_y = [{"bias": 1.0}], [STANCE_LABELS[0]]
-        self.stance = fit_or_constant(lambda: feature_classifier(self.seed, balanced=True),
-                                      stance_in, stance_y)
+        self.stance = fit_or_constant(
+            lambda: feature_classifier(self.seed, balanced=True), stance_in, stance_y
+        )
         self.fitted = True
         return self
 
     def _claims(self, row: Row, sentences: list[tuple[Span, str]]) -> list[list[Span]]:
         if self.claims == "gold":
-            return [[(a - s[0], b - s[0]) for a, b in gold_claims_in(row, s)]
-                    for s, _ in sentences]
+            return [[(a - s[0], b - s[0]) for a, b in gold_claims_in(row, s)] for s, _ in sentences]
         detected = self.detector.detect([t for _, t in sentences])
         out = []
         analyses = analyse_all([t for _, t in sentences])
@@ -416,9 +525,9 @@ class AttributionPairs(System):
             pairs: list[dict] = []
             claims_by_sentence = self._claims(row, sentences)
             attributed: list[list[Span]] = []  # per sentence: claims predicted with a source
-            for index, ((sentence, text), analysis, claims) in enumerate(zip(
-                sentences, analyses, claims_by_sentence, strict=True
-            )):
+            for index, ((sentence, text), analysis, claims) in enumerate(
+                zip(sentences, analyses, claims_by_sentence, strict=True)
+            ):
                 examples = list(self._examples(text, analysis, claims))
                 kept = self.select(examples) if examples else []
                 stances = self.stances([f for _, _, f in kept]) if kept else []
@@ -426,15 +535,19 @@ class AttributionPairs(System):
                     pairs.append(_pair(source, claim, sentence[0], stance))
                 attributed.append(sorted({claim for _, claim, _ in kept}))
                 if self.anaphora:
-                    pairs.extend(self._anaphoric_pairs(row, sentences, claims_by_sentence,
-                                                       attributed, index, analysis))
+                    pairs.extend(
+                        self._anaphoric_pairs(
+                            row, sentences, claims_by_sentence, attributed, index, analysis
+                        )
+                    )
             out.append({"id": row["id"], "pairs": _dedupe(pairs)})
         return out
 
     anaphora = True
 
-    def _anaphoric_pairs(self, row, sentences, claims_by_sentence, attributed, index,
-                         analysis) -> list[dict]:
+    def _anaphoric_pairs(
+        self, row, sentences, claims_by_sentence, attributed, index, analysis
+    ) -> list[dict]:
         (s0, _), text = sentences[index]
         found = anaphoric_source(text, analysis)
         if found is None:
@@ -443,21 +556,29 @@ class AttributionPairs(System):
         stance = cue_stance(kinds) or "support"
         earlier = []
         for k in range(index - 1, -1, -1):
-            if "\n" in row["text"][sentences[k][0][1]:sentences[k + 1][0][0]]:
+            if "\n" in row["text"][sentences[k][0][1] : sentences[k + 1][0][0]]:
                 break
             if scope == "previous":
                 earlier = [(k, c) for c in claims_by_sentence[k]]
                 break
             earlier.extend((k, c) for c in attributed[k])
-        return [{"source": {"start": source[0] + s0, "end": source[1] + s0},
-                 "claim": {"start": c[0] + sentences[k][0][0], "end": c[1] + sentences[k][0][0]},
-                 "label": stance} for k, c in sorted(earlier)]
+        return [
+            {
+                "source": {"start": source[0] + s0, "end": source[1] + s0},
+                "claim": {"start": c[0] + sentences[k][0][0], "end": c[1] + sentences[k][0][0]},
+                "label": stance,
+            }
+            for k, c in sorted(earlier)
+        ]
 
     def select(self, examples: list[tuple[Span, Span, dict]]) -> list[tuple[Span, Span, dict]]:
         """The kept ``(source, claim, features)`` pairs of one sentence."""
         probabilities = self._positive_probability([f for _, _, f in examples])
-        kept = [(p, s, c, f) for (s, c, f), p in zip(examples, probabilities, strict=True)
-                if p >= self.threshold]
+        kept = [
+            (p, s, c, f)
+            for (s, c, f), p in zip(examples, probabilities, strict=True)
+            if p >= self.threshold
+        ]
         return [(s, c, f) for _, s, c, f in _one_source_per_place(kept)]
 
     def stances(self, features: list[dict]) -> list[str]:
@@ -491,6 +612,8 @@ def _dedupe(pairs: list[dict]) -> list[dict]:
 
 
 def _pair(source: Span, claim: Span, offset: int, stance: str) -> dict:
-    return {"source": {"start": source[0] + offset, "end": source[1] + offset},
-            "claim": {"start": claim[0] + offset, "end": claim[1] + offset},
-            "label": stance}
+    return {
+        "source": {"start": source[0] + offset, "end": source[1] + offset},
+        "claim": {"start": claim[0] + offset, "end": claim[1] + offset},
+        "label": stance,
+    }

@@ -50,34 +50,113 @@ from .protocol import Prediction, Row, System
 Span = tuple[int, int]
 
 # Reporting verbs (GUIDELINES §5.1 cues) and epistemic predicates introducing a "que" clause.
-SPEECH_LEMMAS = frozenset({
-    "confirmer", "affirmer", "déclarer", "indiquer", "annoncer", "assurer", "estimer",
-    "rapporter", "préciser", "reconnaître", "démentir", "nier", "souligner", "expliquer",
-    "ajouter", "révéler", "admettre", "signaler", "dire", "prévenir", "avertir", "accuser",
-    "rejeter", "contester", "répéter", "insister", "juger", "avancer", "écrire", "suggérer",
-    "supposer", "prouver", "montrer", "démontrer", "rappeler", "constater",
-    "informer", "publier", "citer", "évoquer", "réfuter", "douter",
-})
-EPISTEMIC_LEMMAS = frozenset({
-    "probable", "possible", "certain", "clair", "évident", "vraisemblable", "sûr", "penser",
-    "croire", "savoir", "craindre", "soupçonner", "apprendre", "paraître", "sembler",
-})
+SPEECH_LEMMAS = frozenset(
+    {
+        "confirmer",
+        "affirmer",
+        "déclarer",
+        "indiquer",
+        "annoncer",
+        "assurer",
+        "estimer",
+        "rapporter",
+        "préciser",
+        "reconnaître",
+        "démentir",
+        "nier",
+        "souligner",
+        "expliquer",
+        "ajouter",
+        "révéler",
+        "admettre",
+        "signaler",
+        "dire",
+        "prévenir",
+        "avertir",
+        "accuser",
+        "rejeter",
+        "contester",
+        "répéter",
+        "insister",
+        "juger",
+        "avancer",
+        "écrire",
+        "suggérer",
+        "supposer",
+        "prouver",
+        "montrer",
+        "démontrer",
+        "rappeler",
+        "constater",
+        "informer",
+        "publier",
+        "citer",
+        "évoquer",
+        "réfuter",
+        "douter",
+    }
+)
+EPISTEMIC_LEMMAS = frozenset(
+    {
+        "probable",
+        "possible",
+        "certain",
+        "clair",
+        "évident",
+        "vraisemblable",
+        "sûr",
+        "penser",
+        "croire",
+        "savoir",
+        "craindre",
+        "soupçonner",
+        "apprendre",
+        "paraître",
+        "sembler",
+    }
+)
 CUE_LEMMAS = SPEECH_LEMMAS | EPISTEMIC_LEMMAS
 SELON_WORDS = ("selon", "d'après", "d’après")
 ELIDED_DE = ("d'", "d’")
 # Verbs whose nominal object restates the claim (GUIDELINES §4.2.8, D25: "Moscou dément
 # fermement [la présence …]"); a demonstrative object ("ces affirmations") is anaphoric.
 OBJECT_CLAIM_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "confirmer"})
-DENIAL_FORMS = frozenset({"dément", "démentent", "démentait", "nie", "nient", "niait",
-                          "conteste", "contestent", "réfute", "réfutent", "confirme",
-                          "confirment"})
-CONNECTIVES = frozenset({
-    "mais", "toutefois", "cependant", "pourtant", "or", "et", "donc", "ainsi", "aussi",
-    "néanmoins", "enfin", "ensuite", "d'ailleurs",
-})
+DENIAL_FORMS = frozenset(
+    {
+        "dément",
+        "démentent",
+        "démentait",
+        "nie",
+        "nient",
+        "niait",
+        "conteste",
+        "contestent",
+        "réfute",
+        "réfutent",
+        "confirme",
+        "confirment",
+    }
+)
+CONNECTIVES = frozenset(
+    {
+        "mais",
+        "toutefois",
+        "cependant",
+        "pourtant",
+        "or",
+        "et",
+        "donc",
+        "ainsi",
+        "aussi",
+        "néanmoins",
+        "enfin",
+        "ensuite",
+        "d'ailleurs",
+    }
+)
 _MULTIWORD_CONNECTIVES = (("en", "effet"), ("de", "plus"), ("en", "outre"), ("par", "ailleurs"))
 _EDGE_PUNCT = frozenset(".,;:!?…-–—()[]/")
-_OPEN_QUOTES, _CLOSE_QUOTES = frozenset("«“\"‘"), frozenset("»”\"’")
+_OPEN_QUOTES, _CLOSE_QUOTES = frozenset('«“"‘'), frozenset('»”"’')
 MIN_PART_WORDS = 3
 _WINDOW = 8
 
@@ -126,8 +205,9 @@ class Parse:
         return tree[0], tree[-1]
 
     def is_punct(self, i: int) -> bool:
-        return self.pos(i) in ("PUNCT", "SPACE") or all(ch in _EDGE_PUNCT | _OPEN_QUOTES
-                                                         | _CLOSE_QUOTES for ch in self.text(i))
+        return self.pos(i) in ("PUNCT", "SPACE") or all(
+            ch in _EDGE_PUNCT | _OPEN_QUOTES | _CLOSE_QUOTES for ch in self.text(i)
+        )
 
     def is_cue(self, i: int) -> bool:
         return self.lemma(i) in CUE_LEMMAS or self.text(i) in CUE_LEMMAS
@@ -183,7 +263,8 @@ def object_clause(parse: Parse) -> tuple[int, int] | None:
             continue
         verb = parse.head(i)
         if parse.lemma(verb) not in OBJECT_CLAIM_LEMMAS or any(
-                "PronType=Dem" in parse.morph(c) for c in parse.children[i]):
+            "PronType=Dem" in parse.morph(c) for c in parse.children[i]
+        ):
             continue
         first, last = parse.edges(i)
         cut = next((k for k in range(i + 1, last + 1) if parse.text(k) in (",", "(")), None)
@@ -197,13 +278,19 @@ def _strip_leading(parse: Parse, first: int, last: int) -> int:
     while changed and first <= last:
         changed = False
         text = parse.text(first)
-        if ((parse.is_punct(first) and text not in _OPEN_QUOTES) or text in CONNECTIVES
-                or text in ("que", "qu'", "qu’")):
+        if (
+            (parse.is_punct(first) and text not in _OPEN_QUOTES)
+            or text in CONNECTIVES
+            or text in ("que", "qu'", "qu’")
+        ):
             first, changed = first + 1, True
         elif first < last and (text, parse.text(first + 1)) in _MULTIWORD_CONNECTIVES:
             first, changed = first + 2, True
-        elif text in SELON_WORDS or (text in ELIDED_DE and parse.text(first + 1) == "après") or (
-                text == "de" and first < last and parse.text(first + 1) == "source"):
+        elif (
+            text in SELON_WORDS
+            or (text in ELIDED_DE and parse.text(first + 1) == "après")
+            or (text == "de" and first < last and parse.text(first + 1) == "source")
+        ):
             comma = next((k for k in range(first, last + 1) if parse.text(k) == ","), None)
             if comma is not None and comma < last:
                 first, changed = comma + 1, True
@@ -238,8 +325,9 @@ def _cut_predictions(parse: Parse, first: int, last: int) -> int:
         if not (k < conj <= last):
             continue
         words = [conj, *parse.children[conj]]
-        modal = any(parse.lemma(m) in ("pouvoir", "devoir") and "Mood=Cnd" in parse.morph(m)
-                    for m in words)
+        modal = any(
+            parse.lemma(m) in ("pouvoir", "devoir") and "Mood=Cnd" in parse.morph(m) for m in words
+        )
         future = any("Tense=Fut" in parse.morph(m) for m in words)
         if modal or future:
             return k - 1
@@ -256,8 +344,11 @@ def _split_points(parse: Parse, first: int, last: int) -> list[int]:
                 points.append(start)
         if parse.dep(k) == "cc" or parse.text(k) in (";", "-", "–", "—"):
             conj = parse.head(k)
-            if k < conj <= last and parse.dep(conj) == "conj" and any(
-                    parse.dep(c).startswith("nsubj") and c > k for c in parse.children[conj]):
+            if (
+                k < conj <= last
+                and parse.dep(conj) == "conj"
+                and any(parse.dep(c).startswith("nsubj") and c > k for c in parse.children[conj])
+            ):
                 points.append(k)
     return sorted(set(points))
 
@@ -265,13 +356,15 @@ def _split_points(parse: Parse, first: int, last: int) -> list[int]:
 def _trim_edges(parse: Parse, first: int, last: int) -> tuple[int, int]:
     while first <= last:
         if parse.text(first) in ("et", "mais", "ou", "que", "qu'", "qu’", "-", "–", "—") or (
-                parse.is_punct(first) and parse.text(first) not in _OPEN_QUOTES):
+            parse.is_punct(first) and parse.text(first) not in _OPEN_QUOTES
+        ):
             first += 1
         else:
             break
     while last >= first:
         if parse.text(last) in ("et", "mais", "ou") or (
-                parse.is_punct(last) and parse.text(last) not in _CLOSE_QUOTES):
+            parse.is_punct(last) and parse.text(last) not in _CLOSE_QUOTES
+        ):
             last -= 1
         else:
             break
@@ -339,15 +432,19 @@ class ClaimDetector(System):
 
     name = "tfidf-logreg"
     task = "claims"
-    description = ("sentence TF-IDF word 1-2-grams + LogisticRegression (balanced); detected "
-                   "sentence → spans by a spaCy dependency rule: the 'que' complement of a "
-                   "reporting/epistemic predicate, minus attribution cues, connectives, purpose "
-                   "and prediction clauses; coordinated clauses split")
+    description = (
+        "sentence TF-IDF word 1-2-grams + LogisticRegression (balanced); detected "
+        "sentence → spans by a spaCy dependency rule: the 'que' complement of a "
+        "reporting/epistemic predicate, minus attribution cues, connectives, purpose "
+        "and prediction clauses; coordinated clauses split"
+    )
 
     def fit(self, rows: Sequence[Row]) -> Self:
-        self.model = fit_or_constant(lambda: word_classifier(self.seed, balanced=True),
-                                     [row["text"] for row in rows],
-                                     [has_claim(row) for row in rows])
+        self.model = fit_or_constant(
+            lambda: word_classifier(self.seed, balanced=True),
+            [row["text"] for row in rows],
+            [has_claim(row) for row in rows],
+        )
         self.fitted = True
         return self
 
@@ -358,5 +455,7 @@ class ClaimDetector(System):
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         decisions = self.detect([row["text"] for row in rows])
-        return [{"id": row["id"], "claims": span_claims(row["text"]) if detected else []}
-                for row, detected in zip(rows, decisions, strict=True)]
+        return [
+            {"id": row["id"], "claims": span_claims(row["text"]) if detected else []}
+            for row, detected in zip(rows, decisions, strict=True)
+        ]

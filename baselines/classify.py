@@ -49,18 +49,24 @@ def claim_input(row: Row) -> str:
 def cue(row: Row) -> str:
     """The context words between the source and the claim (either order)."""
     text = row["text"]
-    first, second = sorted([(row["source_start"], row["source_end"]),
-                            (row["claim_start"], row["claim_end"])])
-    return " ".join(text[first[1]:second[0]].split()) if first[1] <= second[0] else ""
+    first, second = sorted(
+        [(row["source_start"], row["source_end"]), (row["claim_start"], row["claim_end"])]
+    )
+    return " ".join(text[first[1] : second[0]].split()) if first[1] <= second[0] else ""
 
 
 def stance_input(row: Row) -> str:
     """Stance input: cue, source text, claim text, masked context."""
     text = row["text"]
-    source = row.get("source_text") or text[row["source_start"]:row["source_end"]]
-    claim = row.get("claim_text") or text[row["claim_start"]:row["claim_end"]]
-    context = _replace(text, [(row["source_start"], row["source_end"], "<source>"),
-                              (row["claim_start"], row["claim_end"], "<claim>")])
+    source = row.get("source_text") or text[row["source_start"] : row["source_end"]]
+    claim = row.get("claim_text") or text[row["claim_start"] : row["claim_end"]]
+    context = _replace(
+        text,
+        [
+            (row["source_start"], row["source_end"], "<source>"),
+            (row["claim_start"], row["claim_end"], "<claim>"),
+        ],
+    )
     return SEPARATOR.join((cue(row), source, claim, context))
 
 
@@ -78,8 +84,11 @@ class TextClassifier(System):
         unknown = sorted(set(labels) - set(TASKS[self.task].labels))
         if unknown:
             raise ValueError(f"{self.task}: labels not in the schema: {unknown}")
-        self.model = fit_or_constant(lambda: text_classifier(self.seed, balanced=True),
-                                     [self.input_text(row) for row in rows], labels)
+        self.model = fit_or_constant(
+            lambda: text_classifier(self.seed, balanced=True),
+            [self.input_text(row) for row in rows],
+            labels,
+        )
         self.fitted = True
         return self
 
@@ -88,14 +97,18 @@ class TextClassifier(System):
         if not rows:
             return []
         predicted = self.model.predict([self.input_text(row) for row in rows])
-        return [{"id": row["id"], "label": str(label)}
-                for row, label in zip(rows, predicted, strict=True)]
+        return [
+            {"id": row["id"], "label": str(label)}
+            for row, label in zip(rows, predicted, strict=True)
+        ]
 
 
 class StanceClassifier(TextClassifier):
     task = "stance"
-    description = ("TF-IDF word 1-2 + char_wb 2-5 + LogisticRegression on cue, source, claim "
-                   "and masked context")
+    description = (
+        "TF-IDF word 1-2 + char_wb 2-5 + LogisticRegression on cue, source, claim "
+        "and masked context"
+    )
 
     def input_text(self, row: Row) -> str:
         return stance_input(row)

@@ -31,15 +31,19 @@ from .reference import SPACY_LABEL_MAP
 from .registry import is_reference, systems
 from .runner import RunResult, fixed_split, leave_one_document_out, summarize
 
-app = typer.Typer(help="NKRU-FR scikit-learn baselines and reference systems.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="NKRU-FR scikit-learn baselines and reference systems.", no_args_is_help=True
+)
 console = Console(stderr=True)
 
 
 def available_splits(task: str, data_dir: Path) -> dict[str, list[Row]]:
     """Rows of every split of ``task`` that the built dataset has (``<config>/<split>.parquet``)."""
-    return {split: load_rows(task, split, data_dir) for split in SPLITS
-            if (data_dir / task / f"{split}.parquet").exists()}
+    return {
+        split: load_rows(task, split, data_dir)
+        for split in SPLITS
+        if (data_dir / task / f"{split}.parquet").exists()
+    }
 
 
 def score_predictions(task: str, name: str, gold_rows: list[Row], predictions: list[dict]) -> float:
@@ -48,16 +52,23 @@ def score_predictions(task: str, name: str, gold_rows: list[Row], predictions: l
     from nkru.eval.gold import gold_from_rows
 
     label_map = SPACY_LABEL_MAP if (task, name) == ("ner", "spacy") else None
-    report = score(task, gold_from_rows(task, gold_rows), predictions, bootstrap=0,
-                   label_map=label_map)
+    report = score(
+        task, gold_from_rows(task, gold_rows), predictions, bootstrap=0, label_map=label_map
+    )
     return float(report["headline"]["value"])
 
 
 def _record(result: RunResult, **extra: Any) -> dict[str, Any]:
-    return {"task": result.task, "system": result.system, "train_examples": result.train_examples,
-            "test_examples": result.test_examples, "fit_seconds": round(result.fit_seconds, 3),
-            "predict_seconds": round(result.predict_seconds, 3),
-            "path": str(result.path) if result.path else None, **extra}
+    return {
+        "task": result.task,
+        "system": result.system,
+        "train_examples": result.train_examples,
+        "test_examples": result.test_examples,
+        "fit_seconds": round(result.fit_seconds, 3),
+        "predict_seconds": round(result.predict_seconds, 3),
+        "path": str(result.path) if result.path else None,
+        **extra,
+    }
 
 
 @app.command("list")
@@ -97,35 +108,43 @@ def run(
             if name not in systems(task):
                 continue
             if protocol in ("fixed", "both") and rows_by_split.get("train"):
-                results = fixed_split(task, name, rows_by_split, seed,
-                                      out / "fixed" / task / name, save_models)
+                results = fixed_split(
+                    task, name, rows_by_split, seed, out / "fixed" / task / name, save_models
+                )
                 for split, result in results.items():
                     extra: dict[str, Any] = {"protocol": "fixed", "split": split}
                     if score:
-                        extra["score"] = score_predictions(task, name, rows_by_split[split],
-                                                           result.predictions)
+                        extra["score"] = score_predictions(
+                            task, name, rows_by_split[split], result.predictions
+                        )
                     records.append(_record(result, **extra))
                     console.print(f"{task}/{name} fixed {split}: {extra.get('score', 'done')}")
             all_rows = [r for rows in rows_by_split.values() for r in rows]
             documents = {r["document_id"] for r in all_rows}
             if protocol in ("lodo", "both") and len(documents) >= 2:
-                results = leave_one_document_out(task, name, all_rows, seed,
-                                                 out / "lodo" / task / name)
+                results = leave_one_document_out(
+                    task, name, all_rows, seed, out / "lodo" / task / name
+                )
                 scores = {}
                 for doc, result in results.items():
                     extra = {"protocol": "lodo", "document": doc}
                     if score:
                         gold = [r for r in all_rows if r["document_id"] == doc]
-                        extra["score"] = scores[doc] = score_predictions(task, name, gold,
-                                                                         result.predictions)
+                        extra["score"] = scores[doc] = score_predictions(
+                            task, name, gold, result.predictions
+                        )
                     records.append(_record(result, **extra))
                 if scores:
                     summary = summarize(scores)
-                    records.append({"task": task, "system": name, "protocol": "lodo-summary",
-                                    **summary})
-                    console.print(f"{task}/{name} LODO: {summary['mean']:.3f} "
-                                  f"± {summary['std']:.3f} over {summary['n']} documents")
+                    records.append(
+                        {"task": task, "system": name, "protocol": "lodo-summary", **summary}
+                    )
+                    console.print(
+                        f"{task}/{name} LODO: {summary['mean']:.3f} "
+                        f"± {summary['std']:.3f} over {summary['n']} documents"
+                    )
     out.mkdir(parents=True, exist_ok=True)
-    (out / "runs.json").write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
+    (out / "runs.json").write_text(
+        json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     console.print(f"wrote {out / 'runs.json'} ({len(records)} records)")

@@ -16,34 +16,59 @@ from threadpoolctl import threadpool_limits
 
 def logistic(seed: int, balanced: bool = False, c: float = 1.0) -> LogisticRegression:
     """L2 logistic regression (lbfgs: deterministic; ``random_state`` set anyway)."""
-    return LogisticRegression(C=c, max_iter=2000, random_state=seed,
-                              class_weight="balanced" if balanced else None)
+    return LogisticRegression(
+        C=c, max_iter=2000, random_state=seed, class_weight="balanced" if balanced else None
+    )
 
 
 def text_classifier(seed: int, balanced: bool = True) -> Pipeline:
     """FeatureUnion(TF-IDF word 1-2-grams, TF-IDF char_wb 2-5-grams) + LogisticRegression."""
-    features = FeatureUnion([
-        ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=True,
-                                 sublinear_tf=True, token_pattern=r"(?u)\b\w+\b|[«»?!]")),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True,
-                                 sublinear_tf=True)),
-    ])
+    features = FeatureUnion(
+        [
+            (
+                "word",
+                TfidfVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    lowercase=True,
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b|[«»?!]",
+                ),
+            ),
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), lowercase=True, sublinear_tf=True
+                ),
+            ),
+        ]
+    )
     return Pipeline([("features", features), ("classifier", logistic(seed, balanced))])
 
 
 def word_classifier(seed: int, balanced: bool = True) -> Pipeline:
     """TF-IDF word 1-2-grams + LogisticRegression (the sentence-level claim detector)."""
-    return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), lowercase=True,
-                                  sublinear_tf=True, min_df=1)),
-        ("classifier", logistic(seed, balanced)),
-    ])
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="word", ngram_range=(1, 2), lowercase=True, sublinear_tf=True, min_df=1
+                ),
+            ),
+            ("classifier", logistic(seed, balanced)),
+        ]
+    )
 
 
 def feature_classifier(seed: int, balanced: bool = False, c: float = 1.0) -> Pipeline:
     """DictVectorizer over hand-made feature dicts + LogisticRegression."""
-    return Pipeline([("features", DictVectorizer(sparse=True, sort=True)),
-                     ("classifier", logistic(seed, balanced, c))])
+    return Pipeline(
+        [
+            ("features", DictVectorizer(sparse=True, sort=True)),
+            ("classifier", logistic(seed, balanced, c)),
+        ]
+    )
 
 
 def fit_or_constant(

@@ -95,12 +95,19 @@ class Gazetteer:
         for row in rows:
             text, tokens = row["text"], token_spans(row)
             for entity in row.get("entities") or []:
-                words = tuple(text[s:e].lower() for s, e in tokens
-                              if s < entity["end"] and entity["start"] < e)
+                words = tuple(
+                    text[s:e].lower()
+                    for s, e in tokens
+                    if s < entity["end"] and entity["start"] < e
+                )
                 if words:
                     counts.setdefault(words, Counter())[entity["label"]] += 1
-        return cls({k: sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0]
-                    for k, c in sorted(counts.items())})
+        return cls(
+            {
+                k: sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0]
+                for k, c in sorted(counts.items())
+            }
+        )
 
     def __contains__(self, surface: object) -> bool:
         if isinstance(surface, str):
@@ -117,7 +124,7 @@ class Gazetteer:
         i = 0
         while i < len(words):
             for size in range(min(self.longest, len(words) - i), 0, -1):
-                label = self.entries.get(tuple(lower[i:i + size]))
+                label = self.entries.get(tuple(lower[i : i + size]))
                 if label is not None:
                     tags[i] = f"B-{label}"
                     for k in range(i + 1, i + size):
@@ -183,8 +190,10 @@ class NerTagger(System):
 
     name = "logreg"
     task = "ner"
-    description = ("hand-made token features (word, shape, affixes, ±2 neighbours, train-only "
-                   "gazetteer) + DictVectorizer + LogisticRegression, BIO tags, BIO repair")
+    description = (
+        "hand-made token features (word, shape, affixes, ±2 neighbours, train-only "
+        "gazetteer) + DictVectorizer + LogisticRegression, BIO tags, BIO repair"
+    )
 
     def __init__(self, seed: int = 13, c: float = 1.0) -> None:
         super().__init__(seed)
@@ -198,8 +207,9 @@ class NerTagger(System):
             tokens, features = sentence_features(row, self.gazetteer)
             inputs.extend(features)
             labels.extend(bio_tags(tokens, row.get("entities") or []))
-        self.model = fit_or_constant(lambda: feature_classifier(self.seed, c=self.c),
-                                     inputs, labels)
+        self.model = fit_or_constant(
+            lambda: feature_classifier(self.seed, c=self.c), inputs, labels
+        )
         self.fitted = True
         return self
 
@@ -210,7 +220,7 @@ class NerTagger(System):
         predicted = [str(t) for t in self.model.predict(flat)] if flat else []
         out, position = [], 0
         for row, (tokens, _) in zip(rows, encoded, strict=True):
-            tags = predicted[position:position + len(tokens)]
+            tags = predicted[position : position + len(tokens)]
             position += len(tokens)
             out.append({"id": row["id"], "entities": spans_from_bio(tags, tokens)})
         return out

@@ -40,12 +40,26 @@ def french() -> Any:
 def _analysis(doc: Any) -> Analysis:
     return Analysis(
         tuple((e.start_char, e.end_char, e.label_) for e in doc.ents),
-        tuple((c.start_char, c.end_char, c.root.dep_, c.root.head.lemma_.lower())
-              for c in doc.noun_chunks),
-        tuple((t.idx, t.idx + len(t.text), t.lemma_.lower(), t.pos_)
-              for t in doc if not t.is_space),
-        tuple((t.idx, t.idx + len(t.text), t.text.lower(), t.lemma_.lower(), t.pos_, t.dep_,
-               t.head.i, str(t.morph)) for t in doc),
+        tuple(
+            (c.start_char, c.end_char, c.root.dep_, c.root.head.lemma_.lower())
+            for c in doc.noun_chunks
+        ),
+        tuple(
+            (t.idx, t.idx + len(t.text), t.lemma_.lower(), t.pos_) for t in doc if not t.is_space
+        ),
+        tuple(
+            (
+                t.idx,
+                t.idx + len(t.text),
+                t.text.lower(),
+                t.lemma_.lower(),
+                t.pos_,
+                t.dep_,
+                t.head.i,
+                str(t.morph),
+            )
+            for t in doc
+        ),
     )
 
 

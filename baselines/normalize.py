@@ -77,8 +77,11 @@ def _format(date: dt.date, precision: int, unknown_year: bool = False) -> str:
 def _parser(base: dt.datetime | None, prefer: str):
     from dateparser.date import DateDataParser
 
-    settings = {"PREFER_DATES_FROM": prefer, "RETURN_TIME_AS_PERIOD": True,
-                "PREFER_DAY_OF_MONTH": "first"}
+    settings = {
+        "PREFER_DATES_FROM": prefer,
+        "RETURN_TIME_AS_PERIOD": True,
+        "PREFER_DAY_OF_MONTH": "first",
+    }
     if base is not None:
         settings["RELATIVE_BASE"] = base
     return DateDataParser(languages=["fr"], settings=settings)
@@ -126,17 +129,27 @@ def normalize_date(mention: str, document_date: str | None = None) -> str:
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})((?: \d{3})+)(?![\d])")
 _DECIMAL = re.compile(r"(\d),(\d)")
-_MULTIPLIERS = {"mille": 10**3, "million": 10**6, "millions": 10**6, "milliard": 10**9,
-                "milliards": 10**9, "billion": 10**12, "billions": 10**12}
+_MULTIPLIERS = {
+    "mille": 10**3,
+    "million": 10**6,
+    "millions": 10**6,
+    "milliard": 10**9,
+    "milliards": 10**9,
+    "billion": 10**12,
+    "billions": 10**12,
+}
 _TIMES = re.compile(r"(\d+(?:\.\d+)?)\s*(?:de\s+)?(mille|millions?|milliards?|billions?)\b")
 _TIMES_DIGITS = re.compile(r"(\d+(?:\.\d+)?) (1000|1000000|1000000000)\b")
 _APPROXIMATORS: tuple[tuple[str, str], ...] = (
     (r"\bpas plus de\b|\bau plus\b|\bau maximum\b|\bjusqu'à\b|\bjusqu'a\b", "<="),
     (r"\bau moins\b|\bau minimum\b|\bplus de\b|\bplus d'", ">"),
     (r"\bmoins de\b|\bmoins d'", "<"),
-    (r"\bprès de\b|\bpres de\b|\benviron\b|\bquelque\b|\bautour de\b|\bapproximativement\b|"
-     r"\bpresque\b|\bquasiment\b|\bpratiquement\b|\bune? (?:bonne )?(?:dizaine|vingtaine|"
-     r"trentaine|quarantaine|cinquantaine|soixantaine|centaine|quinzaine)\b", "~"),
+    (
+        r"\bprès de\b|\bpres de\b|\benviron\b|\bquelque\b|\bautour de\b|\bapproximativement\b|"
+        r"\bpresque\b|\bquasiment\b|\bpratiquement\b|\bune? (?:bonne )?(?:dizaine|vingtaine|"
+        r"trentaine|quarantaine|cinquantaine|soixantaine|centaine|quinzaine)\b",
+        "~",
+    ),
 )
 _AT_LEAST = re.compile(r"\bau moins\b|\bau minimum\b")
 _UNITS: tuple[tuple[str, str], ...] = (

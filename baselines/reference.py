@@ -70,17 +70,26 @@ class NoEntities(Untrained):
 class SpacyNer(Untrained):
     name = "spacy"
     task = "ner"
-    description = ("fr_core_news_md entities (PER/ORG/LOC/MISC); score with label map "
-                   "SPACY_LABEL_MAP (eval/samples/spacy_label_map.json)")
+    description = (
+        "fr_core_news_md entities (PER/ORG/LOC/MISC); score with label map "
+        "SPACY_LABEL_MAP (eval/samples/spacy_label_map.json)"
+    )
     labels = SPACY_LABELS
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
         analyses = analyse_all([row["text"] for row in rows])
-        return [{"id": row["id"],
-                 "entities": [{"start": s, "end": e, "label": label}
-                              for s, e, label in analysis.entities if label in SPACY_LABELS]}
-                for row, analysis in zip(rows, analyses, strict=True)]
+        return [
+            {
+                "id": row["id"],
+                "entities": [
+                    {"start": s, "end": e, "label": label}
+                    for s, e, label in analysis.entities
+                    if label in SPACY_LABELS
+                ],
+            }
+            for row, analysis in zip(rows, analyses, strict=True)
+        ]
 
 
 class AllClaims(System):
@@ -100,8 +109,10 @@ class AllClaims(System):
 
 class NearestSource(AttributionPairs):
     name = "nearest-source"
-    description = ("detected claims (same claims as pairs-logreg), each paired with the nearest "
-                   "source candidate of its sentence, most frequent training stance")
+    description = (
+        "detected claims (same claims as pairs-logreg), each paired with the nearest "
+        "source candidate of its sentence, most frequent training stance"
+    )
     anaphora = False  # no cross-sentence pairs: sentence-internal nearest source only
 
     def __init__(self, seed: int = SEED) -> None:
@@ -165,6 +176,7 @@ class MostFrequentValue(System):
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
-        return [{"id": row["id"], "value": self.values.get(row.get("entity_type") or "",
-                                                           self.default)}
-                for row in rows]
+        return [
+            {"id": row["id"], "value": self.values.get(row.get("entity_type") or "", self.default)}
+            for row in rows
+        ]

@@ -55,10 +55,18 @@ def run(
     predictions = system.predict(list(test_rows))
     done = time.perf_counter()
     if len(predictions) != len(test_rows):
-        raise RuntimeError(f"{system.name}: {len(predictions)} predictions for "
-                           f"{len(test_rows)} rows")
-    result = RunResult(system.name, system.task, predictions, fitted - start, done - fitted,
-                       len(train_rows), len(test_rows))
+        raise RuntimeError(
+            f"{system.name}: {len(predictions)} predictions for {len(test_rows)} rows"
+        )
+    result = RunResult(
+        system.name,
+        system.task,
+        predictions,
+        fitted - start,
+        done - fitted,
+        len(train_rows),
+        len(test_rows),
+    )
     if out_path is not None:
         result.path = write_jsonl(predictions, out_path)
     if model_path is not None:
@@ -92,8 +100,9 @@ def fixed_split(
             continue
         start = time.perf_counter()
         predictions = system.predict(list(rows))
-        result = RunResult(name, task, predictions, fit_seconds, time.perf_counter() - start,
-                           len(train), len(rows))
+        result = RunResult(
+            name, task, predictions, fit_seconds, time.perf_counter() - start, len(train), len(rows)
+        )
         if out is not None:
             result.path = write_jsonl(predictions, out / f"{split}.jsonl")
         results[split] = result

@@ -55,8 +55,11 @@ def run_once(cmd: list[str], root: Path, output: Path, args: argparse.Namespace)
 def compare(first: Path, second: Path) -> list[str]:
     """Files that differ between two results folders (report.html included)."""
     names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    return [str(n) for n in names
-            if not (second / n).is_file() or not filecmp.cmp(first / n, second / n, shallow=False)]
+    return [
+        str(n)
+        for n in names
+        if not (second / n).is_file() or not filecmp.cmp(first / n, second / n, shallow=False)
+    ]
 
 
 def main() -> int:

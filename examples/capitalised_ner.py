@@ -36,7 +36,7 @@ class CapitalisedNer:
         votes: dict[str, Counter] = {}
         for row in rows:
             for entity in row.get("entities") or []:
-                surface = row["text"][entity["start"]:entity["end"]]
+                surface = row["text"][entity["start"] : entity["end"]]
                 votes.setdefault(surface, Counter())[entity["label"]] += 1
         self.known = {s: min(c, key=lambda lab: (-c[lab], lab)) for s, c in votes.items()}
         return self
@@ -58,8 +58,9 @@ class CapitalisedNer:
                 at_start = not text[: match.start()].strip()
                 if at_start and surface not in self.known:
                     continue
-                entities.append({"start": match.start(), "end": match.end(),
-                                 "label": self.label(surface)})
+                entities.append(
+                    {"start": match.start(), "end": match.end(), "label": self.label(surface)}
+                )
             out.append({"id": row["id"], "entities": entities})
         return out
 

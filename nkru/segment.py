@@ -69,9 +69,7 @@ def _segment(doc: Document) -> list[tuple[int, int, bool, list[tuple[int, int]]]
     for start, end, boiler in _pieces(doc):
         parsed = nlp(doc.text[start:end])
         for sent in parsed.sents:
-            tokens = [
-                (start + t.idx, start + t.idx + len(t.text)) for t in sent if not t.is_space
-            ]
+            tokens = [(start + t.idx, start + t.idx + len(t.text)) for t in sent if not t.is_space]
             s, e = _strip(doc.text, start + sent.start_char, start + sent.end_char)
             if s < e:
                 out.append((s, e, boiler, tokens))

@@ -30,83 +30,192 @@ from nkru.schema import ENTITY_LABELS, STANCE_LABELS, TASKS, VALUED_LABELS, vali
 # --- a small synthetic corpus --------------------------------------------------------------------
 # (sentence, entities [(surface, label, value)], claim, (source, stance) | None, certainty, topic)
 DOCS: dict[str, tuple[str, list[tuple]]] = {
-    "s01": ("2024-10-25", [
-        ("Selon le Pentagone, environ 10 000 soldats nord-coréens sont déployés en Russie.",
-         [("Pentagone", "ORG"), ("environ 10 000", "QUANTITY", "~10000"),
-          ("nord-coréens", "NORP"), ("Russie", "GPE")],
-         "environ 10 000 soldats nord-coréens sont déployés en Russie",
-         ("le Pentagone", "support"), "asserted", "troops"),
-        ("Lloyd Austin a confirmé jeudi 24 octobre que des troupes de la Corée du Nord se "
-         "trouvaient dans la région de Koursk.",
-         [("Lloyd Austin", "PER"), ("jeudi 24 octobre", "DATE", "2024-10-24"),
-          ("Corée du Nord", "GPE"), ("Koursk", "GPE")],
-         "des troupes de la Corée du Nord se trouvaient dans la région de Koursk",
-         ("Lloyd Austin", "support"), "asserted", "troops"),
-        ("Le Kremlin a démenti samedi dernier que des soldats nord-coréens combattaient en "
-         "Ukraine.",
-         [("Kremlin", "ORG"), ("samedi dernier", "DATE", "2024-10-19"),
-          ("nord-coréens", "NORP"), ("Ukraine", "GPE")],
-         "des soldats nord-coréens combattaient en Ukraine", ("Le Kremlin", "deny"),
-         "asserted", "troops"),
-        ("Cette alliance inquiète profondément les dirigeants européens.",
-         [("européens", "NORP")], None, None, None, None),
-        ("Pyongyang aurait livré plus de 3 millions d'obus à Moscou depuis 2023.",
-         [("Pyongyang", "GPE"), ("plus de 3 millions", "QUANTITY", ">3000000"),
-          ("Moscou", "GPE"), ("2023", "DATE", "2023")],
-         "Pyongyang aurait livré plus de 3 millions d'obus à Moscou depuis 2023", None,
-         "hedged", "weapons"),
-        ("Il faut espérer que la paix revienne rapidement.", [], None, None, None, None),
-    ]),
-    "s02": ("2024-11-04", [
-        ("D'après les services sud-coréens, Pyongyang a envoyé des missiles KN23 à la Russie.",
-         [("sud-coréens", "NORP"), ("Pyongyang", "GPE"), ("KN23", "WEAPON"),
-          ("Russie", "GPE")],
-         "Pyongyang a envoyé des missiles KN23 à la Russie",
-         ("les services sud-coréens", "support"), "asserted", "weapons"),
-        ("Dmitri Peskov a nié la présence de militaires nord-coréens sur le front.",
-         [("Dmitri Peskov", "PER"), ("nord-coréens", "NORP")],
-         "la présence de militaires nord-coréens sur le front", ("Dmitri Peskov", "deny"),
-         "asserted", "troops"),
-        ("Moscou aurait versé 9 millions de dollars à la Corée du Nord le 25 octobre 2024.",
-         [("Moscou", "GPE"), ("9 millions de dollars", "MONEY", "9000000 USD"),
-          ("Corée du Nord", "GPE"), ("25 octobre 2024", "DATE", "2024-10-25")],
-         "Moscou aurait versé 9 millions de dollars à la Corée du Nord le 25 octobre 2024",
-         None, "hedged", "russian_aid"),
-        ("Le traité de partenariat stratégique a été signé à Pyongyang en juin 2024.",
-         [("Pyongyang", "GPE"), ("juin 2024", "DATE", "2024-06")],
-         "Le traité de partenariat stratégique a été signé à Pyongyang en juin 2024", None,
-         "asserted", "treaty"),
-        ("Les experts de l'OTAN doutent que ces soldats soient bien entraînés.",
-         [("OTAN", "ORG")], "ces soldats soient bien entraînés",
-         ("Les experts de l'OTAN", "query"), "hedged", "troops"),
-        ("Cette coopération est une très mauvaise nouvelle pour la région.", [], None, None,
-         None, None),
-    ]),
-    "s03": ("2024-12-02", [
-        ("Selon Kiev, près de trois millions d'obus ont été expédiés sur 7 000 kilomètres.",
-         [("Kiev", "GPE"), ("près de trois millions", "QUANTITY", "~3000000"),
-          ("7 000 kilomètres", "QUANTITY", "7000 km")],
-         "près de trois millions d'obus ont été expédiés sur 7 000 kilomètres",
-         ("Kiev", "support"), "asserted", "weapons"),
-        ("Le Conseil de sécurité de l'ONU a adopté la résolution 2397 en 2017.",
-         [("Conseil de sécurité de l'ONU", "ORG"), ("résolution 2397", "LAW"),
-          ("2017", "DATE", "2017")],
-         "Le Conseil de sécurité de l'ONU a adopté la résolution 2397 en 2017", None,
-         "asserted", "sanctions"),
-        ("Kim Jong-un a affirmé que les exportations d'armes avaient augmenté de 15 %.",
-         [("Kim Jong-un", "PER"), ("15 %", "QUANTITY", "15 %")],
-         "les exportations d'armes avaient augmenté de 15 %", ("Kim Jong-un", "support"),
-         "asserted", "weapons"),
-        ("La Maison Blanche a démenti que Washington avait livré des armes à Séoul.",
-         [("Maison Blanche", "ORG"), ("Washington", "GPE"), ("Séoul", "GPE")],
-         "Washington avait livré des armes à Séoul", ("La Maison Blanche", "deny"),
-         "asserted", "region"),
-        ("Nous pensons que cette guerre durera encore longtemps.", [], None, None, None, None),
-        ("La guerre de Corée (1950-1953) s'est terminée sans traité de paix.",
-         [("guerre de Corée", "EVENT"), ("1950-1953", "DATE", "1950/1953")],
-         "La guerre de Corée (1950-1953) s'est terminée sans traité de paix", None,
-         "asserted", "korea"),
-    ]),
+    "s01": (
+        "2024-10-25",
+        [
+            (
+                "Selon le Pentagone, environ 10 000 soldats nord-coréens sont déployés en Russie.",
+                [
+                    ("Pentagone", "ORG"),
+                    ("environ 10 000", "QUANTITY", "~10000"),
+                    ("nord-coréens", "NORP"),
+                    ("Russie", "GPE"),
+                ],
+                "environ 10 000 soldats nord-coréens sont déployés en Russie",
+                ("le Pentagone", "support"),
+                "asserted",
+                "troops",
+            ),
+            (
+                "Lloyd Austin a confirmé jeudi 24 octobre que des troupes de la Corée du Nord se "
+                "trouvaient dans la région de Koursk.",
+                [
+                    ("Lloyd Austin", "PER"),
+                    ("jeudi 24 octobre", "DATE", "2024-10-24"),
+                    ("Corée du Nord", "GPE"),
+                    ("Koursk", "GPE"),
+                ],
+                "des troupes de la Corée du Nord se trouvaient dans la région de Koursk",
+                ("Lloyd Austin", "support"),
+                "asserted",
+                "troops",
+            ),
+            (
+                "Le Kremlin a démenti samedi dernier que des soldats nord-coréens combattaient en "
+                "Ukraine.",
+                [
+                    ("Kremlin", "ORG"),
+                    ("samedi dernier", "DATE", "2024-10-19"),
+                    ("nord-coréens", "NORP"),
+                    ("Ukraine", "GPE"),
+                ],
+                "des soldats nord-coréens combattaient en Ukraine",
+                ("Le Kremlin", "deny"),
+                "asserted",
+                "troops",
+            ),
+            (
+                "Cette alliance inquiète profondément les dirigeants européens.",
+                [("européens", "NORP")],
+                None,
+                None,
+                None,
+                None,
+            ),
+            (
+                "Pyongyang aurait livré plus de 3 millions d'obus à Moscou depuis 2023.",
+                [
+                    ("Pyongyang", "GPE"),
+                    ("plus de 3 millions", "QUANTITY", ">3000000"),
+                    ("Moscou", "GPE"),
+                    ("2023", "DATE", "2023"),
+                ],
+                "Pyongyang aurait livré plus de 3 millions d'obus à Moscou depuis 2023",
+                None,
+                "hedged",
+                "weapons",
+            ),
+            ("Il faut espérer que la paix revienne rapidement.", [], None, None, None, None),
+        ],
+    ),
+    "s02": (
+        "2024-11-04",
+        [
+            (
+                "D'après les services sud-coréens, Pyongyang a envoyé des missiles KN23 "
+                "à la Russie.",
+                [
+                    ("sud-coréens", "NORP"),
+                    ("Pyongyang", "GPE"),
+                    ("KN23", "WEAPON"),
+                    ("Russie", "GPE"),
+                ],
+                "Pyongyang a envoyé des missiles KN23 à la Russie",
+                ("les services sud-coréens", "support"),
+                "asserted",
+                "weapons",
+            ),
+            (
+                "Dmitri Peskov a nié la présence de militaires nord-coréens sur le front.",
+                [("Dmitri Peskov", "PER"), ("nord-coréens", "NORP")],
+                "la présence de militaires nord-coréens sur le front",
+                ("Dmitri Peskov", "deny"),
+                "asserted",
+                "troops",
+            ),
+            (
+                "Moscou aurait versé 9 millions de dollars à la Corée du Nord le 25 octobre 2024.",
+                [
+                    ("Moscou", "GPE"),
+                    ("9 millions de dollars", "MONEY", "9000000 USD"),
+                    ("Corée du Nord", "GPE"),
+                    ("25 octobre 2024", "DATE", "2024-10-25"),
+                ],
+                "Moscou aurait versé 9 millions de dollars à la Corée du Nord le 25 octobre 2024",
+                None,
+                "hedged",
+                "russian_aid",
+            ),
+            (
+                "Le traité de partenariat stratégique a été signé à Pyongyang en juin 2024.",
+                [("Pyongyang", "GPE"), ("juin 2024", "DATE", "2024-06")],
+                "Le traité de partenariat stratégique a été signé à Pyongyang en juin 2024",
+                None,
+                "asserted",
+                "treaty",
+            ),
+            (
+                "Les experts de l'OTAN doutent que ces soldats soient bien entraînés.",
+                [("OTAN", "ORG")],
+                "ces soldats soient bien entraînés",
+                ("Les experts de l'OTAN", "query"),
+                "hedged",
+                "troops",
+            ),
+            (
+                "Cette coopération est une très mauvaise nouvelle pour la région.",
+                [],
+                None,
+                None,
+                None,
+                None,
+            ),
+        ],
+    ),
+    "s03": (
+        "2024-12-02",
+        [
+            (
+                "Selon Kiev, près de trois millions d'obus ont été expédiés sur 7 000 kilomètres.",
+                [
+                    ("Kiev", "GPE"),
+                    ("près de trois millions", "QUANTITY", "~3000000"),
+                    ("7 000 kilomètres", "QUANTITY", "7000 km"),
+                ],
+                "près de trois millions d'obus ont été expédiés sur 7 000 kilomètres",
+                ("Kiev", "support"),
+                "asserted",
+                "weapons",
+            ),
+            (
+                "Le Conseil de sécurité de l'ONU a adopté la résolution 2397 en 2017.",
+                [
+                    ("Conseil de sécurité de l'ONU", "ORG"),
+                    ("résolution 2397", "LAW"),
+                    ("2017", "DATE", "2017"),
+                ],
+                "Le Conseil de sécurité de l'ONU a adopté la résolution 2397 en 2017",
+                None,
+                "asserted",
+                "sanctions",
+            ),
+            (
+                "Kim Jong-un a affirmé que les exportations d'armes avaient augmenté de 15 %.",
+                [("Kim Jong-un", "PER"), ("15 %", "QUANTITY", "15 %")],
+                "les exportations d'armes avaient augmenté de 15 %",
+                ("Kim Jong-un", "support"),
+                "asserted",
+                "weapons",
+            ),
+            (
+                "La Maison Blanche a démenti que Washington avait livré des armes à Séoul.",
+                [("Maison Blanche", "ORG"), ("Washington", "GPE"), ("Séoul", "GPE")],
+                "Washington avait livré des armes à Séoul",
+                ("La Maison Blanche", "deny"),
+                "asserted",
+                "region",
+            ),
+            ("Nous pensons que cette guerre durera encore longtemps.", [], None, None, None, None),
+            (
+                "La guerre de Corée (1950-1953) s'est terminée sans traité de paix.",
+                [("guerre de Corée", "EVENT"), ("1950-1953", "DATE", "1950/1953")],
+                "La guerre de Corée (1950-1953) s'est terminée sans traité de paix",
+                None,
+                "asserted",
+                "korea",
+            ),
+        ],
+    ),
 }
 TRAIN_DOCS, TEST_DOCS = ("s01", "s02"), ("s03",)
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -127,24 +236,48 @@ def build_rows() -> dict[str, list[dict]]:
         n_pair = n_claim = n_value = 0
         for i, (text, entities, claim, source, certainty, topic) in enumerate(sentences):
             tokens = [m.span() for m in _TOKEN.finditer(text)]
-            base = {"id": f"{doc_id}-s{i:03d}", "document_id": doc_id, "text": text,
-                    "doc_start": offset, "doc_end": offset + len(text),
-                    "tokens": [text[s:e] for s, e in tokens],
-                    "token_starts": [s for s, _ in tokens], "token_ends": [e for _, e in tokens]}
+            base = {
+                "id": f"{doc_id}-s{i:03d}",
+                "document_id": doc_id,
+                "text": text,
+                "doc_start": offset,
+                "doc_end": offset + len(text),
+                "tokens": [text[s:e] for s, e in tokens],
+                "token_starts": [s for s, _ in tokens],
+                "token_ends": [e for _, e in tokens],
+            }
             ents = []
             for surface, label, *value in entities:
                 s, e = _find(text, surface)
-                ents.append({"start": s, "end": e, "label": label, "text": surface,
-                             "value": value[0] if value else None})
+                ents.append(
+                    {
+                        "start": s,
+                        "end": e,
+                        "label": label,
+                        "text": surface,
+                        "value": value[0] if value else None,
+                    }
+                )
                 if label in VALUED_LABELS:
                     n_value += 1
-                    rows["normalization"].append({
-                        "id": f"{doc_id}-e{n_value:02d}", "document_id": doc_id, "text": text,
-                        "context_start": offset, "start": s, "end": e, "mention": surface,
-                        "entity_type": label, "document_date": date, "value": value[0]})
+                    rows["normalization"].append(
+                        {
+                            "id": f"{doc_id}-e{n_value:02d}",
+                            "document_id": doc_id,
+                            "text": text,
+                            "context_start": offset,
+                            "start": s,
+                            "end": e,
+                            "mention": surface,
+                            "entity_type": label,
+                            "document_date": date,
+                            "value": value[0],
+                        }
+                    )
             tags = bio_tags(tokens, ents)
-            rows["ner"].append({**base, "ner_tags": [BIO_TAGS.index(t) for t in tags],
-                                "entities": ents})
+            rows["ner"].append(
+                {**base, "ner_tags": [BIO_TAGS.index(t) for t in tags], "entities": ents}
+            )
             claims = []
             if claim is not None:
                 cs, ce = _find(text, claim)
@@ -152,32 +285,70 @@ def build_rows() -> dict[str, list[dict]]:
                 n_claim += 1
                 doc_claims.append({"start": cs + offset, "end": ce + offset, "text": claim})
                 for task, label in (("certainty", certainty), ("topic", topic)):
-                    rows[task].append({
-                        "id": f"{doc_id}-c{n_claim:02d}", "document_id": doc_id, "text": text,
-                        "context_start": offset, "claim_start": cs, "claim_end": ce,
-                        "claim_text": claim, "label": TASKS[task].labels.index(label)})
+                    rows[task].append(
+                        {
+                            "id": f"{doc_id}-c{n_claim:02d}",
+                            "document_id": doc_id,
+                            "text": text,
+                            "context_start": offset,
+                            "claim_start": cs,
+                            "claim_end": ce,
+                            "claim_text": claim,
+                            "label": TASKS[task].labels.index(label),
+                        }
+                    )
                 if source is not None:
                     ss, se = _find(text, source[0])
                     n_pair += 1
-                    doc_sources.append({"start": ss + offset, "end": se + offset,
-                                        "text": source[0]})
-                    doc_pairs.append({"source_start": ss + offset, "source_end": se + offset,
-                                      "claim_start": cs + offset, "claim_end": ce + offset,
-                                      "stance": source[1]})
-                    rows["stance"].append({
-                        "id": f"{doc_id}-r{n_pair:02d}", "document_id": doc_id, "text": text,
-                        "context_start": offset, "source_start": ss, "source_end": se,
-                        "claim_start": cs, "claim_end": ce, "source_text": source[0],
-                        "claim_text": claim, "label": STANCE_LABELS.index(source[1])})
+                    doc_sources.append(
+                        {"start": ss + offset, "end": se + offset, "text": source[0]}
+                    )
+                    doc_pairs.append(
+                        {
+                            "source_start": ss + offset,
+                            "source_end": se + offset,
+                            "claim_start": cs + offset,
+                            "claim_end": ce + offset,
+                            "stance": source[1],
+                        }
+                    )
+                    rows["stance"].append(
+                        {
+                            "id": f"{doc_id}-r{n_pair:02d}",
+                            "document_id": doc_id,
+                            "text": text,
+                            "context_start": offset,
+                            "source_start": ss,
+                            "source_end": se,
+                            "claim_start": cs,
+                            "claim_end": ce,
+                            "source_text": source[0],
+                            "claim_text": claim,
+                            "label": STANCE_LABELS.index(source[1]),
+                        }
+                    )
             claim_tags = bio_tags(tokens, [{**c, "label": "CLAIM"} for c in claims])
-            rows["claims"].append({**base, "claim_tags": [0 if t == "O" else 1 + t.startswith("I")
-                                                         for t in claim_tags],
-                                   "claims": claims, "has_claim": bool(claims)})
+            rows["claims"].append(
+                {
+                    **base,
+                    "claim_tags": [0 if t == "O" else 1 + t.startswith("I") for t in claim_tags],
+                    "claims": claims,
+                    "has_claim": bool(claims),
+                }
+            )
             doc_sentences.append({"start": offset, "end": offset + len(text)})
             offset += len(text) + 1
-        rows["attribution"].append({
-            "id": doc_id, "document_id": doc_id, "text": doc_text, "sentences": doc_sentences,
-            "sources": doc_sources, "claims": doc_claims, "pairs": doc_pairs})
+        rows["attribution"].append(
+            {
+                "id": doc_id,
+                "document_id": doc_id,
+                "text": doc_text,
+                "sentences": doc_sentences,
+                "sources": doc_sources,
+                "claims": doc_claims,
+                "pairs": doc_pairs,
+            }
+        )
     return rows
 
 
@@ -192,6 +363,7 @@ ALL_SYSTEMS = [(task, name) for task in TASKS for name in systems(task)]
 
 
 # --- validity of predictions ---------------------------------------------------------------------
+
 
 def _spans_ok(spans: list[dict], text: str) -> None:
     previous_end = -1
@@ -252,8 +424,9 @@ def test_predictions_pass_the_eval_validator_and_scorer(task: str, name: str) ->
     test = split(task, TEST_DOCS)
     label_map = SPACY_LABEL_MAP if name == "spacy" else None
     predictions = create(task, name).fit(split(task, TRAIN_DOCS)).predict(test)
-    report = api.score(task, gold_from_rows(task, test), predictions, bootstrap=10,
-                       label_map=label_map)
+    report = api.score(
+        task, gold_from_rows(task, test), predictions, bootstrap=10, label_map=label_map
+    )
     assert 0.0 <= report["headline"]["value"] <= 1.0
 
 
@@ -265,6 +438,7 @@ def test_registry_covers_every_task() -> None:
 
 
 # --- reproducibility ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("task", list(TASKS))
 def test_two_runs_give_identical_predictions_and_joblib_roundtrip(
@@ -284,14 +458,18 @@ def test_two_runs_give_identical_predictions_and_joblib_roundtrip(
 
 # --- NER -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("tags", "repaired"), [
-    (["I-PER", "I-PER", "O"], ["B-PER", "I-PER", "O"]),
-    (["O", "I-ORG"], ["O", "B-ORG"]),
-    (["B-PER", "I-ORG", "I-ORG"], ["B-PER", "B-ORG", "I-ORG"]),
-    (["B-GPE", "B-GPE", "I-GPE"], ["B-GPE", "B-GPE", "I-GPE"]),
-    (["B-XYZ", "I-PER", "E-PER", "O"], ["O", "B-PER", "O", "O"]),
-    ([], []),
-])
+
+@pytest.mark.parametrize(
+    ("tags", "repaired"),
+    [
+        (["I-PER", "I-PER", "O"], ["B-PER", "I-PER", "O"]),
+        (["O", "I-ORG"], ["O", "B-ORG"]),
+        (["B-PER", "I-ORG", "I-ORG"], ["B-PER", "B-ORG", "I-ORG"]),
+        (["B-GPE", "B-GPE", "I-GPE"], ["B-GPE", "B-GPE", "I-GPE"]),
+        (["B-XYZ", "I-PER", "E-PER", "O"], ["O", "B-PER", "O", "O"]),
+        ([], []),
+    ],
+)
 def test_bio_repair(tags: list[str], repaired: list[str]) -> None:
     assert repair_bio(tags) == repaired
     assert repair_bio(repaired) == repaired  # idempotent
@@ -300,11 +478,15 @@ def test_bio_repair(tags: list[str], repaired: list[str]) -> None:
 def test_spans_from_bio_are_well_formed() -> None:
     tokens = [(0, 3), (4, 10), (11, 13), (14, 20)]
     entities = spans_from_bio(["I-PER", "I-PER", "O", "I-GPE"], tokens)
-    assert entities == [{"start": 0, "end": 10, "label": "PER"},
-                        {"start": 14, "end": 20, "label": "GPE"}]
+    assert entities == [
+        {"start": 0, "end": 10, "label": "PER"},
+        {"start": 14, "end": 20, "label": "GPE"},
+    ]
     assert spans_from_bio(["B-PER", "B-PER", "I-ORG", "I-ORG"], tokens) == [
-        {"start": 0, "end": 3, "label": "PER"}, {"start": 4, "end": 10, "label": "PER"},
-        {"start": 11, "end": 20, "label": "ORG"}]
+        {"start": 0, "end": 3, "label": "PER"},
+        {"start": 4, "end": 10, "label": "PER"},
+        {"start": 11, "end": 20, "label": "ORG"},
+    ]
 
 
 def test_bio_tags_match_the_dataset_tag_names() -> None:
@@ -329,8 +511,9 @@ def test_ner_tagger_learns_the_training_data() -> None:
     train = split("ner", TRAIN_DOCS)
     predictions = NerTagger().fit(train).predict(train)
     gold = {(r["id"], e["start"], e["end"], e["label"]) for r in train for e in r["entities"]}
-    found = {(p["id"], e["start"], e["end"], e["label"]) for p in predictions
-             for e in p["entities"]}
+    found = {
+        (p["id"], e["start"], e["end"], e["label"]) for p in predictions for e in p["entities"]
+    }
     assert len(gold & found) >= 0.8 * len(gold)
 
 
@@ -346,17 +529,24 @@ def test_spacy_label_map_covers_every_entity_label() -> None:
 
 # --- claims and attribution ---------------------------------------------------------------------
 
-@pytest.mark.parametrize(("sentence", "claim"), [
-    ("Selon le Pentagone, 10 000 soldats sont en Russie.", "10 000 soldats sont en Russie"),
-    ("D’après Séoul, des obus ont été livrés.", "des obus ont été livrés"),
-    ("Lloyd Austin a confirmé que des troupes étaient à Koursk.", "des troupes étaient à Koursk"),
-    ("Des missiles ont été tirés, selon l'armée ukrainienne.", "Des missiles ont été tirés"),
-    ("  Les soldats seraient arrivés en octobre… ", "Les soldats seraient arrivés en octobre"),
-    ("Selon Kiev, .", "Selon Kiev, ."),  # nothing left: the whole sentence
-])
+
+@pytest.mark.parametrize(
+    ("sentence", "claim"),
+    [
+        ("Selon le Pentagone, 10 000 soldats sont en Russie.", "10 000 soldats sont en Russie"),
+        ("D’après Séoul, des obus ont été livrés.", "des obus ont été livrés"),
+        (
+            "Lloyd Austin a confirmé que des troupes étaient à Koursk.",
+            "des troupes étaient à Koursk",
+        ),
+        ("Des missiles ont été tirés, selon l'armée ukrainienne.", "Des missiles ont été tirés"),
+        ("  Les soldats seraient arrivés en octobre… ", "Les soldats seraient arrivés en octobre"),
+        ("Selon Kiev, .", "Selon Kiev, ."),  # nothing left: the whole sentence
+    ],
+)
 def test_claim_span_rule(sentence: str, claim: str) -> None:
     span = claim_span(sentence)
-    assert span is not None and sentence[span[0]:span[1]] == claim
+    assert span is not None and sentence[span[0] : span[1]] == claim
     assert claim_span("   ") is None
 
 
@@ -370,8 +560,10 @@ def test_claim_detector_and_all_sentences_reference() -> None:
 
 
 def test_source_candidates_include_entities_subjects_and_selon_cues() -> None:
-    text = ("Selon les services sud-coréens, Lloyd Austin a confirmé que Pyongyang a envoyé "
-            "10 000 soldats.")
+    text = (
+        "Selon les services sud-coréens, Lloyd Austin a confirmé que Pyongyang a envoyé "
+        "10 000 soldats."
+    )
     candidates = source_candidates(text, analyse(text))
     surfaces = {text[s:e]: kinds for (s, e), kinds in candidates.items()}
     assert "cue:selon" in surfaces["les services sud-coréens"]
@@ -383,14 +575,20 @@ def test_attribution_with_gold_claims_finds_cue_pairs() -> None:
     system = AttributionPairs(claims="gold").fit(train + test)
     (prediction,) = system.predict(test)
     text = test[0]["text"]
-    found = {(text[p["source"]["start"]:p["source"]["end"]],
-              text[p["claim"]["start"]:p["claim"]["end"]]) for p in prediction["pairs"]}
+    found = {
+        (
+            text[p["source"]["start"] : p["source"]["end"]],
+            text[p["claim"]["start"] : p["claim"]["end"]],
+        )
+        for p in prediction["pairs"]
+    }
     assert any(claim.startswith("les exportations") for _, claim in found)
     claims = {(c["start"], c["end"]) for c in test[0]["claims"]}
     assert all((p["claim"]["start"], p["claim"]["end"]) in claims for p in prediction["pairs"])
 
 
 # --- classification ------------------------------------------------------------------------------
+
 
 def test_class_label_integers_and_names_give_the_same_model() -> None:
     train, test = split("certainty", TRAIN_DOCS), split("certainty", TEST_DOCS)
@@ -405,8 +603,9 @@ def test_class_label_integers_and_names_give_the_same_model() -> None:
 
 def test_single_label_training_falls_back_to_a_constant() -> None:
     train = [dict(r, label="asserted") for r in split("certainty", TRAIN_DOCS)]
-    predictions = create("certainty", "tfidf-logreg").fit(train).predict(split("certainty",
-                                                                               TEST_DOCS))
+    predictions = (
+        create("certainty", "tfidf-logreg").fit(train).predict(split("certainty", TEST_DOCS))
+    )
     assert {p["label"] for p in predictions} == {"asserted"}
 
 
@@ -420,9 +619,13 @@ def test_majority_references() -> None:
 
 # --- protocols -----------------------------------------------------------------------------------
 
+
 def test_fixed_split_writes_one_file_per_held_out_split(tmp_path: Path) -> None:
-    rows = {"train": split("stance", TRAIN_DOCS), "validation": [],
-            "test": split("stance", TEST_DOCS)}
+    rows = {
+        "train": split("stance", TRAIN_DOCS),
+        "validation": [],
+        "test": split("stance", TEST_DOCS),
+    }
     results = fixed_split("stance", "tfidf-logreg", rows, out_dir=tmp_path, save_model=True)
     assert set(results) == {"test"}
     assert read_jsonl(tmp_path / "test.jsonl") == results["test"].predictions
@@ -453,8 +656,10 @@ def test_io_roundtrip(tmp_path: Path) -> None:
 
 
 def test_as_rows_accepts_column_wise_object_lists() -> None:
-    (row,) = as_rows("ner", [{"id": "a", "text": "Kim", "entities": {"start": [0], "end": [3],
-                                                                     "label": ["PER"]}}])
+    (row,) = as_rows(
+        "ner",
+        [{"id": "a", "text": "Kim", "entities": {"start": [0], "end": [3], "label": ["PER"]}}],
+    )
     assert row["entities"] == [{"start": 0, "end": 3, "label": "PER"}]
     (empty,) = as_rows("claims", [{"id": "b", "text": "x", "claims": []}])
     assert empty["claims"] == []

@@ -93,9 +93,19 @@ def test_every_row_is_reproduced_by_the_eval_command(bench, tmp_path: Path) -> N
             if row["error"] or not row["predictions"]:
                 continue
             scores = json.loads((bench["results"] / row["scores"]).read_text(encoding="utf-8"))
-            args = ["eval", task, str(bench["results"] / row["predictions"]), "--split", "test",
-                    "--data-dir", str(bench["root"] / "data"), "--bootstrap", str(BOOTSTRAP),
-                    "--output", str(tmp_path / "r.json")]
+            args = [
+                "eval",
+                task,
+                str(bench["results"] / row["predictions"]),
+                "--split",
+                "test",
+                "--data-dir",
+                str(bench["root"] / "data"),
+                "--bootstrap",
+                str(BOOTSTRAP),
+                "--output",
+                str(tmp_path / "r.json"),
+            ]
             if scores["options"]["label_map"] is not None:
                 assert scores["options"]["label_map"] == json.loads(shipped.read_text("utf-8"))
                 args += ["--label-map", str(shipped)]
@@ -189,9 +199,22 @@ def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
     out = tmp_path / "again"
     env = {**os.environ, "NKRU_ROOT": str(bench["root"]), "PYTHONHASHSEED": "123"}
     done = subprocess.run(
-        [sys.executable, "-m", "nkru.benchmark", "--system", EXAMPLE, "--output", str(out),
-         "--bootstrap", str(BOOTSTRAP)],
-        env=env, capture_output=True, text=True, timeout=300, cwd=bench["root"],
+        [
+            sys.executable,
+            "-m",
+            "nkru.benchmark",
+            "--system",
+            EXAMPLE,
+            "--output",
+            str(out),
+            "--bootstrap",
+            str(BOOTSTRAP),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=bench["root"],
     )
     output = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert done.returncode == 0, output
@@ -210,18 +233,35 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     # self-contained: no scripts, stylesheets or images loaded from elsewhere
     assert "<script" not in html and "<link" not in html
     assert re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|file:|//)""", html) is None
-    flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([*flags, "--virtual-time-budget=5000", "--dump-dom", report.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    flags = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    dom = subprocess.run(
+        [*flags, "--virtual-time-budget=5000", "--dump-dom", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     assert page.count('<table class="leaderboard"') == len(TASKS)
     for task in TASKS:
         assert f'data-plot="headline-{task}"' in page
-    plots = ["ner-per-type", "troops", "confusion-stance-", "confusion-certainty-",
-             "confusion-topic-"]
+    plots = [
+        "ner-per-type",
+        "troops",
+        "confusion-stance-",
+        "confusion-certainty-",
+        "confusion-topic-",
+    ]
     for plot in plots:
         assert f'data-plot="{plot}' in page, plot
     figures = page.split('<figure class="plot"')[1:]
@@ -230,7 +270,11 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     assert "capitalised" in page
     shot = artifacts_dir / "benchmark-report.png"
     shot.unlink(missing_ok=True)
-    done = subprocess.run([*flags, "--window-size=1200,4000", f"--screenshot={shot}",
-                           report.as_uri()], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*flags, "--window-size=1200,4000", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert shot.is_file() and shot.stat().st_size > 10_000

@@ -26,9 +26,7 @@ TASKS = read_exports(exports_dir())
 @pytest.mark.studio
 def test_committed_exports_import_unchanged_into_label_studio(studio_server, tmp_path) -> None:
     ls = client.connect(studio_server.url, studio_server.token)
-    emails = {
-        a["completed_by"]["email"] for task in TASKS.values() for a in task["annotations"]
-    }
+    emails = {a["completed_by"]["email"] for task in TASKS.values() for a in task["annotations"]}
     client.ensure_users(ls, emails)
     project = client.ensure_project(ls, "committed exports")
     for path in EXPORTS:

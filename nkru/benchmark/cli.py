@@ -38,8 +38,13 @@ class ConsoleProgress:
 
     @contextmanager
     def stage(self, name: str, total: int) -> Iterator[None]:
-        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TextColumn("[dim]{task.fields[step]}"))
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[step]}"),
+        )
         with RichProgress(*columns, console=self.console, transient=False) as bar:
             self.bar, self.task = bar, bar.add_task(name, total=total, step="")
             try:
@@ -62,11 +67,19 @@ def _summary(board: dict[str, Any]) -> Table:
             value = "—" if row["value"] is None else f"{row['value']:.3f}"
             ci = "—" if row["ci_low"] is None else f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
             lodo = row["lodo"] or {}
-            lodo_text = ("—" if lodo.get("mean") is None
-                         else f"{lodo['mean']:.3f} ± {lodo['std']:.3f}")
+            lodo_text = (
+                "—" if lodo.get("mean") is None else f"{lodo['mean']:.3f} ± {lodo['std']:.3f}"
+            )
             flag = row["beats_majority_reference"]
-            beats = ("" if row["kind"] == "reference" else
-                     "—" if flag is None else "yes" if flag else "[red]no[/]")
+            beats = (
+                ""
+                if row["kind"] == "reference"
+                else "—"
+                if flag is None
+                else "yes"
+                if flag
+                else "[red]no[/]"
+            )
             table.add_row(task, row["name"], row["kind"], value, ci, lodo_text, beats)
         table.add_section()
     return table
@@ -105,8 +118,9 @@ def benchmark_command(
             taken += [e.key for e in found]
             users += found
             for entry in found:
-                console.print(f"user system [bold]{escape(entry.key)}[/] from {escape(spec)}",
-                              highlight=False)
+                console.print(
+                    f"user system [bold]{escape(entry.key)}[/] from {escape(spec)}", highlight=False
+                )
     except SystemSpecError as err:
         raise fail(str(err), 2) from None
     settings = Settings(output=output, bootstrap=bootstrap, seed=seed, lodo=not skip_lodo)
@@ -121,9 +135,12 @@ def benchmark_command(
                 message += f"\n  … {len(err.problems) - len(shown)} more"
         raise fail(message, err.code) from None
     console.print(_summary(board))
-    failed = [f"{task}/{row['name']}: {row['error']}"
-              for task, info in board["tasks"].items() for row in info["systems"]
-              if row["error"]]
+    failed = [
+        f"{task}/{row['name']}: {row['error']}"
+        for task, info in board["tasks"].items()
+        for row in info["systems"]
+        if row["error"]
+    ]
     console.print(f"results in {output} ({time.perf_counter() - started:.1f} s)")
     if failed:
         raise fail("some systems failed:\n" + "\n".join(f"  - {escape(f)}" for f in failed), 1)

@@ -31,8 +31,9 @@ Rows = dict[str, list[dict[str, Any]]]
 def write_json(obj: Any, path: Path) -> Path:
     """Stable JSON (sorted keys, indent 2, UTF-8)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -40,8 +41,9 @@ def write_json(obj: Any, path: Path) -> Path:
 
 
 def _counts(counter: Counter) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1],
-                                                                                       kv[0])))
+    return ", ".join(
+        f"{k}: {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
 
 
 def split_facts(task: str, rows: list[dict[str, Any]]) -> str:
@@ -49,8 +51,10 @@ def split_facts(task: str, rows: list[dict[str, Any]]) -> str:
     n = len(rows)
     if task == "ner":
         labels = Counter(e["label"] for r in rows for e in r.get("entities") or [])
-        return (f"{n} sentences, {sum(labels.values())} gold entities of {len(labels)} types "
-                f"({_counts(labels)})")
+        return (
+            f"{n} sentences, {sum(labels.values())} gold entities of {len(labels)} types "
+            f"({_counts(labels)})"
+        )
     if task == "claims":
         spans = sum(len(r.get("claims") or []) for r in rows)
         with_claim = sum(1 for r in rows if r.get("claims"))
@@ -58,14 +62,18 @@ def split_facts(task: str, rows: list[dict[str, Any]]) -> str:
     if task == "attribution":
         pairs = Counter(p.get("stance") or "none" for r in rows for p in r.get("pairs") or [])
         sentences = sum(len(r.get("sentences") or []) for r in rows)
-        return (f"{n} document(s) ({sentences} sentences), {sum(pairs.values())} gold pairs "
-                f"({_counts(pairs)})")
+        return (
+            f"{n} document(s) ({sentences} sentences), {sum(pairs.values())} gold pairs "
+            f"({_counts(pairs)})"
+        )
     if task == "normalization":
         types = Counter(r.get("entity_type") or "?" for r in rows)
         return f"{n} mentions ({_counts(types)})"
     labels = Counter(str(r["label"]) for r in rows)
-    return (f"{n} examples, {len(labels)} of {len(TASKS[task].labels)} classes present "
-            f"({_counts(labels)})")
+    return (
+        f"{n} examples, {len(labels)} of {len(TASKS[task].labels)} classes present "
+        f"({_counts(labels)})"
+    )
 
 
 def _note(row: dict[str, Any], floor: dict[str, Any], task: str, rows: Rows) -> str:
@@ -103,30 +111,37 @@ def build_leaderboard(
             test = result.get("splits", {}).get("test") or {}
             validation = result.get("splits", {}).get("validation")
             error = result.get("error") or test.get("error")
-            task_rows.append({
-                "name": entry.name,
-                "kind": entry.kind,
-                "description": entry.description,
-                "value": test.get("value"),
-                "ci_low": test.get("ci_low"),
-                "ci_high": test.get("ci_high"),
-                "ci_level": settings.level,
-                "examples": test.get("examples"),
-                "validation": (
-                    {k: validation.get(k) for k in ("value", "ci_low", "ci_high", "examples",
-                                                    "error") if k in validation}
-                    if validation else None
-                ),
-                "lodo": result.get("lodo"),
-                "beats_majority_reference": None,
-                "note": None,
-                "error": error,
-                "scored_against": entry.scored_against,
-                "predictions": test.get("predictions"),
-                "scores": test.get("scores"),
-            })
-        floor = next((r for r in task_rows if r["name"] == FLOOR[task]
-                      and r["kind"] == REFERENCE), None)
+            task_rows.append(
+                {
+                    "name": entry.name,
+                    "kind": entry.kind,
+                    "description": entry.description,
+                    "value": test.get("value"),
+                    "ci_low": test.get("ci_low"),
+                    "ci_high": test.get("ci_high"),
+                    "ci_level": settings.level,
+                    "examples": test.get("examples"),
+                    "validation": (
+                        {
+                            k: validation.get(k)
+                            for k in ("value", "ci_low", "ci_high", "examples", "error")
+                            if k in validation
+                        }
+                        if validation
+                        else None
+                    ),
+                    "lodo": result.get("lodo"),
+                    "beats_majority_reference": None,
+                    "note": None,
+                    "error": error,
+                    "scored_against": entry.scored_against,
+                    "predictions": test.get("predictions"),
+                    "scores": test.get("scores"),
+                }
+            )
+        floor = next(
+            (r for r in task_rows if r["name"] == FLOOR[task] and r["kind"] == REFERENCE), None
+        )
         for row in task_rows:
             if row["kind"] == REFERENCE or floor is None:
                 continue
@@ -147,8 +162,13 @@ def build_leaderboard(
         "schema_version": SCHEMA_VERSION,
         "split": "test",
         "dataset": summary,
-        "bootstrap": {"resamples": settings.bootstrap, "seed": settings.seed,
-                      "level": settings.level, "unit": "example", "method": "percentile"},
+        "bootstrap": {
+            "resamples": settings.bootstrap,
+            "seed": settings.seed,
+            "level": settings.level,
+            "unit": "example",
+            "method": "percentile",
+        },
         "lodo": settings.lodo,
         "kinds": [BASELINE, REFERENCE, USER],
         "tasks": tasks,
@@ -218,8 +238,10 @@ def render_markdown(board: dict[str, Any]) -> str:
             if row["note"]:
                 notes.append(f"{task}/{row['name']}: {row['note']}")
                 mark += f"[^{len(notes)}]"
-            lines.append(f"| {name}{mark} | {row['kind']} | {_num(row['value'])} | {_ci(row)} | "
-                         f"{_lodo(row['lodo'])} | {_beats(row)} |")
+            lines.append(
+                f"| {name}{mark} | {row['kind']} | {_num(row['value'])} | {_ci(row)} | "
+                f"{_lodo(row['lodo'])} | {_beats(row)} |"
+            )
         lines.append("")
     if notes:
         lines += ["Notes:", ""]

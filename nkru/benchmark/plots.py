@@ -23,8 +23,18 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
-          "#000000", "#EE7733", "#0077BB")
+COLORS = (
+    "#4477AA",
+    "#EE6677",
+    "#228833",
+    "#CCBB44",
+    "#66CCEE",
+    "#AA3377",
+    "#BBBBBB",
+    "#000000",
+    "#EE7733",
+    "#0077BB",
+)
 
 
 def to_svg(fig: Any) -> str:
@@ -50,10 +60,12 @@ def headline_chart(task: str, metric: str, rows: Sequence[dict[str, Any]]) -> st
         names = [f"{r['name']} ({r['kind']})" for r in rows]
         values = [r["value"] for r in rows]
         low = [r["value"] - (r["ci_low"] if r["ci_low"] is not None else r["value"]) for r in rows]
-        high = [(r["ci_high"] if r["ci_high"] is not None else r["value"]) - r["value"]
-                for r in rows]
-        colors = [COLORS[{"baseline": 0, "reference": 6, "user": 1}.get(r["kind"], 3)]
-                  for r in rows]
+        high = [
+            (r["ci_high"] if r["ci_high"] is not None else r["value"]) - r["value"] for r in rows
+        ]
+        colors = [
+            COLORS[{"baseline": 0, "reference": 6, "user": 1}.get(r["kind"], 3)] for r in rows
+        ]
         ax.barh(range(len(rows)), values, xerr=[low, high], color=colors, capsize=3)
         ax.set_yticks(range(len(rows)), names)
         ax.invert_yaxis()
@@ -79,8 +91,9 @@ def per_type_chart(systems: Sequence[tuple[str, dict[str, dict[str, Any]]]]) -> 
                 ys.append(t["f1"])
                 lo.append(t["f1"] - (t["ci_low"] if t["ci_low"] is not None else t["f1"]))
                 hi.append((t["ci_high"] if t["ci_high"] is not None else t["f1"]) - t["f1"])
-            ax.bar(xs, ys, width, yerr=[lo, hi], capsize=2, label=name,
-                   color=COLORS[k % len(COLORS)])
+            ax.bar(
+                xs, ys, width, yerr=[lo, hi], capsize=2, label=name, color=COLORS[k % len(COLORS)]
+            )
         ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("strict F1 (test, 95% CI)")
@@ -94,8 +107,9 @@ def confusion_chart(task: str, system: str, confusion: dict[str, Any]) -> str:
     """Heatmap of a confusion matrix (rows gold, columns predicted), classes present only."""
     labels: list[str] = confusion["labels"]
     matrix = [list(map(int, row)) for row in confusion["matrix"]]
-    keep = [i for i in range(len(labels))
-            if sum(matrix[i]) or sum(row[i] for row in matrix)] or list(range(len(labels)))
+    keep = [
+        i for i in range(len(labels)) if sum(matrix[i]) or sum(row[i] for row in matrix)
+    ] or list(range(len(labels)))
     sub = [[matrix[i][j] for j in keep] for i in keep]
     names = [labels[i] for i in keep]
     size = 1.2 + 0.55 * len(keep)
@@ -105,8 +119,14 @@ def confusion_chart(task: str, system: str, confusion: dict[str, Any]) -> str:
         peak = max((v for row in sub for v in row), default=0)
         for i, row in enumerate(sub):
             for j, value in enumerate(row):
-                ax.text(j, i, str(value), ha="center", va="center",
-                        color="white" if peak and value > peak / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(value),
+                    ha="center",
+                    va="center",
+                    color="white" if peak and value > peak / 2 else "black",
+                )
         ax.set_xticks(range(len(names)), names, rotation=35, ha="right")
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel("predicted")
@@ -121,8 +141,14 @@ def troops_chart(points: Sequence[TroopPoint]) -> str:
     with plt.rc_context(_RC):
         fig, ax = _figure(8.0, 4.2)
         if not points:
-            ax.text(0.5, 0.5, "no QUANTITY in a troops claim in the annotations",
-                    ha="center", va="center", transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "no QUANTITY in a troops claim in the annotations",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             ax.set_axis_off()
             return to_svg(fig)
         dates = sorted({p.date for p in points}, key=date_key)
@@ -134,21 +160,41 @@ def troops_chart(points: Sequence[TroopPoint]) -> str:
             seen[(p.date, p.value)] = slot + 1
             x = dates.index(p.date) + 0.12 * slot
             marker = {"~": "o", ">": "^", ">=": "^", "<": "v", "<=": "v", "..": "s"}.get(
-                p.qualifier, "D")
-            ax.errorbar([x], [p.value], yerr=[[p.value - p.low], [p.high - p.value]],
-                        fmt=marker, color=color[p.source], capsize=3, markersize=7)
+                p.qualifier, "D"
+            )
+            ax.errorbar(
+                [x],
+                [p.value],
+                yerr=[[p.value - p.low], [p.high - p.value]],
+                fmt=marker,
+                color=color[p.source],
+                capsize=3,
+                markersize=7,
+            )
             stance = "" if p.stance == "support" else f" ({p.stance})"
-            ax.annotate(f"{p.source}{stance}", (x, p.value), textcoords="offset points",
-                        xytext=(6, 3), fontsize=7, color=color[p.source])
+            ax.annotate(
+                f"{p.source}{stance}",
+                (x, p.value),
+                textcoords="offset points",
+                xytext=(6, 3),
+                fontsize=7,
+                color=color[p.source],
+            )
         ax.set_xticks(range(len(dates)), dates, rotation=20, ha="right")
         ax.set_xlim(-0.5, len(dates) - 0.2)
         ax.set_ylabel("troops reported (normalised value)")
         ax.set_xlabel("date (DATE in the claim, else the document date)")
         ax.set_title("North Korean troop numbers reported in the corpus, by source")
-        ax.yaxis.set_major_formatter(FuncFormatter(
-            lambda v, _: f"{v:,.0f}".replace(",", " ")))
-        handles = [Line2D([], [], marker="o", linestyle="", color=color[s],
-                                           label=s) for s in sources]
-        ax.legend(handles=handles, frameon=False, fontsize=7, loc="upper left",
-                  bbox_to_anchor=(1.0, 1.0), title="source")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
+        handles = [
+            Line2D([], [], marker="o", linestyle="", color=color[s], label=s) for s in sources
+        ]
+        ax.legend(
+            handles=handles,
+            frameon=False,
+            fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            title="source",
+        )
     return to_svg(fig)

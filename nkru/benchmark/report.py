@@ -138,8 +138,10 @@ def _scores(output: Path, row: dict[str, Any]) -> dict[str, Any] | None:
 
 def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoint]) -> str:
     """The HTML page (reads the per-system eval reports under ``output/scores``)."""
-    headline = {task: plots.headline_chart(task, info["metric"], info["systems"])
-                for task, info in board["tasks"].items()}
+    headline = {
+        task: plots.headline_chart(task, info["metric"], info["systems"])
+        for task, info in board["tasks"].items()
+    }
     per_type_systems = []
     for row in board["tasks"]["ner"]["systems"]:
         report = _scores(output, row)
@@ -153,9 +155,13 @@ def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoi
                 continue
             report = _scores(output, row)
             if report and "confusion_matrix" in report:
-                confusions.append({"task": task, "system": row["name"],
-                                   "svg": plots.confusion_chart(task, row["name"],
-                                                                report["confusion_matrix"])})
+                confusions.append(
+                    {
+                        "task": task,
+                        "system": row["name"],
+                        "svg": plots.confusion_chart(task, row["name"], report["confusion_matrix"]),
+                    }
+                )
     ordered = sorted(points, key=lambda p: (date_key(p.date), p.source, p.value))
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     template = env.from_string(TEMPLATE)

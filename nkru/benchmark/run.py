@@ -133,9 +133,7 @@ def validate_annotations(exports: Path, progress: Progress) -> None:
             1,
             [str(p) for p in report.errors],
         )
-    progress.log(
-        f"annotations: {report.files} export(s) valid, {len(report.warnings)} warning(s)"
-    )
+    progress.log(f"annotations: {report.files} export(s) valid, {len(report.warnings)} warning(s)")
 
 
 def ensure_dataset(settings: Settings, progress: Progress) -> dict[str, Any]:
@@ -150,8 +148,9 @@ def ensure_dataset(settings: Settings, progress: Progress) -> dict[str, Any]:
         if (settings.data / "README.md").is_file():
             progress.log(f"[yellow]no exports in {exports}: using the built dataset as is[/]")
             return {}
-        raise BenchmarkError(f"no Label Studio exports in {exports} and no dataset in "
-                             f"{settings.data}", 2)
+        raise BenchmarkError(
+            f"no Label Studio exports in {exports} and no dataset in {settings.data}", 2
+        )
     validate_annotations(exports, progress)
     try:
         annotations = load_ground_truth(exports, log=progress.log)
@@ -160,8 +159,13 @@ def ensure_dataset(settings: Settings, progress: Progress) -> dict[str, Any]:
             progress.log(f"dataset {settings.data} is up to date")
         else:
             progress.log(f"building {settings.data}: {reason}")
-            build(annotations, settings.data, exports=export_files(exports),
-                  results=settings.output, log=lambda m: None)
+            build(
+                annotations,
+                settings.data,
+                exports=export_files(exports),
+                results=settings.output,
+                log=lambda m: None,
+            )
     except (BuildError, CorpusError) as err:
         problems = list(getattr(err, "problems", [str(err)]))
         raise BenchmarkError("cannot build the dataset", 1, problems) from None
@@ -178,8 +182,13 @@ def refresh_card(settings: Settings, annotations: dict[str, Any], progress: Prog
     from nkru.dataset.build import build
     from nkru.dataset.ground_truth import export_files
 
-    report = build(annotations, settings.data, exports=export_files(settings.exports),
-                   results=settings.output, log=lambda m: None)
+    report = build(
+        annotations,
+        settings.data,
+        exports=export_files(settings.exports),
+        results=settings.output,
+        log=lambda m: None,
+    )
     if report.written:
         progress.log(f"dataset card updated: {settings.data / 'README.md'}")
 
@@ -260,8 +269,12 @@ def run_fixed(
     except Exception as err:
         result["error"] = f"fit failed: {_error(err)}"
         return result
-    options = Options(label_map=entry.label_map, bootstrap=settings.bootstrap,
-                      seed=settings.seed, level=settings.level)
+    options = Options(
+        label_map=entry.label_map,
+        bootstrap=settings.bootstrap,
+        seed=settings.seed,
+        level=settings.level,
+    )
     for split in FIXED_SPLITS:
         split_rows = rows.get(split) or []
         if not split_rows:
@@ -280,8 +293,10 @@ def run_fixed(
             continue
         score_path = settings.output / "scores" / task / f"{entry.name}{suffix}.json"
         score_path.parent.mkdir(parents=True, exist_ok=True)
-        score_path.write_text(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True)
-                              + "\n", encoding="utf-8")
+        score_path.write_text(
+            json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
         headline = report["headline"]
         result["splits"][split] = {
             "value": headline["value"],
@@ -321,13 +336,23 @@ def run_lodo(
         try:
             system = _fit(entry.factory(), train)
             predictions = _predict(system, held)
-            report = score(task, gold_from_rows(task, held), predictions, bootstrap=0,
-                           label_map=entry.label_map)
+            report = score(
+                task,
+                gold_from_rows(task, held),
+                predictions,
+                bootstrap=0,
+                label_map=entry.label_map,
+            )
         except Exception as err:
             skipped.append({"document": doc, "reason": _error(err)})
             continue
-        folds.append({"document": doc, "value": report["headline"]["value"],
-                      "examples": report["examples"]["gold"]})
+        folds.append(
+            {
+                "document": doc,
+                "value": report["headline"]["value"],
+                "examples": report["examples"]["gold"],
+            }
+        )
     values = np.array([f["value"] for f in folds], dtype=float)
     return {
         "mean": float(values.mean()) if len(values) else None,
@@ -386,11 +411,11 @@ def run_benchmark(
             progress.advance(entry.key)
             results[entry.key] = run_fixed(entry, rows[entry.task], settings, gold_cache)
     if settings.lodo:
-        with progress.stage(f"leave-one-document-out ({len(documents)} folds)",
-                            len(entries) * len(documents)):
+        with progress.stage(
+            f"leave-one-document-out ({len(documents)} folds)", len(entries) * len(documents)
+        ):
             for entry in entries:
-                results[entry.key]["lodo"] = run_lodo(entry, rows[entry.task], documents,
-                                                      progress)
+                results[entry.key]["lodo"] = run_lodo(entry, rows[entry.task], documents, progress)
 
     summary = _dataset_summary(rows)
     board = build_leaderboard(entries, results, rows, summary, settings)
@@ -400,13 +425,17 @@ def run_benchmark(
 
     dates = _document_dates(annotations or {})
     points = troop_points(annotations, dates) if annotations else []
-    write_json({"schema_version": SCHEMA_VERSION, "points": [p.to_dict() for p in points]},
-               output / "troops.json")
+    write_json(
+        {"schema_version": SCHEMA_VERSION, "points": [p.to_dict() for p in points]},
+        output / "troops.json",
+    )
     with progress.stage("report", 1):
         write_report(board, output, points)
         progress.advance("report.html")
-    progress.log(f"wrote {output / 'leaderboard.md'}, {output / 'leaderboard.json'}, "
-                 f"{output / 'report.html'}")
+    progress.log(
+        f"wrote {output / 'leaderboard.md'}, {output / 'leaderboard.json'}, "
+        f"{output / 'report.html'}"
+    )
 
     refresh_card(settings, annotations, progress)
     readme = settings.readme

@@ -112,8 +112,18 @@ def troop_points(
                 for source, stance in relations:
                     points.append(
                         TroopPoint(
-                            doc_id, claim.id, " ".join(source.split()), stance, date, date_from,
-                            value, low, high, qualifier, str(entity.value), entity.text,
+                            doc_id,
+                            claim.id,
+                            " ".join(source.split()),
+                            stance,
+                            date,
+                            date_from,
+                            value,
+                            low,
+                            high,
+                            qualifier,
+                            str(entity.value),
+                            entity.text,
                             claim.text,
                         )
                     )
