@@ -147,9 +147,27 @@ def _labels(name: str, labels: tuple[str, ...], descriptions: dict[str, str]) ->
     return lines
 
 
+def _choices(header: str, name: str, labels: tuple[str, ...]) -> list[str]:
+    """A per-region single choice among ``labels``, required, under its header."""
+    keys = hotkeys()
+    attrs = _attrs(
+        name=name,
+        toName=TEXT_NAME,
+        perRegion=True,
+        choice="single-radio",
+        showInline=True,
+        required=True,
+    )
+    return [
+        f'    <Header value="{header}" size="6"/>',
+        f"    <Choices {attrs}>",
+        *(f"      <Choice {_attrs(value=label, hotkey=keys[(name, label)])}/>" for label in labels),
+        "    </Choices>",
+    ]
+
+
 def build_config() -> str:
     """The labeling config XML, derived from :mod:`nkru.schema` only."""
-    keys = hotkeys()
     claim_layer_hints = {
         schema.CLAIM: "check-worthy factual statement (propositional content, cue outside)",
         schema.SOURCE: "who is responsible for a claim (named or not)",
@@ -182,38 +200,8 @@ def build_config() -> str:
             whenLabelValue=schema.CLAIM,
         )
         + ">",
-        '    <Header value="Certainty" size="6"/>',
-        "    <Choices "
-        + _attrs(
-            name=CERTAINTY,
-            toName=TEXT_NAME,
-            perRegion=True,
-            choice="single-radio",
-            showInline=True,
-            required=True,
-        )
-        + ">",
-        *(
-            f"      <Choice {_attrs(value=label, hotkey=keys[(CERTAINTY, label)])}/>"
-            for label in schema.CERTAINTY_LABELS
-        ),
-        "    </Choices>",
-        '    <Header value="Topic" size="6"/>',
-        "    <Choices "
-        + _attrs(
-            name=TOPIC,
-            toName=TEXT_NAME,
-            perRegion=True,
-            choice="single-radio",
-            showInline=True,
-            required=True,
-        )
-        + ">",
-        *(
-            f"      <Choice {_attrs(value=label, hotkey=keys[(TOPIC, label)])}/>"
-            for label in schema.TOPIC_LABELS
-        ),
-        "    </Choices>",
+        *_choices("Certainty", CERTAINTY, schema.CERTAINTY_LABELS),
+        *_choices("Topic", TOPIC, schema.TOPIC_LABELS),
         "  </View>",
         "  "
         + "<View "
