@@ -36,8 +36,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--no-first-run",
     "--disable-dev-shm-usage",
     "--hide-scrollbars",
-    "--window-size=1400,2000",
 )
+"""Headless chromium flags shared by the labeling-page check and the report test."""
 
 
 class BrowserError(RuntimeError):
@@ -170,6 +170,7 @@ def render_labeling_page(
         [
             exe,
             *CHROMIUM_FLAGS,
+            "--window-size=1400,2000",
             f"--user-data-dir={profile}",
             "--remote-debugging-port=0",
             "about:blank",

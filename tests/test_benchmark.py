@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from nkru.annotation.browser import CHROMIUM_FLAGS
 from nkru.benchmark.leaderboard import README_END, README_START, update_readme
 from nkru.benchmark.run import Settings, run_benchmark, stale_reason
 from nkru.benchmark.systems import FLOOR, SystemSpecError, user_entries
@@ -233,17 +234,7 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     # self-contained: no scripts, stylesheets or images loaded from elsewhere
     assert "<script" not in html and "<link" not in html
     assert re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:|file:|//)""", html) is None
-    flags = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(
         [*flags, "--virtual-time-budget=5000", "--dump-dom", report.as_uri()],
         capture_output=True,

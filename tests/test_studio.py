@@ -291,31 +291,10 @@ def test_cli_push_and_pull(studio_server, tmp_path):
 
 def test_cli_errors_are_messages_with_exit_codes(studio_server, tmp_path):
     runner = CliRunner()
-    bad = runner.invoke(
-        studio_app,
-        [
-            "push",
-            "--url",
-            studio_server.url,
-            "--data-dir",
-            str(studio_server.data_dir),
-            "--predictions",
-            "bert",
-        ],
-    )
+    server = ["--url", studio_server.url, "--data-dir", str(studio_server.data_dir)]
+    bad = runner.invoke(studio_app, ["push", *server, "--predictions", "bert"])
     assert bad.exit_code == 2 and "--predictions" in bad.output
-    unknown = runner.invoke(
-        studio_app,
-        [
-            "push",
-            "--url",
-            studio_server.url,
-            "--data-dir",
-            str(studio_server.data_dir),
-            "-d",
-            "777",
-        ],
-    )
+    unknown = runner.invoke(studio_app, ["push", *server, "-d", "777"])
     assert unknown.exit_code == 2 and "unknown document id" in unknown.output
     down = runner.invoke(
         studio_app,
