@@ -77,9 +77,8 @@ class Scored:
     predicted: int
     missing: int
     warnings: list[Problem] = field(default_factory=list)
-    # NER per-type strict (COR, POS, ACT) per unit, columns of ``type_names`` (if collected).
-    type_counts: np.ndarray | None = None
-    type_names: list[str] = field(default_factory=list)
+    # NER per-type strict (COR, POS, ACT) per unit, if collected.
+    types: TypeCounts | None = None
 
 
 def check_task(task: str) -> None:
@@ -316,14 +315,12 @@ def _run(
         keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
         return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
     keys, counts, unit = _dense_unit_counts(gold, dense, scored, options.bootstrap_unit)
-    result = Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+    per_unit = None
     if types is not None:
         flat = types.counts.reshape(len(examples), -1)
-        width = len(types.names)
         grouped = _dense_unit_counts(gold, flat, scored, options.bootstrap_unit)[1]
-        result.type_counts = grouped.reshape(len(grouped), width, 3)
-        result.type_names = types.names
-    return result
+        per_unit = TypeCounts(types.names, grouped.reshape(len(grouped), len(types.names), 3))
+    return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings, per_unit)
 
 
 def _gold_arrays(gold: GoldSet) -> GoldArrays:
@@ -339,7 +336,8 @@ def _type_counts(gold: GoldSet, parser: RecordParser, scorer: Scorer) -> TypeCou
     mapping = scorer.label_map
     labels = {*parser.label_names, *_gold_arrays(gold).names}
     names = sorted({mapping.get(label, label) for label in labels} - {None})
-    return TypeCounts(names, len(gold.examples))  # type: ignore[arg-type]
+    counts = np.zeros((len(gold.examples), len(names), 3), dtype=np.int32)
+    return TypeCounts(names, counts)  # type: ignore[arg-type]
 
 
 def _ner_batch(
@@ -426,9 +424,9 @@ def report(gold: GoldSet, scored: Scored, options: Options) -> dict[str, Any]:
         scored.counts, scored.scorer.headline, options.bootstrap, options.seed, options.level
     )
     results = scored.scorer.results()
-    if scored.type_counts is not None:
+    if scored.types is not None:
         for label, figures in results["per_type"].items():
-            counts = scored.type_counts[:, scored.type_names.index(label)]
+            counts = scored.types.counts[:, scored.types.columns[label]]
             figures["strict"]["ci_low"], figures["strict"]["ci_high"] = bootstrap_interval(
                 counts, span_f1_defined, options.bootstrap, options.seed, options.level
             )

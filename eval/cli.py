@@ -29,33 +29,27 @@ class BadInput(Exception):
 def _exit_codes() -> Iterator[None]:
     """Turn failures into messages on stderr and exit codes 2 (bad input) or 1 (failure)."""
     err = Console(stderr=True)
+
+    def say(text: str) -> None:
+        err.print(text, markup=False, highlight=False, soft_wrap=True)
+
     try:
         yield
     except ValidationFailed as failed:
         errors = [p for p in failed.problems if p.severity == ERROR]
         for problem in failed.problems:
-            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+            say(str(problem))
         err.print(f"{len(errors)} error(s); nothing scored.", highlight=False)
         raise typer.Exit(2) from None
     except (BadInput, ValueError) as bad:
-        err.print(f"error: {bad}", markup=False, highlight=False, soft_wrap=True)
+        say(f"error: {bad}")
         raise typer.Exit(2) from None
     except OSError as bad:
         name = bad.filename if bad.filename is not None else "input"
-        err.print(
-            f"error: cannot read {name}: {bad.strerror or bad}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(f"error: cannot read {name}: {bad.strerror or bad}")
         raise typer.Exit(2) from None
     except Exception as failure:
-        err.print(
-            f"error: evaluation failed: {type(failure).__name__}: {failure}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        say(f"error: evaluation failed: {type(failure).__name__}: {failure}")
         raise typer.Exit(1) from None
 
 

@@ -11,6 +11,7 @@ figures apply the schemes to the gold and predicted entities of that type alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -376,14 +377,18 @@ class NerBatch:
         self.types.counts[q] = cells.reshape(len(q), width, 3)
 
 
+@dataclass
 class TypeCounts:
-    """Strict ``(COR, POS, ACT)`` per gold example and entity type (after the label map), for
-    per-type bootstrap intervals: ``counts[example, columns[type]]``."""
+    """Strict ``(COR, POS, ACT)`` per row and entity type (after the label map), for per-type
+    bootstrap intervals: ``counts[row, columns[type]]``; a row is a gold example while a run
+    counts, a bootstrap unit once the run is scored."""
 
-    def __init__(self, names: list[str], examples: int) -> None:
-        self.names = names
-        self.columns = {name: i for i, name in enumerate(names)}
-        self.counts = np.zeros((examples, len(names), 3), dtype=np.int32)
+    names: list[str]
+    counts: np.ndarray
+    columns: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.columns = {name: i for i, name in enumerate(self.names)}
 
 
 class GoldArrays:
