@@ -10,76 +10,19 @@ tokens. Training tags come from the row's entities and token offsets (:func:`bio
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Self
 
 from nkru.schema import ENTITY_LABELS
 
+from .bio import OUTSIDE, TOKEN_RE, Span, bio_tags, spans_from_bio, token_spans
+from .crf import BioCrf, CrfSettings
 from .models import feature_classifier, fit_or_constant
 from .protocol import Prediction, Row, System
+from .tokens import add_window, aligned_parse, entity_tags, morph_features, shape, word_features
 
-OUTSIDE = "O"
 BIO_TAGS: tuple[str, ...] = (OUTSIDE, *(f"{p}-{label}" for label in ENTITY_LABELS for p in "BI"))
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-Span = tuple[int, int]
-
-
-def token_spans(row: Row) -> list[Span]:
-    """The row's token offsets (``token_starts``/``token_ends``), else a regex tokenisation."""
-    starts, ends = row.get("token_starts"), row.get("token_ends")
-    if starts is not None and ends is not None:
-        return list(zip(starts, ends, strict=True))
-    return [m.span() for m in _TOKEN_RE.finditer(row["text"])]
-
-
-def bio_tags(tokens: Sequence[Span], entities: Sequence[dict]) -> list[str]:
-    """BIO tags of tokens from character-offset entities (a token is in an entity it overlaps)."""
-    tags = [OUTSIDE] * len(tokens)
-    for entity in sorted(entities, key=lambda e: (e["start"], e["end"])):
-        inside = [i for i, (s, e) in enumerate(tokens) if s < entity["end"] and entity["start"] < e]
-        if not inside or any(tags[i] != OUTSIDE for i in inside):
-            continue
-        tags[inside[0]] = f"B-{entity['label']}"
-        for i in inside[1:]:
-            tags[i] = f"I-{entity['label']}"
-    return tags
-
-
-def repair_bio(tags: Sequence[str]) -> list[str]:
-    """Well-formed BIO: an ``I-X`` not preceded by ``B-X``/``I-X`` becomes ``B-X``.
-
-    Unknown tags (not ``O``, ``B-L`` or ``I-L`` with a schema label) become ``O``.
-    """
-    out: list[str] = []
-    previous = OUTSIDE
-    for tag in tags:
-        if tag != OUTSIDE and (tag[:2] not in ("B-", "I-") or tag[2:] not in ENTITY_LABELS):
-            tag = OUTSIDE
-        if tag.startswith("I-") and previous[2:] != tag[2:]:
-            tag = "B-" + tag[2:]
-        out.append(tag)
-        previous = tag
-    return out
-
-
-def spans_from_bio(tags: Sequence[str], tokens: Sequence[Span]) -> list[dict]:
-    """Entity objects ``{"start", "end", "label"}`` from (repaired) BIO tags and token offsets."""
-    entities: list[dict] = []
-    current: dict | None = None
-    for tag, (start, end) in zip(repair_bio(tags), tokens, strict=True):
-        if tag.startswith("I-") and current is not None:
-            current["end"] = end
-            continue
-        if current is not None:
-            entities.append(current)
-            current = None
-        if tag.startswith("B-"):
-            current = {"start": start, "end": end, "label": tag[2:]}
-    if current is not None:
-        entities.append(current)
-    return entities
 
 
 class Gazetteer:
@@ -111,7 +54,7 @@ class Gazetteer:
 
     def __contains__(self, surface: object) -> bool:
         if isinstance(surface, str):
-            surface = tuple(m.group(0).lower() for m in _TOKEN_RE.finditer(surface))
+            surface = tuple(m.group(0).lower() for m in TOKEN_RE.finditer(surface))
         return surface in self.entries
 
     def __len__(self) -> int:
@@ -136,36 +79,17 @@ class Gazetteer:
         return tags
 
 
-def shape(word: str) -> str:
-    """Word shape with runs collapsed: "Kim" → "Xx", "2024" → "d", "KN-23" → "X-d"."""
-    mapped = re.sub(r"[A-ZÀ-ÖØ-Þ]", "X", word)
-    mapped = re.sub(r"[a-zß-öø-ÿ]", "x", mapped)
-    mapped = re.sub(r"\d", "d", mapped)
-    return re.sub(r"(.)\1+", r"\1", mapped)
-
-
 def token_features(words: Sequence[str], gazetteer_tags: Sequence[str], i: int) -> dict:
     """The hand-made features of token ``i``."""
     word = words[i]
     features: dict[str, object] = {
         "bias": 1.0,
         "word": word,
-        "lower": word.lower(),
-        "shape": shape(word),
-        "title": word.istitle(),
-        "upper": word.isupper() and len(word) > 1,
-        "digit": word.isdigit(),
-        "has_digit": any(ch.isdigit() for ch in word),
-        "hyphen": "-" in word,
-        "apostrophe": "'" in word or "’" in word,
-        "length": min(len(word), 10),
+        **word_features(word),
         "first": i == 0,
         "gaz": gazetteer_tags[i],
         "gaz_label": gazetteer_tags[i][2:] or OUTSIDE,
     }
-    for n in (1, 2, 3):
-        features[f"prefix{n}"] = word[:n].lower()
-        features[f"suffix{n}"] = word[-n:].lower()
     for offset in (-2, -1, 1, 2):
         j = i + offset
         if 0 <= j < len(words):
@@ -224,3 +148,43 @@ class NerTagger(System):
             position += len(tokens)
             out.append({"id": row["id"], "entities": spans_from_bio(tags, tokens)})
         return out
+
+
+NER_CRF_CANDIDATES: tuple[CrfSettings, ...] = (
+    CrfSettings(groups=("pos", "spacy-ents")),
+    CrfSettings(groups=("pos",)),
+    CrfSettings(groups=()),
+)
+"""Feature groups to choose from, the default (used with one training document) first."""
+_NER_WINDOW_KEYS = ("lower", "shape", "title", "suffix3", "pos", "spacy-ent")
+
+
+class NerCrf(BioCrf):
+    """Linear-chain CRF over word-form, context-window and (selected) spaCy features."""
+
+    name = "crf"
+    task = "ner"
+    description = (
+        "linear-chain CRF (sklearn-crfsuite, L-BFGS) on word form, shape, affixes 1-4 and "
+        "±2 context window; spaCy POS/morphology and spaCy's own entities as features; "
+        "c1/c2 and feature groups chosen by leave-one-document-out over the training "
+        "documents"
+    )
+    span_key = "entities"
+    labels = ENTITY_LABELS
+    candidates = NER_CRF_CANDIDATES
+
+    def sentence_features(self, row, tokens, analysis, settings):
+        words = [row["text"][s:e] for s, e in tokens]
+        features = [{"bias": 1.0, **word_features(word, affixes=4)} for word in words]
+        if features:
+            features[0]["first"] = True
+        if "pos" in settings.groups:
+            for token, parsed in zip(features, aligned_parse(tokens, analysis), strict=True):
+                token.update(morph_features(parsed))
+        if "spacy-ents" in settings.groups:
+            for token, tag in zip(features, entity_tags(tokens, analysis), strict=True):
+                token["spacy-ent"] = tag
+                token["spacy-label"] = tag[2:] or OUTSIDE
+        add_window(features, _NER_WINDOW_KEYS)
+        return features

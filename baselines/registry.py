@@ -14,7 +14,7 @@ from nkru.schema import TASKS
 from .attribution import AttributionPairs
 from .claims import ClaimDetector
 from .classify import CertaintyClassifier, StanceClassifier, TopicClassifier
-from .ner import NerTagger
+from .ner import NerCrf, NerTagger
 from .normalize import RuleNormalizer
 from .protocol import SEED, System
 from .reference import (
@@ -29,7 +29,7 @@ from .reference import (
 Factory = Callable[[int], System]
 
 BASELINES: dict[str, dict[str, Factory]] = {
-    "ner": {NerTagger.name: NerTagger},
+    "ner": {NerTagger.name: NerTagger, NerCrf.name: NerCrf},
     "claims": {ClaimDetector.name: ClaimDetector},
     "attribution": {AttributionPairs.name: AttributionPairs},
     "stance": {StanceClassifier.name: StanceClassifier},

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from nkru.baselines.attribution import AttributionPairs, source_candidates
+from nkru.baselines.bio import bio_tags, repair_bio, spans_from_bio
 from nkru.baselines.claims import claim_span
 from nkru.baselines.io import as_rows, by_document, label_name, read_jsonl, write_jsonl
-from nkru.baselines.ner import BIO_TAGS, Gazetteer, NerTagger, bio_tags, repair_bio, spans_from_bio
+from nkru.baselines.ner import BIO_TAGS, Gazetteer, NerTagger
 from nkru.baselines.nlp import analyse
 from nkru.baselines.protocol import NotFittedError, System
 from nkru.baselines.reference import (

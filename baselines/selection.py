@@ -1,0 +1,86 @@
+"""Model selection inside ``fit``: leave-one-document-out over the training documents only.
+
+A learned baseline with several candidate settings (regularisation, feature groups) picks one
+by :func:`select`: each candidate is trained on all training documents but one and predicts the
+held-out one, for every training document in turn; the pooled held-out predictions are scored
+once with the task's headline metric (the scorer of :mod:`nkru.eval`, as in the benchmark).
+The best candidate wins; ties go to the earlier candidate. Candidates are listed default
+first: with fewer than two training documents there is nothing to hold out and the default is
+used. Test and validation rows never reach ``fit``, so they never steer the
+choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nkru.eval.api import score
+from nkru.eval.gold import gold_from_rows
+
+from .io import by_document
+from .protocol import Prediction, Row
+
+Fold = tuple[list[Row], list[Row]]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chosen candidate and the pooled inner score of each (empty when not selected)."""
+
+    chosen: Any
+    scores: dict[str, float] = field(default_factory=dict)
+    documents: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chosen": str(self.chosen),
+            "inner_documents": list(self.documents),
+            "inner_scores": self.scores,
+        }
+
+
+def document_folds(rows: Sequence[Row]) -> list[Fold]:
+    """``(train, held-out)`` rows for each training document, or ``[]`` with fewer than two."""
+    groups = by_document(rows)
+    if len(groups) < 2:
+        return []
+    return [
+        ([r for other, rs in groups.items() if other != doc for r in rs], held)
+        for doc, held in groups.items()
+    ]
+
+
+def headline(task: str, rows: Sequence[Row], predictions: Sequence[Prediction]) -> float:
+    """The task's headline metric of ``predictions`` against the gold of ``rows`` (no bootstrap)."""
+    report = score(task, gold_from_rows(task, rows), list(predictions), bootstrap=0)
+    return float(report["headline"]["value"])
+
+
+def select(
+    task: str,
+    rows: Sequence[Row],
+    candidates: Sequence[Any],
+    fit_predict: Callable[[Any, list[Row], list[Row]], list[Prediction]],
+) -> Selection:
+    """The candidate with the best pooled inner leave-one-document-out score.
+
+    ``fit_predict(candidate, train_rows, held_rows)`` trains a model with the candidate's
+    settings and returns its predictions for ``held_rows``.
+    """
+    if not candidates:
+        raise ValueError("no candidates to select from")
+    folds = document_folds(rows)
+    if len(candidates) == 1 or not folds:
+        return Selection(candidates[0])
+    held = [r for _, h in folds for r in h]
+    scores: dict[str, float] = {}
+    best, best_score = candidates[0], float("-inf")
+    for candidate in candidates:
+        predictions = [p for train, h in folds for p in fit_predict(candidate, train, h)]
+        value = headline(task, held, predictions)
+        scores[str(candidate)] = round(value, 4)
+        if value > best_score:
+            best, best_score = candidate, value
+    return Selection(best, scores, tuple(by_document(rows)))

@@ -1,0 +1,157 @@
+"""The CRF taggers and their shared parts: BIO round trips, token alignment, inner selection."""
+
+from __future__ import annotations
+
+import pytest
+
+from nkru.baselines.bio import bio_tags, spans_from_bio
+from nkru.baselines.io import load_rows
+from nkru.baselines.ner import NerCrf
+from nkru.baselines.nlp import Analysis
+from nkru.baselines.selection import Selection, document_folds, headline, select
+from nkru.baselines.tokens import aligned_parse, entity_tags
+from nkru.paths import data_dir
+
+TOKENS = [(0, 3), (4, 7), (8, 11), (12, 15), (16, 19)]
+
+
+def test_touching_spans_round_trip_to_their_character_offsets() -> None:
+    spans = [
+        {"start": 0, "end": 7, "label": "CLAIM"},
+        {"start": 8, "end": 15, "label": "CLAIM"},
+    ]
+    tags = bio_tags(TOKENS, spans)
+    assert tags == ["B-CLAIM", "I-CLAIM", "B-CLAIM", "I-CLAIM", "O"]
+    assert spans_from_bio(tags, TOKENS, ("CLAIM",)) == spans
+
+
+def test_overlapping_span_is_skipped_and_partial_tokens_widen_to_token_edges() -> None:
+    spans = [
+        {"start": 1, "end": 6, "label": "PER"},  # inside tokens 0-1: widened to [0, 7)
+        {"start": 4, "end": 11, "label": "ORG"},  # overlaps the first: BIO cannot hold both
+        {"start": 12, "end": 19, "label": "ORG"},
+    ]
+    tags = bio_tags(TOKENS, spans)
+    assert tags == ["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]
+    assert spans_from_bio(tags, TOKENS) == [
+        {"start": 0, "end": 7, "label": "PER"},
+        {"start": 12, "end": 19, "label": "ORG"},
+    ]
+
+
+def test_decoding_starts_a_span_at_a_stray_inside_tag_and_at_a_label_change() -> None:
+    tags = ["I-CLAIM", "O", "I-CLAIM", "I-CLAIM", "B-CLAIM"]
+    assert spans_from_bio(tags, TOKENS, ("CLAIM",)) == [
+        {"start": 0, "end": 3, "label": "CLAIM"},
+        {"start": 8, "end": 15, "label": "CLAIM"},
+        {"start": 16, "end": 19, "label": "CLAIM"},
+    ]
+    assert spans_from_bio(["B-PER", "I-ORG", "O", "O", "O"], TOKENS) == [
+        {"start": 0, "end": 3, "label": "PER"},
+        {"start": 4, "end": 7, "label": "ORG"},
+    ]
+
+
+def _token(start: int, end: int, pos: str) -> tuple:
+    return (start, end, "x", "x", pos, "dep", 0, "")
+
+
+def test_spacy_tokens_are_aligned_by_offsets_not_position() -> None:
+    # dataset: "Jong" "-" "un" "arrive"; spaCy: "Jong-un" " " "arrive"
+    analysis = Analysis(
+        entities=((0, 7, "PER"),),
+        chunks=(),
+        tokens=(),
+        parse=(_token(0, 7, "PROPN"), _token(7, 8, "SPACE"), _token(8, 14, "VERB")),
+    )
+    tokens = [(0, 4), (4, 5), (5, 7), (8, 14)]
+    assert [t[4] if t else None for t in aligned_parse(tokens, analysis)] == [
+        "PROPN",
+        "PROPN",
+        "PROPN",
+        "VERB",
+    ]
+    assert entity_tags(tokens, analysis) == ["B-PER", "I-PER", "I-PER", "O"]
+    assert aligned_parse([(20, 22)], analysis) == [None]
+
+
+# --- inner selection -----------------------------------------------------------------------------
+
+
+def _ner_row(doc: str, n: int, k: int) -> dict:
+    """A row of document ``doc`` with ``k`` one-token entities."""
+    text = " ".join(["Kim"] * k + ["va"] * (n - k))
+    entities = [{"start": 4 * i, "end": 4 * i + 3, "label": "PER"} for i in range(k)]
+    return {"id": f"{doc}-s{n}-{k}", "document_id": doc, "text": text, "entities": entities}
+
+
+def test_selection_pools_the_held_out_documents_instead_of_averaging_folds() -> None:
+    # doc a: 1 entity; doc b: 9 entities. Candidate "A" finds a's entity and 3 of b's
+    # (fold F1 1.0 and 0.5: mean 0.75, pooled 4/10 → 0.571); "B" misses a's and finds 6 of b's
+    # (fold F1 0 and 0.8: mean 0.4, pooled 6/10 → 0.75). Pooled scoring must pick "B".
+    rows = [_ner_row("a", 3, 1), _ner_row("b", 10, 9)]
+    found = {"A": {"a": 1, "b": 3}, "B": {"a": 0, "b": 6}}
+
+    def fit_predict(candidate: str, train: list[dict], held: list[dict]) -> list[dict]:
+        assert {r["document_id"] for r in train}.isdisjoint(r["document_id"] for r in held)
+        return [
+            {"id": r["id"], "entities": r["entities"][: found[candidate][r["document_id"]]]}
+            for r in held
+        ]
+
+    chosen = select("ner", rows, ["A", "B"], fit_predict)
+    assert chosen.chosen == "B"
+    assert chosen.scores == {"A": pytest.approx(0.5714, abs=1e-4), "B": 0.75}
+    assert chosen.documents == ("a", "b")
+
+
+def test_selection_needs_two_training_documents_and_breaks_ties_to_the_default() -> None:
+    one_doc = [_ner_row("a", 3, 1), _ner_row("a", 4, 2)]
+    assert document_folds(one_doc) == []
+    assert select("ner", one_doc, ["default", "other"], lambda *a: []) == Selection("default")
+    rows = [_ner_row("a", 3, 1), _ner_row("b", 4, 2)]
+    tie = select(
+        "ner",
+        rows,
+        ["default", "other"],
+        lambda c, t, h: [{"id": r["id"], "entities": []} for r in h],
+    )
+    assert tie.chosen == "default" and tie.scores == {"default": 0.0, "other": 0.0}
+    assert headline("ner", rows, [{"id": r["id"], "entities": r["entities"]} for r in rows]) == 1
+
+
+# --- the NER CRF on the committed data -----------------------------------------------------------
+
+INPUTS = ("id", "document_id", "text", "tokens", "token_starts", "token_ends")
+
+
+@pytest.fixture(scope="module")
+def ner_rows() -> list[dict]:
+    rows = [r for split in ("train", "validation", "test") for r in _rows("ner", split)]
+    if len({r["document_id"] for r in rows}) < 2:
+        pytest.fail("the committed dataset needs at least two annotated documents")
+    return rows
+
+
+def _rows(task: str, split: str) -> list[dict]:
+    if not (data_dir() / task / f"{split}.parquet").is_file():
+        return []
+    return load_rows(task, split, data_dir())
+
+
+def test_ner_crf_learns_from_one_document_and_predicts_from_inputs_only(ner_rows) -> None:
+    documents = sorted({r["document_id"] for r in ner_rows})
+    train = [r for r in ner_rows if r["document_id"] == documents[0]]
+    held = [r for r in ner_rows if r["document_id"] != documents[0]]
+    system = NerCrf().fit(train)
+    assert system.selection.scores == {}  # one training document: the default settings
+    assert system.settings == NerCrf.candidates[0]
+    stripped = [{k: r[k] for k in INPUTS} for r in held]
+    predictions = system.predict(stripped)
+    assert predictions == system.predict(held)
+    assert predictions == NerCrf().fit(train).predict(stripped)  # deterministic
+    gold_entities = sum(len(r["entities"]) for r in held)
+    predicted = sum(len(p["entities"]) for p in predictions)
+    assert gold_entities and predicted
+    # far above the majority floor (no entity, F1 0) on unseen documents
+    assert headline("ner", held, predictions) > 0.4
