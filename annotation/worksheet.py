@@ -3,7 +3,9 @@
 A worksheet (``annotation/worksheets/<doc>.<annotator>.yaml``) lists, per layer and in document
 order, the exact quoted text of each item with its label and attributes. Each quote is located by
 searching forward from the previous item of the same layer (entities: from the previous end;
-claims and sources: from the previous start), so repeated strings resolve unambiguously. A
+claims and sources: from the previous start), so repeated strings resolve unambiguously; an
+optional ``after`` quote moves the search past its next occurrence first (for a short quote such
+as the pronoun source "il" that also occurs inside earlier words). A
 top-level ``ground_truth: true`` marks the adjudicated annotation of a document. The
 document's boilerplate regions (from the corpus manifest) are added to every annotation. The
 result is an :class:`~nkru.records.Annotation`, which ``nkru studio push`` imports into Label
@@ -49,6 +51,15 @@ def _find(text: str, quote: str, cursor: int, where: str) -> int:
     return position
 
 
+def _locate(text: str, item: dict, quote: str, cursor: int, where: str) -> int:
+    """Where ``quote`` starts: searched from ``cursor``, or from the end of the item's optional
+    ``after`` anchor (itself searched from ``cursor``)."""
+    if (anchor := item.get("after")) is not None:
+        anchor = str(anchor)
+        cursor = _find(text, anchor, cursor, f"{where}: after") + len(anchor)
+    return _find(text, quote, cursor, where)
+
+
 def _field(item: dict, key: str, where: str, required: bool = True) -> Any:
     value = item.get(key)
     if required and (value is None or value == ""):
@@ -88,7 +99,7 @@ def load_worksheet(path: Path) -> Annotation:
     cursor = 0
     for n, (item, where) in enumerate(items("entities"), start=1):
         quote = str(_field(item, "text", where))
-        start = _find(doc.text, quote, cursor, where)
+        start = _locate(doc.text, item, quote, cursor, where)
         cursor = start + len(quote)
         value = item.get("value")
         annotation.entities.append(
@@ -106,7 +117,7 @@ def load_worksheet(path: Path) -> Annotation:
     claim_ids: dict[str, str] = {}
     for n, (item, where) in enumerate(items("claims"), start=1):
         quote = str(_field(item, "text", where))
-        start = cursor = _find(doc.text, quote, cursor, where)
+        start = cursor = _locate(doc.text, item, quote, cursor, where)
         key = str(_field(item, "id", where))
         if key in claim_ids:
             raise WorksheetError(f"{where}: duplicate claim id {key!r}")
@@ -125,7 +136,7 @@ def load_worksheet(path: Path) -> Annotation:
     cursor = 0
     for n, (item, where) in enumerate(items("sources"), start=1):
         quote = str(_field(item, "text", where))
-        start = cursor = _find(doc.text, quote, cursor, where)
+        start = cursor = _locate(doc.text, item, quote, cursor, where)
         source_id = f"s{n:03d}"
         annotation.sources.append(Source(source_id, start, start + len(quote), quote))
         stances = _field(item, "stances", where)

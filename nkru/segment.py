@@ -1,7 +1,10 @@
 """Sentences and tokens with character offsets into the verbatim text (spaCy French tokenizer).
 
 Rules: a sentence never crosses a line break or a boilerplate boundary; inside a paragraph,
-spaCy's rule-based ``sentencizer`` splits sentences. Whitespace tokens are dropped. Boilerplate
+spaCy's rule-based ``sentencizer`` splits sentences. The Markdown emphasis marker ``*`` left by
+the scrape ("*NK News*.") is split off words as a prefix and suffix, so a name and a final full
+stop stand as tokens of their own; the doubled full stop ".." of the scrape ends a sentence like
+".". Whitespace tokens are dropped. Boilerplate
 pieces become sentences flagged ``boilerplate`` (kept for stable ids, excluded from examples).
 Results are cached on disk, keyed by the text's sha256, its boilerplate and the spaCy version.
 """
@@ -16,11 +19,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import spacy
+from spacy.pipeline.sentencizer import Sentencizer
+from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from nkru.corpus import Document
 from nkru.paths import cache_dir
 
-SEGMENTER_VERSION = "1"
+SEGMENTER_VERSION = "3"
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -40,7 +45,11 @@ class Sentence:
 @cache
 def _nlp() -> spacy.language.Language:
     nlp = spacy.blank("fr")
-    nlp.add_pipe("sentencizer")
+    defaults = nlp.Defaults
+    nlp.tokenizer.prefix_search = compile_prefix_regex([r"\*", *defaults.prefixes]).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex([r"\*", r"(?<=\*)\.", *defaults.suffixes]).search
+    punct_chars = [*Sentencizer.default_punct_chars, ".."]
+    nlp.add_pipe("sentencizer", config={"punct_chars": punct_chars})
     return nlp
 
 

@@ -49,6 +49,21 @@ sources:
     assert (stance.source_id, stance.claim_id, stance.label) == ("s001", "c001", "support")
 
 
+def test_after_anchor_moves_the_search_past_earlier_occurrences(tmp_path: Path) -> None:
+    """A quote that also occurs earlier is placed after its ``after`` anchor; without the
+    anchor it lands on the first occurrence."""
+    head = "document: '002'\nannotator: a\nclaims:\n"
+    claim = "  - {id: x, text: 'il est prévu', certainty: asserted, topic: troops}\n"
+    plain = "sources:\n  - {id: s, text: 'Séoul', stances: {x: support}}\n"
+    anchored = "sources:\n  - {id: s, text: 'Séoul', after: 'Orient de ', stances: {x: support}}\n"
+    (first,) = load_worksheet(write(tmp_path, head + claim + plain)).sources
+    (second,) = load_worksheet(write(tmp_path, head + claim + anchored)).sources
+    assert first.start == DOC.text.index("Séoul")
+    assert second.start == DOC.text.index("Orient de Séoul") + len("Orient de ")
+    assert second.start > first.start
+    assert DOC.text[second.start : second.end] == "Séoul"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -65,6 +80,10 @@ sources:
         (
             "claims:\n  - {id: a, text: 'Ukraine'}\n  - {id: a, text: 'Ukraine'}\n",
             r":5: claims: duplicate claim id 'a'",
+        ),
+        (
+            "entities:\n  - {text: 'Kremlin', label: ORG, after: 'Atlantide'}\n",
+            r":4: entities: after: text 'Atlantide' not found",
         ),
     ],
 )
