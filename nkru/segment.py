@@ -46,8 +46,9 @@ class Sentence:
 def _nlp() -> spacy.language.Language:
     nlp = spacy.blank("fr")
     defaults = nlp.Defaults
+    suffixes = [r"\*", r"(?<=\*)\.", *defaults.suffixes]
     nlp.tokenizer.prefix_search = compile_prefix_regex([r"\*", *defaults.prefixes]).search
-    nlp.tokenizer.suffix_search = compile_suffix_regex([r"\*", r"(?<=\*)\.", *defaults.suffixes]).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     punct_chars = [*Sentencizer.default_punct_chars, ".."]
     nlp.add_pipe("sentencizer", config={"punct_chars": punct_chars})
     return nlp
