@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import sklearn_crfsuite
 
-from .bio import bio_tags, spans_from_bio, token_spans
+from .bio import OUTSIDE, bio_tags, spans_from_bio, token_spans
 from .nlp import analyse_all
-from .protocol import Prediction, Row, System
-from .selection import Selection, select
+from .protocol import Prediction, Row
+from .selection import SelectedSystem
 
 MAX_ITERATIONS = 100
 
@@ -31,9 +31,14 @@ class CrfSettings:
     c1: float = 0.1
     c2: float = 0.1
     groups: tuple[str, ...] = ()
+    threshold: float | None = None  # None: Viterbi; else a token is in a span when P(not O) >= it
 
     def __str__(self) -> str:
-        return f"c1={self.c1:g} c2={self.c2:g} features={'+'.join(('form', *self.groups))}"
+        decoding = "viterbi" if self.threshold is None else f"marginal>={self.threshold:g}"
+        return (
+            f"c1={self.c1:g} c2={self.c2:g} features={'+'.join(('form', *self.groups))} "
+            f"decoding={decoding}"
+        )
 
 
 def crf(settings: CrfSettings) -> sklearn_crfsuite.CRF:
@@ -47,7 +52,23 @@ def crf(settings: CrfSettings) -> sklearn_crfsuite.CRF:
     )
 
 
-class BioCrf(System):
+def marginal_tags(marginals: Sequence[dict[str, float]], threshold: float) -> list[str]:
+    """Per token, its most probable B-/I- tag when ``P(not O) >= threshold``, else ``O``.
+
+    A lower threshold trades precision for recall: the F1-optimal trade-off when the model
+    separates the classes poorly, which inner selection decides.
+    """
+    tags = []
+    for token in marginals:
+        inside = {tag: p for tag, p in token.items() if tag != OUTSIDE}
+        if inside and sum(inside.values()) >= threshold:
+            tags.append(max(sorted(inside), key=inside.__getitem__))
+        else:
+            tags.append(OUTSIDE)
+    return tags
+
+
+class BioCrf(SelectedSystem):
     """A CRF over the dataset tokens of each sentence row; subclasses define the features."""
 
     span_key: ClassVar[str]  # the row field (and prediction key) holding the spans
@@ -75,18 +96,24 @@ class BioCrf(System):
             for row, analysis in zip(rows, analyses, strict=True)
         ]
 
-    def _train(self, rows: Sequence[Row], settings: CrfSettings) -> sklearn_crfsuite.CRF:
+    def train(self, rows: Sequence[Row], settings: CrfSettings) -> sklearn_crfsuite.CRF:
         tags = [bio_tags(token_spans(row), self.target_spans(row)) for row in rows]
         model = crf(settings)
         model.fit(self._features(rows, settings), tags)
         return model
 
-    def _decode(
+    def apply(
         self, model: sklearn_crfsuite.CRF, rows: Sequence[Row], settings: CrfSettings
     ) -> list[Prediction]:
         if not rows:
             return []
-        predicted = model.predict(self._features(rows, settings))
+        features = self._features(rows, settings)
+        if settings.threshold is None:
+            predicted = model.predict(features)
+        else:
+            predicted = [
+                marginal_tags(m, settings.threshold) for m in model.predict_marginals(features)
+            ]
         return [
             {
                 "id": row["id"],
@@ -96,23 +123,3 @@ class BioCrf(System):
             }
             for row, tags in zip(rows, predicted, strict=True)
         ]
-
-    def fit(self, rows: Sequence[Row]) -> Self:
-        if not rows:
-            raise ValueError("no training examples")
-        self.selection: Selection = select(
-            self.task,
-            rows,
-            self.candidates,
-            lambda settings, train, held: self._decode(
-                self._train(train, settings), held, settings
-            ),
-        )
-        self.settings: CrfSettings = self.selection.chosen
-        self.model = self._train(rows, self.settings)
-        self.fitted = True
-        return self
-
-    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
-        self.check_fitted()
-        return self._decode(self.model, rows, self.settings)

@@ -12,8 +12,10 @@ from functools import partial
 from nkru.schema import TASKS
 
 from .attribution import AttributionPairs
+from .claim_crf import ClaimCrf
 from .claims import ClaimDetector
 from .classify import CertaintyClassifier, StanceClassifier, TopicClassifier
+from .cues import CertaintyCues, StanceCues, TopicCues
 from .ner import NerCrf, NerTagger
 from .normalize import RuleNormalizer
 from .protocol import SEED, System
@@ -30,11 +32,11 @@ Factory = Callable[[int], System]
 
 BASELINES: dict[str, dict[str, Factory]] = {
     "ner": {NerTagger.name: NerTagger, NerCrf.name: NerCrf},
-    "claims": {ClaimDetector.name: ClaimDetector},
+    "claims": {ClaimDetector.name: ClaimDetector, ClaimCrf.name: ClaimCrf},
     "attribution": {AttributionPairs.name: AttributionPairs},
-    "stance": {StanceClassifier.name: StanceClassifier},
-    "certainty": {CertaintyClassifier.name: CertaintyClassifier},
-    "topic": {TopicClassifier.name: TopicClassifier},
+    "stance": {StanceClassifier.name: StanceClassifier, StanceCues.name: StanceCues},
+    "certainty": {CertaintyClassifier.name: CertaintyClassifier, CertaintyCues.name: CertaintyCues},
+    "topic": {TopicClassifier.name: TopicClassifier, TopicCues.name: TopicCues},
     "normalization": {RuleNormalizer.name: RuleNormalizer},
 }
 REFERENCES: dict[str, dict[str, Factory]] = {

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from nkru.eval.api import score
 from nkru.eval.gold import gold_from_rows
 
 from .io import by_document
-from .protocol import Prediction, Row
+from .protocol import Prediction, Row, System
 
 Fold = tuple[list[Row], list[Row]]
 
@@ -84,3 +84,42 @@ def select(
         if value > best_score:
             best, best_score = candidate, value
     return Selection(best, scores, tuple(by_document(rows)))
+
+
+class SelectedSystem(System):
+    """A learned system whose settings are chosen by :func:`select` on its training rows.
+
+    Subclasses list ``candidates`` (default first) and implement ``train(rows, candidate)``
+    and ``apply(model, rows, candidate)``. After ``fit``: ``selection`` (the inner scores),
+    ``settings`` (the chosen candidate) and ``model`` (trained on every training row).
+    """
+
+    candidates: ClassVar[tuple[Any, ...]]
+
+    def train(self, rows: Sequence[Row], candidate: Any) -> Any:
+        """A model trained on ``rows`` with the candidate's settings."""
+        raise NotImplementedError
+
+    def apply(self, model: Any, rows: Sequence[Row], candidate: Any) -> list[Prediction]:
+        """The model's predictions for ``rows`` (their task inputs only)."""
+        raise NotImplementedError
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        if not rows:
+            raise ValueError("no training examples")
+        self.selection = select(
+            self.task,
+            rows,
+            self.candidates,
+            lambda candidate, train, held: self.apply(
+                self.train(train, candidate), held, candidate
+            ),
+        )
+        self.settings = self.selection.chosen
+        self.model = self.train(rows, self.settings)
+        self.fitted = True
+        return self
+
+    def predict(self, rows: Sequence[Row]) -> list[Prediction]:
+        self.check_fitted()
+        return self.apply(self.model, rows, self.settings)

@@ -1,13 +1,23 @@
-"""The CRF taggers and their shared parts: BIO round trips, token alignment, inner selection."""
+"""The learned taggers and classifiers: BIO round trips, token alignment, inner selection, CRF
+decoding, cue features, and each system on the committed data fed only its task's inputs."""
 
 from __future__ import annotations
 
 import pytest
 
 from nkru.baselines.bio import bio_tags, spans_from_bio
+from nkru.baselines.claim_crf import ClaimCrf
+from nkru.baselines.crf import marginal_tags
+from nkru.baselines.cues import (
+    CertaintyCues,
+    StanceCues,
+    TopicCues,
+    certainty_features,
+    stance_features,
+)
 from nkru.baselines.io import load_rows
 from nkru.baselines.ner import NerCrf
-from nkru.baselines.nlp import Analysis
+from nkru.baselines.nlp import Analysis, analyse
 from nkru.baselines.selection import Selection, document_folds, headline, select
 from nkru.baselines.tokens import aligned_parse, entity_tags
 from nkru.paths import data_dir
@@ -120,9 +130,71 @@ def test_selection_needs_two_training_documents_and_breaks_ties_to_the_default()
     assert headline("ner", rows, [{"id": r["id"], "entities": r["entities"]} for r in rows]) == 1
 
 
+def test_marginal_decoding_sums_the_inside_tags_before_thresholding() -> None:
+    marginals = [
+        {"O": 0.6, "B-CLAIM": 0.3, "I-CLAIM": 0.1},  # P(not O) 0.4: in a span, as B
+        {"O": 0.5, "B-CLAIM": 0.1, "I-CLAIM": 0.4},  # 0.5: in, as I
+        {"O": 0.7, "B-CLAIM": 0.2, "I-CLAIM": 0.1},  # 0.3: out
+    ]
+    assert marginal_tags(marginals, 0.35) == ["B-CLAIM", "I-CLAIM", "O"]
+    assert marginal_tags(marginals, 0.5) == ["O", "I-CLAIM", "O"]
+
+
+def _claim_row(text: str, claim: str, source: str | None = None) -> dict:
+    row = {"id": "x", "document_id": "x", "text": text}
+    row["claim_start"] = text.index(claim)
+    row["claim_end"] = row["claim_start"] + len(claim)
+    if source is not None:
+        row["source_start"] = text.index(source)
+        row["source_end"] = row["source_start"] + len(source)
+    return row
+
+
+def test_certainty_cues_read_the_mood_of_the_claim_not_of_its_context() -> None:
+    hedged = _claim_row(
+        "Selon Kiev, des soldats nord-coréens seraient déjà en Russie.",
+        "des soldats nord-coréens seraient déjà en Russie",
+    )
+    asserted = _claim_row(
+        "Il aurait fallu le dire : des soldats nord-coréens sont déjà en Russie.",
+        "des soldats nord-coréens sont déjà en Russie",
+    )
+    h = certainty_features(hedged, analyse(hedged["text"]), ())
+    a = certainty_features(asserted, analyse(asserted["text"]), ())
+    assert h["claim:conditional"] and not a["claim:conditional"]
+    assert a["context:conditional"]  # "aurait" is outside the claim
+    assert h["context:cue=selon"]
+
+
+def test_stance_cues_find_the_denial_verb_of_the_source() -> None:
+    denied = _claim_row(
+        "Le Kremlin a démenti que des soldats nord-coréens combattaient en Ukraine.",
+        "des soldats nord-coréens combattaient en Ukraine",
+        "Le Kremlin",
+    )
+    supported = _claim_row(
+        "Le Pentagone a confirmé que des soldats nord-coréens combattaient en Ukraine.",
+        "des soldats nord-coréens combattaient en Ukraine",
+        "Le Pentagone",
+    )
+    d = stance_features(denied, analyse(denied["text"]), ())
+    s = stance_features(supported, analyse(supported["text"]), ())
+    assert d["deny_cue"] and not s["deny_cue"]
+    assert d["order"] == "source_first" and d["same_sentence"]
+    assert "near=confirmer" in s
+
+
 # --- the NER CRF on the committed data -----------------------------------------------------------
 
-INPUTS = ("id", "document_id", "text", "tokens", "token_starts", "token_ends")
+TOKENS_IN = ("id", "document_id", "text", "tokens", "token_starts", "token_ends")
+CLAIM_IN = ("id", "document_id", "text", "claim_start", "claim_end")
+INPUTS = {
+    "ner": TOKENS_IN,
+    "claims": TOKENS_IN,
+    "stance": (*CLAIM_IN, "source_start", "source_end"),
+    "certainty": CLAIM_IN,
+    "topic": CLAIM_IN,
+}
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +218,7 @@ def test_ner_crf_learns_from_one_document_and_predicts_from_inputs_only(ner_rows
     system = NerCrf().fit(train)
     assert system.selection.scores == {}  # one training document: the default settings
     assert system.settings == NerCrf.candidates[0]
-    stripped = [{k: r[k] for k in INPUTS} for r in held]
+    stripped = [{k: r[k] for k in INPUTS["ner"]} for r in held]
     predictions = system.predict(stripped)
     assert predictions == system.predict(held)
     assert predictions == NerCrf().fit(train).predict(stripped)  # deterministic
@@ -155,3 +227,20 @@ def test_ner_crf_learns_from_one_document_and_predicts_from_inputs_only(ner_rows
     assert gold_entities and predicted
     # far above the majority floor (no entity, F1 0) on unseen documents
     assert headline("ner", held, predictions) > 0.4
+
+
+@pytest.mark.parametrize("system", [ClaimCrf, StanceCues, CertaintyCues, TopicCues])
+def test_learned_system_trains_on_other_documents_and_reads_only_inputs(system) -> None:
+    task = system.task
+    rows = [r for split in ("train", "validation", "test") for r in _rows(task, split)]
+    documents = sorted({r["document_id"] for r in rows})
+    assert len(documents) >= 2, "the committed dataset needs two annotated documents"
+    held = [r for r in rows if r["document_id"] == documents[-1]]
+    train = [r for r in rows if r["document_id"] != documents[-1]]
+    fitted = system().fit(train)
+    assert set(fitted.selection.documents) <= set(documents[:-1])
+    stripped = [{k: r[k] for k in INPUTS[task]} for r in held]
+    predictions = fitted.predict(stripped)
+    assert predictions == fitted.predict(held) == system().fit(train).predict(stripped)
+    assert [p["id"] for p in predictions] == [r["id"] for r in held]
+    headline(task, held, predictions)  # valid for the scorer
