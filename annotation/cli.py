@@ -1,7 +1,8 @@
-"""Command-line entry points for Label Studio (``nkru studio serve|push|pull``) and
-``nkru validate``. Registered by nkru/cli.py:
+"""Command-line entry points for Label Studio (``nkru studio serve|push|pull``),
+``nkru validate`` and ``nkru guidelines``. Registered by nkru/cli.py:
 
     app.add_typer(studio_app, name="studio")
+    app.add_typer(guidelines_app, name="guidelines")
     app.command("validate")(validate_command)
 
 Exit codes: 0 ok, 1 failure (server, network), 2 bad input (files, ids, invalid annotations).
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -263,3 +265,121 @@ def validate_command(
         )
     console.print(validation.summary_table(report))
     console.print(f"[green]ok[/]: {report.files} file(s), {len(report.warnings)} warning(s)")
+
+
+guidelines_app = typer.Typer(
+    help="Annotation guidelines: blind variants without the examples of one document.",
+    no_args_is_help=True,
+)
+DEFAULT_GUIDELINES = Path("annotation/GUIDELINES.md")
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the project root when it lies inside it."""
+    from nkru.paths import project_root
+
+    try:
+        return str(path.resolve().relative_to(project_root().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@guidelines_app.command("blind")
+def guidelines_blind(
+    document: Annotated[str, typer.Argument(help="Document id whose examples are removed.")],
+    check: Annotated[
+        bool, typer.Option("--check", help="Verify the existing variant instead of writing it.")
+    ] = False,
+    source: Annotated[Path, typer.Option(help="Guidelines to strip.")] = DEFAULT_GUIDELINES,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Variant file (default annotation/blind/GUIDELINES-without-DOC.md)."),
+    ] = None,
+) -> None:
+    """Write GUIDELINES-without-DOC.md: GUIDELINES.md without the list items, table rows and
+    paragraphs that cite DOC as [DOC], then check it for leaks (a remaining [DOC] tag, or six
+    words in a row found only in DOC's text). Exit 2 names each leaking line."""
+    from nkru.annotation import guidelines
+    from nkru.corpus import CorpusError, get_document, load_corpus
+    from nkru.paths import project_root
+
+    try:
+        doc, corpus = get_document(document), load_corpus()
+    except CorpusError as exc:
+        raise fail(str(exc), 2) from exc
+    source_path = _resolve(source)
+    if not source_path.is_file():
+        raise fail(f"{source_path}: guidelines not found", 2)
+    text = source_path.read_text(encoding="utf-8")
+    target = _resolve(output) if output else guidelines.default_output(project_root(), doc.id)
+    shown = _shown(target)
+    if check:
+        if not target.is_file():
+            raise fail(f"{shown}: no such variant (make it with `nkru guidelines blind {doc.id}`)")
+        variant = target.read_text(encoding="utf-8")
+        problems = [
+            f"{shown}:{leak.line}: {leak.message}"
+            for leak in guidelines.leaks(variant, doc, corpus)
+        ]
+        problems += _staleness(variant, text, source_path, doc.id, shown)
+    else:
+        if target.is_file() and not target.read_text(encoding="utf-8").startswith(
+            guidelines.HEADER_MARK
+        ):
+            raise fail(
+                f"{shown}: exists and was not made by this command (a hand-written file is "
+                "kept); choose another --output",
+                2,
+            )
+        command = f"nkru guidelines blind {doc.id}"
+        if source != DEFAULT_GUIDELINES:
+            command += f" --source {_shown(source_path)}"
+        if output is not None:
+            command += f" --output {shown}"
+        variant, removed = guidelines.blind_variant(text, _shown(source_path), doc.id, command)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(variant, encoding="utf-8")
+        kinds = Counter(unit.kind for unit in removed)
+        console.print(
+            f"wrote {shown}: removed {len(removed)} unit(s) citing document {doc.id}"
+            + (f" ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})" if kinds else "")
+        )
+        problems = [
+            f"{shown}:{leak.line}: {leak.message}"
+            for leak in guidelines.leaks(variant, doc, corpus)
+        ]
+    for problem in problems:
+        Console(stderr=True).print(problem, highlight=False, markup=False, soft_wrap=True)
+    if problems:
+        what = "" if check else " (written for inspection: do not give it to a blind annotator)"
+        raise fail(f"{shown}: {len(problems)} problem(s) for a blind annotation of {doc.id}{what}")
+    if check:
+        console.print(f"ok {shown}: no leak of document {doc.id}")
+
+
+def _staleness(variant: str, source: str, source_path: Path, doc_id: str, shown: str) -> list:
+    """A generated variant must still be what the generator makes from the source it names;
+    one made from an older source is only noted (a blind study keeps the file it used)."""
+    from nkru.annotation import guidelines
+
+    recorded = guidelines.recorded_source_sha(variant)
+    if recorded is None:
+        console.print(f"note: {shown} has no generated header (written by hand): leak check only")
+        return []
+    if recorded != guidelines.sha256_text(source):
+        console.print(
+            f"note: {shown} was made from another version of {_shown(source_path)} "
+            f"(sha256 {recorded[:12]}…, now {guidelines.sha256_text(source)[:12]}…)"
+        )
+        return []
+    body = variant.split("\n\n", 1)[1] if "\n\n" in variant else ""
+    expected, _ = guidelines.strip_document(source, doc_id)
+    if body == expected:
+        return []
+    offset = variant.count("\n", 0, len(variant) - len(body))
+    got, want = body.split("\n"), expected.split("\n")
+    line = next(
+        (n for n, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
+        min(len(got), len(want)),
+    )
+    return [f"{shown}:{offset + line + 1}: differs from what the generator makes from its source"]
