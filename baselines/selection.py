@@ -123,3 +123,11 @@ class SelectedSystem(System):
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
         return self.apply(self.model, rows, self.settings)
+
+    def fixed(self) -> Self:
+        """An unfitted copy that trains with this fitted system's chosen settings, without
+        selecting again (the learning curve's cheaper refits on subsets of its documents)."""
+        self.check_fitted()
+        copy = type(self)(self.seed)
+        copy.candidates = (self.settings,)
+        return copy

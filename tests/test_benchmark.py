@@ -47,7 +47,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("NKRU_ROOT", str(root))
         assert project_root() == root
         users = user_entries(EXAMPLE)
-        board = run_benchmark(Settings(bootstrap=BOOTSTRAP), users)
+        board = run_benchmark(Settings(bootstrap=BOOTSTRAP, curve_subsets=1), users)
         yield {"root": root, "board": board, "results": root / "results"}
 
 
@@ -78,6 +78,38 @@ def test_leaderboard_json(bench) -> None:
                 assert "Test split:" in row["note"] and "Small data" in row["note"]
     user = [r for r in board["tasks"]["ner"]["systems"] if r["kind"] == "user"]
     assert [r["name"] for r in user] == ["capitalised"]
+
+
+def test_learning_curve_table_and_plot(bench) -> None:
+    board = bench["board"]
+    curves = board["learning_curve"]
+    assert list(curves) == ["ner", "claims"]
+    for task, curve in curves.items():
+        documents = len({str(r["document_id"]) for r in _task_rows(bench, task)})
+        learned = [r["name"] for r in board["tasks"][task]["systems"] if r["kind"] == "baseline"]
+        assert list(curve["systems"]) == learned
+        assert curve["metric"] == TASKS[task].headline
+        assert curve["floor"]["name"] == FLOOR[task] and 0 <= curve["floor"]["value"] <= 1
+        for points in curve["systems"].values():
+            assert [p["documents"] for p in points] == list(range(1, documents))
+            for p in points:
+                # curve_subsets=1: one subset of each size per held-out document
+                assert p["fits"] == documents
+                assert p["min"] <= p["mean"] <= p["max"] and 0 <= p["pooled"] <= 1
+    report = (bench["results"] / "report.html").read_text(encoding="utf-8")
+    assert 'data-plot="learning-curve"' in report and "<svg" in report
+
+
+def _task_rows(bench, task: str) -> list[dict]:
+    import datasets
+
+    data = bench["root"] / "data"
+    return [
+        row
+        for split in ("train", "validation", "test")
+        if (data / task / f"{split}.parquet").is_file()
+        for row in datasets.load_dataset(str(data), task, split=split)
+    ]
 
 
 def test_every_row_is_reproduced_by_the_eval_command(bench, tmp_path: Path) -> None:

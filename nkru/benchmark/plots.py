@@ -198,3 +198,45 @@ def troops_chart(points: Sequence[TroopPoint]) -> str:
             title="source",
         )
     return to_svg(fig)
+
+
+def learning_curve_chart(curves: dict[str, dict[str, Any]]) -> str:
+    """One panel per task: pooled cross-document score (min-max band over the fits) against
+    the number of training documents, one line per system; the floor's pooled
+    leave-one-document-out score as a dashed line."""
+    tasks = [t for t, c in curves.items() if c["systems"]]
+    if not tasks:
+        return ""
+    with plt.rc_context(_RC):
+        fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.0), squeeze=False)
+        for ax, task in zip(axes[0], tasks, strict=True):
+            curve = curves[task]
+            for color, (name, points) in zip(COLORS, curve["systems"].items(), strict=False):
+                x = [p["documents"] for p in points]
+                ax.plot(x, [p["pooled"] for p in points], marker="o", color=color, label=name)
+                ax.fill_between(
+                    x,
+                    [p["min"] for p in points],
+                    [p["max"] for p in points],
+                    color=color,
+                    alpha=0.15,
+                    linewidth=0,
+                )
+            floor = curve.get("floor") or {}
+            if floor.get("value") is not None:
+                ax.axhline(floor["value"], color="#777777", linestyle="--", linewidth=1)
+                ax.annotate(
+                    f"floor: {floor['name']}",
+                    (1, floor["value"]),
+                    textcoords="offset points",
+                    xytext=(2, 3),
+                    fontsize=7,
+                    color="#555555",
+                )
+            ax.set_title(f"{task} — {curve['metric']}")
+            ax.set_xlabel("training documents")
+            ax.set_xticks(sorted({p["documents"] for ps in curve["systems"].values() for p in ps}))
+            ax.set_ylim(0, 1)
+            ax.legend(fontsize=7, frameon=False, loc="lower right")
+        fig.tight_layout()
+    return to_svg(fig)

@@ -84,6 +84,17 @@ Schema version {{ board.schema_version }}.</p>
 resamples as the headline (per-example counts per type).</p>
 <figure class="plot" data-plot="ner-per-type">{{ per_type|safe }}</figure>
 
+{% if curve_svg %}
+<h2 id="learning-curve">Learning curve</h2>
+<p class="note">Cross-document score against the number of training documents: every annotated
+document held out in turn, the system trained on every subset of that size of the other
+documents, all held-out predictions of one size pooled and scored once (band: lowest and
+highest single fit). Learned systems reuse the settings their leave-one-document-out fold
+chose. What more annotated documents would buy; the table is <code>learning_curve</code> in
+<code>leaderboard.json</code>.</p>
+<figure class="plot" data-plot="learning-curve">{{ curve_svg|safe }}</figure>
+{% endif %}
+
 <h2 id="confusion">Confusion matrices</h2>
 <div class="grid">
 {% for item in confusions %}
@@ -173,6 +184,7 @@ def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoi
         splits="; ".join(f"{s}: {', '.join(d)}" for s, d in data["splits"].items()),
         headline=headline,
         per_type=plots.per_type_chart(per_type_systems),
+        curve_svg=plots.learning_curve_chart(board.get("learning_curve") or {}),
         confusions=confusions,
         troops=ordered,
         troops_svg=plots.troops_chart(ordered),

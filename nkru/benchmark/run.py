@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from nkru.benchmark.systems import Entry, builtin_systems
+from nkru.benchmark.curve import learning_curve
+from nkru.benchmark.systems import BASELINE, FLOOR, Entry, builtin_systems
 from nkru.paths import data_dir as default_data_dir
 from nkru.paths import exports_dir as default_exports_dir
 from nkru.paths import project_root
@@ -40,6 +41,7 @@ from nkru.splits import SPLITS
 
 Log = Callable[[str], None]
 FIXED_SPLITS = ("test", "validation")
+CURVE_TASKS = ("ner", "claims")
 _HASH = re.compile(r"`([0-9a-f]{64})`")
 
 
@@ -65,6 +67,7 @@ class Settings:
     lodo: bool = True
     update_card: bool = True  # only when ``output`` is the project's results folder
     level: float = 0.95
+    curve_subsets: int | None = None  # learning curve: at most this many subsets per size
 
 
 class Progress:
@@ -314,8 +317,11 @@ def run_lodo(
     rows: dict[str, list[dict[str, Any]]],
     documents: list[str],
     progress: Progress,
+    fitted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Leave-one-document-out: train on the other documents, score the held-out one."""
+    """Leave-one-document-out: train on the other documents, score the held-out one.
+
+    ``fitted`` (if given) receives the system fitted for each held-out document."""
     from nkru.eval.api import score
     from nkru.eval.gold import gold_from_rows
 
@@ -335,6 +341,8 @@ def run_lodo(
             continue
         try:
             system = _fit(entry.factory(), train)
+            if fitted is not None:
+                fitted[doc] = system
             predictions = _predict(system, held)
             report = score(
                 task,
@@ -360,6 +368,46 @@ def run_lodo(
         "folds": folds,
         "skipped": skipped,
     }
+
+
+def run_curves(
+    entries: Sequence[Entry],
+    rows: dict[str, dict[str, list[dict[str, Any]]]],
+    fitted: dict[str, dict[str, Any]],
+    settings: Settings,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Learning curves (:mod:`nkru.benchmark.curve`) of the learned baselines of
+    :data:`CURVE_TASKS`, with the floor's pooled leave-one-document-out score beside them
+    (needs two annotated documents of the task)."""
+    curves: dict[str, Any] = {}
+    for task in CURVE_TASKS:
+        every = [r for split in SPLITS for r in rows[task].get(split) or []]
+        learned = [e for e in entries if e.task == task and e.kind == BASELINE]
+        floor = next(e for e in entries if e.task == task and e.name == FLOOR[task])
+        documents = len({r["document_id"] for r in every})
+        if documents < 2:
+            continue
+        floor_points = learning_curve(task, floor.factory, every, sizes=[documents - 1])
+        curve: dict[str, Any] = {
+            "metric": TASKS[task].headline,
+            "floor": {"name": floor.name, "value": floor_points[0]["pooled"]},
+            "systems": {},
+        }
+        with progress.stage(f"learning curve ({task})", len(learned)):
+            for entry in learned:
+                progress.advance(entry.key)
+                curve["systems"][entry.name] = learning_curve(
+                    task,
+                    entry.factory,
+                    every,
+                    label_map=entry.label_map,
+                    fitted=fitted[entry.key],
+                    max_subsets=settings.curve_subsets,
+                    seed=settings.seed,
+                )
+        curves[task] = curve
+    return curves
 
 
 # ------------------------------------------------------------------------------------- main
@@ -410,15 +458,20 @@ def run_benchmark(
         for entry in entries:
             progress.advance(entry.key)
             results[entry.key] = run_fixed(entry, rows[entry.task], settings, gold_cache)
+    fitted: dict[str, dict[str, Any]] = {entry.key: {} for entry in entries}
     if settings.lodo:
         with progress.stage(
             f"leave-one-document-out ({len(documents)} folds)", len(entries) * len(documents)
         ):
             for entry in entries:
-                results[entry.key]["lodo"] = run_lodo(entry, rows[entry.task], documents, progress)
+                results[entry.key]["lodo"] = run_lodo(
+                    entry, rows[entry.task], documents, progress, fitted[entry.key]
+                )
 
     summary = _dataset_summary(rows)
     board = build_leaderboard(entries, results, rows, summary, settings)
+    if settings.lodo:
+        board["learning_curve"] = run_curves(entries, rows, fitted, settings, progress)
     write_json(board, output / "leaderboard.json")
     markdown = render_markdown(board)
     (output / "leaderboard.md").write_text(markdown, encoding="utf-8")
