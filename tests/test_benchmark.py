@@ -100,6 +100,19 @@ def test_learning_curve_table_and_plot(bench) -> None:
     assert 'data-plot="learning-curve"' in report and "<svg" in report
 
 
+def test_every_ner_system_is_also_scored_under_the_spacy_label_map(bench) -> None:
+    rows = bench["board"]["tasks"]["ner"]["systems"]
+    for row in rows:
+        mapped = row["mapped"]
+        assert mapped["ci_low"] <= mapped["value"] <= mapped["ci_high"], row["name"]
+        assert 0 <= row["lodo"]["mapped_pooled"] <= 1
+    spacy = next(r for r in rows if r["name"] == "spacy")
+    assert spacy["mapped"]["value"] == spacy["value"]  # spaCy's own score is the mapped one
+    assert "LODO pooled (spaCy labels)" in (bench["results"] / "leaderboard.md").read_text()
+    for task in ("claims", "stance"):
+        assert all(r["mapped"] is None for r in bench["board"]["tasks"][task]["systems"])
+
+
 def _task_rows(bench, task: str) -> list[dict]:
     import datasets
 

@@ -131,6 +131,7 @@ def build_leaderboard(
                         else None
                     ),
                     "lodo": result.get("lodo"),
+                    "mapped": test.get("mapped"),
                     "beats_majority_reference": None,
                     "note": None,
                     "error": error,
@@ -243,6 +244,24 @@ def render_markdown(board: dict[str, Any]) -> str:
                 f"{_lodo(row['lodo'])} | {_beats(row)} |"
             )
         lines.append("")
+        mapped = [r for r in info["systems"] if r.get("mapped")]
+        if mapped:
+            lines += [
+                "Every system on one label set (spaCy's PER/ORG/LOC/MISC, gold DATE/QUANTITY/"
+                "MONEY dropped; `eval/samples/spacy_label_map.json`): test with 95% CI; "
+                "LODO pooled (held-out predictions of all folds scored once).",
+                "",
+                "| system | kind | test (spaCy labels) | 95% CI | LODO pooled (spaCy labels) |",
+                "|---|---|---:|---|---:|",
+            ]
+            for row in mapped:
+                m = row["mapped"]
+                pooled = (row["lodo"] or {}).get("mapped_pooled")
+                lines.append(
+                    f"| `{row['name']}` | {row['kind']} | {_num(m['value'])} | {_ci(m)} | "
+                    f"{_num(pooled)} |"
+                )
+            lines.append("")
     if notes:
         lines += ["Notes:", ""]
         lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]

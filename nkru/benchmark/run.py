@@ -24,14 +24,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nkru.benchmark.curve import learning_curve
-from nkru.benchmark.systems import BASELINE, FLOOR, Entry, builtin_systems
+from nkru.benchmark.systems import BASELINE, FLOOR, Entry, builtin_systems, comparable_label_map
 from nkru.paths import data_dir as default_data_dir
 from nkru.paths import exports_dir as default_exports_dir
 from nkru.paths import project_root
@@ -309,6 +309,12 @@ def run_fixed(
             "predictions": path.relative_to(settings.output).as_posix(),
             "scores": score_path.relative_to(settings.output).as_posix(),
         }
+        mapping = comparable_label_map(task)
+        if mapping is not None:
+            mapped = score_file(gold, path, replace(options, label_map=mapping))["headline"]
+            result["splits"][split]["mapped"] = {
+                k: mapped[k] for k in ("value", "ci_low", "ci_high")
+            }
     return result
 
 
@@ -329,6 +335,8 @@ def run_lodo(
     every = [r for split in SPLITS for r in rows.get(split) or []]
     folds: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
+    pooled_gold: list[dict[str, Any]] = []
+    pooled_predictions: list[dict[str, Any]] = []
     for doc in documents:
         held = [r for r in every if str(r["document_id"]) == doc]
         train = [r for r in every if str(r["document_id"]) != doc]
@@ -361,13 +369,20 @@ def run_lodo(
                 "examples": report["examples"]["gold"],
             }
         )
+        pooled_gold.extend(gold_from_rows(task, held))
+        pooled_predictions.extend(predictions)
     values = np.array([f["value"] for f in folds], dtype=float)
-    return {
+    result = {
         "mean": float(values.mean()) if len(values) else None,
         "std": float(values.std(ddof=1)) if len(values) > 1 else (0.0 if len(values) else None),
         "folds": folds,
         "skipped": skipped,
     }
+    mapping = comparable_label_map(task)
+    if mapping is not None and folds:
+        mapped = score(task, pooled_gold, pooled_predictions, bootstrap=0, label_map=mapping)
+        result["mapped_pooled"] = mapped["headline"]["value"]
+    return result
 
 
 def run_curves(

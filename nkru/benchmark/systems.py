@@ -46,6 +46,14 @@ FLOOR: dict[str, str] = {
 reference": the most frequent label, or the task's trivial floor where that is degenerate)."""
 
 
+def comparable_label_map(task: str) -> dict[str, str | None] | None:
+    """The label map under which every system of ``task`` is also scored, so that systems
+    with different label sets stand in one column (NER: spaCy's PER/ORG/LOC/MISC)."""
+    from nkru.baselines.reference import SPACY_LABEL_MAP
+
+    return dict(SPACY_LABEL_MAP) if task == "ner" else None
+
+
 class SystemSpecError(ValueError):
     """A ``--system module:callable`` that cannot be loaded (bad input, exit 2)."""
 
