@@ -255,6 +255,8 @@ def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
             str(out),
             "--bootstrap",
             str(BOOTSTRAP),
+            "--curve-subsets",
+            "1",
         ],
         env=env,
         capture_output=True,

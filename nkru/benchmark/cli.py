@@ -101,6 +101,14 @@ def benchmark_command(
     skip_lodo: Annotated[
         bool, typer.Option(help="Skip leave-one-document-out cross-validation.")
     ] = False,
+    curve_subsets: Annotated[
+        int | None,
+        typer.Option(
+            help="Learning curve: at most this many subsets of each size per held-out "
+            "document (default: all).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """The main job: validate, build if stale, run every baseline, reference and --system on
     every task, leave-one-document-out, write the leaderboard and the HTML report."""
@@ -123,7 +131,13 @@ def benchmark_command(
                 )
     except SystemSpecError as err:
         raise fail(str(err), 2) from None
-    settings = Settings(output=output, bootstrap=bootstrap, seed=seed, lodo=not skip_lodo)
+    settings = Settings(
+        output=output,
+        bootstrap=bootstrap,
+        seed=seed,
+        lodo=not skip_lodo,
+        curve_subsets=curve_subsets,
+    )
     try:
         board = run_benchmark(settings, users, ConsoleProgress(console))
     except BenchmarkError as err:
