@@ -11,17 +11,21 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sklearn.metrics import cohen_kappa_score
 
-from nkru.corpus import Document
+from nkru.annotation.independence import pair_independence
+from nkru.corpus import Document, get_document
 from nkru.dataset.examples import document_rows
 from nkru.eval.api import score
 from nkru.eval.attribution import pair_matching
 from nkru.eval.claims import IOU_THRESHOLD
 from nkru.eval.gold import gold_from_rows
 from nkru.eval.spans import TokenGrid, best_matching, overlap_edges
+from nkru.paths import project_root
 from nkru.records import Annotation
 from nkru.schema import SCHEMA_VERSION
 from nkru.segment import tokens
@@ -200,6 +204,30 @@ def document_agreement(
     return out
 
 
+def compute_agreement(
+    by_document: Mapping[str, list[Annotation]],
+    seed: int = 0,
+    resamples: int = 1000,
+    worksheets: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Every pair of every document with two or more annotations (what ``nkru agreement``
+    reports); each pre-adjudication pair gets the independence check of its worksheets
+    ``<doc>.<annotator>.yaml`` in ``worksheets`` (default annotation/worksheets)."""
+    root = project_root()
+    folder = worksheets or root / "annotation" / "worksheets"
+    results = []
+    for doc_id, anns in sorted(by_document.items()):
+        if len(anns) < 2:
+            continue
+        for result in document_agreement(get_document(doc_id), anns, seed, resamples):
+            if not result["adjudicated"]:
+                result["independence"] = pair_independence(
+                    folder, doc_id, *result["annotators"], shown=root
+                )
+            results.append(result)
+    return results
+
+
 def agreement_report(results: list[dict[str, Any]]) -> dict[str, Any]:
     """The JSON report: every pair of every document with two or more annotations."""
     return {"schema_version": SCHEMA_VERSION, "pairs": results}
@@ -211,6 +239,44 @@ def _fmt(value: float | None) -> str:
 
 def _listing(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} ({v})" for k, v in counts.items()) or "none"
+
+
+def _share(count: int, total: int, share: float | None) -> str:
+    return f"{count} of {total} ({_fmt(share)})"
+
+
+def _independence_lines(check: dict[str, Any], first: str, second: str) -> list[str]:
+    """The independence check of a pre-adjudication pair (see nkru.annotation.independence)."""
+    if not check["checked"]:
+        return [f"Independence check (worksheets): not computed: {check['reason']}.", ""]
+    largest = max(check["items"])
+    shared = ", ".join(f"`{c}`" for c in check["shared_comment_examples"])
+    return [
+        "Independence check (computed from the worksheets "
+        + " and ".join(f"`{w}`" for w in check["worksheets"])
+        + "): two independent files may list the same items in document order, but rarely "
+        "share comments or group items under the same comments.",
+        "",
+        "| check | value |",
+        "|---|---|",
+        f"| comment lines ({first} / {second}) | {check['comment_lines'][0]} / "
+        f"{check['comment_lines'][1]} |",
+        f"| comment lines shared verbatim (whitespace normalised) "
+        f"| {check['shared_comment_lines']} |",
+        f"| items in the same order | "
+        f"{_share(check['items_in_same_order'], largest, check['items_in_same_order_share'])} |",
+        "| items in the same order under the same grouping comment | "
+        + _share(
+            check["items_in_same_order_and_group"],
+            largest,
+            check["items_in_same_order_and_group_share"],
+        )
+        + " |",
+        f"| byte-identical apart from the annotator name "
+        f"| {'yes' if check['identical_apart_from_annotator'] else 'no'} |",
+        "",
+        *([f"Shared comments (first 10): {shared}", ""] if shared else []),
+    ]
 
 
 def render_markdown(report: dict[str, Any], notes: str = "") -> str:
@@ -287,6 +353,8 @@ def render_markdown(report: dict[str, Any], notes: str = "") -> str:
         ]
         if examples:
             lines += ["Entity examples (first 15 each):", "", *(f"- {x}" for x in examples), ""]
+        if "independence" in pair:
+            lines += _independence_lines(pair["independence"], first, second)
     if notes:
         lines += [notes.strip(), ""]
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nkru.console import fail
-from nkru.corpus import CorpusError, get_document, load_corpus
+from nkru.corpus import CorpusError, load_corpus
 from nkru.paths import exports_dir, project_root
 from nkru.records import Annotation
 from nkru.stats import LAYERS, annotation_counts
@@ -159,18 +159,20 @@ def agreement(
     ] = None,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 1000,
+    worksheets: Annotated[
+        Path | None,
+        typer.Option(help="Worksheets for the independence check (default annotation/worksheets)."),
+    ] = None,
 ) -> None:
     """Inter-annotator agreement for every document with two or more annotations.
 
     Writes the Markdown report and a JSON file beside it (same name, .json);
-    annotation/agreement-notes.md, the project's written reading of the figures, is appended."""
-    from nkru.annotation.agreement import agreement_report, document_agreement, render_markdown
+    annotation/agreement-notes.md, the project's written reading of the figures, is appended.
+    Every pre-adjudication pair whose worksheets exist (<doc>.<annotator>.yaml) gets an
+    independence check: shared comments, order and grouping of items, identical files."""
+    from nkru.annotation.agreement import agreement_report, compute_agreement, render_markdown
 
-    results = []
-    for doc_id, anns in _export_annotations(exports).items():
-        if len(anns) < 2:
-            continue
-        results.extend(document_agreement(get_document(doc_id), anns, seed, resamples))
+    results = compute_agreement(_export_annotations(exports), seed, resamples, worksheets)
     if not results:
         raise fail("no document has two or more annotations")
     report = agreement_report(results)
