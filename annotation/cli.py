@@ -383,3 +383,149 @@ def _staleness(variant: str, source: str, source_path: Path, doc_id: str, shown:
         min(len(got), len(want)),
     )
     return [f"{shown}:{offset + line + 1}: differs from what the generator makes from its source"]
+
+
+def _reviewed_annotation(doc_id: str, spec: str | None, exports_dir: Path) -> tuple[object, str]:
+    """The annotation to review and its description: the document's ground truth in the
+    exports, a worksheet file, or an annotator (in the export, else its worksheet)."""
+    from nkru.annotation.worksheet import WorksheetError, load_worksheet
+    from nkru.paths import project_root
+
+    def worksheet(path: Path) -> tuple[object, str]:
+        try:
+            annotation = load_worksheet(path)
+        except WorksheetError as exc:
+            raise fail(str(exc), 2) from exc
+        if annotation.document_id != doc_id:
+            raise fail(f"{path}: a worksheet of document {annotation.document_id}, not {doc_id}")
+        return annotation, f"worksheet `{_shown(path)}` (annotator {annotation.annotator})"
+
+    if spec is not None and (spec.endswith((".yaml", ".yml")) or "/" in spec):
+        path = _resolve(Path(spec))
+        if not path.is_file():
+            raise fail(f"{path}: no such worksheet", 2)
+        return worksheet(path)
+    try:
+        task = exports.read_exports(exports_dir).get(doc_id)
+        annotations = convert.task_annotations(task) if task else []
+    except (exports.ExportError, convert.ConvertError) as exc:
+        raise fail(str(exc), 2) from exc
+    export = f"`{_shown(exports_dir / f'{doc_id}.json')}`"
+    for annotation in annotations:
+        if (spec is None and annotation.ground_truth) or annotation.annotator == spec:
+            what = "ground truth" if spec is None else "annotation"
+            return annotation, f"{what} of {doc_id} in {export} (annotator {annotation.annotator})"
+    if spec is None:
+        raise fail(
+            f"document {doc_id} has no ground truth in {export}: name an annotator or a "
+            "worksheet with --annotation",
+            2,
+        )
+    sheet = project_root() / "annotation" / "worksheets" / f"{doc_id}.{spec}.yaml"
+    if sheet.is_file():
+        return worksheet(sheet)
+    known = ", ".join(a.annotator for a in annotations) or "none"
+    raise fail(
+        f"no annotation of {doc_id} by {spec!r} in {export} (annotators: {known}) and no "
+        f"worksheet {_shown(sheet)}",
+        2,
+    )
+
+
+def review_command(
+    document: Annotated[str, typer.Argument(help="Document id to review.")],
+    annotation: Annotated[
+        str | None,
+        typer.Option(
+            help="A worksheet file or an annotator name (default: the document's ground truth)."
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 2 if a disagreement is undecided, a decision names no disagreement, "
+            "or the report is out of date; writes nothing.",
+        ),
+    ] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Learned NER baseline of the registry (default logreg)."),
+    ] = None,
+    exports_dir: ExportsOpt = Path("annotation/exports"),
+    output: Annotated[
+        Path | None, typer.Option(help="Report (default annotation/review/DOC.md).")
+    ] = None,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="Decisions file (default annotation/review/DOC.decisions.yaml)."),
+    ] = None,
+) -> None:
+    """List every entity disagreement between a document's annotation and (a) spaCy
+    fr_core_news_md on the labels both share after mapping, (b) the NER baseline trained on
+    the other annotated documents only; write the report with the hand-written decisions."""
+    from nkru.annotation import review as rv
+    from nkru.baselines.registry import BASELINES
+    from nkru.corpus import CorpusError, get_document
+    from nkru.dataset.examples import BuildError
+    from nkru.dataset.ground_truth import load_ground_truth
+    from nkru.paths import project_root
+
+    try:
+        doc = get_document(document)
+    except CorpusError as exc:
+        raise fail(str(exc), 2) from exc
+    name = baseline or rv.DEFAULT_BASELINE
+    if name not in BASELINES["ner"]:
+        raise fail(f"no NER baseline {name!r} (available: {', '.join(BASELINES['ner'])})", 2)
+    folder = _resolve(exports_dir)
+    reviewed, description = _reviewed_annotation(doc.id, annotation, folder)
+    report_path = (
+        _resolve(output) if output else project_root() / "annotation" / "review" / (f"{doc.id}.md")
+    )
+    decisions_path = (
+        _resolve(decisions) if decisions else report_path.with_name(f"{doc.id}.decisions.yaml")
+    )
+    try:
+        truth = load_ground_truth(folder)
+        training = {i: (get_document(i), a) for i, a in sorted(truth.items()) if i != doc.id}
+        decided = rv.read_decisions(decisions_path)
+        comparisons = [
+            rv.spacy_comparison(doc, reviewed),
+            rv.baseline_comparison(doc, reviewed, training, name),
+        ]
+    except (rv.ReviewError, BuildError) as exc:
+        for problem in exc.problems[:-1]:
+            Console(stderr=True).print(problem, highlight=False, markup=False, soft_wrap=True)
+        raise fail(exc.problems[-1], 2) from exc
+    result = rv.review(doc, reviewed, description, comparisons, decided)
+    command = f"nkru review {doc.id}" + (f" --annotation {annotation}" if annotation else "")
+    text, where = rv.render(result, command, _shown(decisions_path))
+    shown = _shown(report_path)
+    if check:
+        problems = rv.problems(result, shown, _shown(decisions_path), where)
+        current = report_path.read_text(encoding="utf-8") if report_path.is_file() else None
+        if current != text:
+            problems.append(f"{shown}: out of date (run `{command}`)")
+        for problem in problems:
+            Console(stderr=True).print(problem, highlight=False, markup=False, soft_wrap=True)
+        if problems:
+            raise fail(f"review of {doc.id}: {len(problems)} problem(s)", 2)
+        console.print(f"ok {shown}: every disagreement of document {doc.id} is decided")
+        return
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(text, encoding="utf-8")
+    n = len(result.disagreements)
+    undecided = sum(1 for d in result.disagreements if result.decision(d) is None)
+    console.print(
+        f"wrote {shown}: {n} disagreement(s) "
+        + ", ".join(f"{c.system} {len(c.disagreements)}" for c in result.comparisons)
+        + f"; {n - undecided} decided, {undecided} undecided"
+    )
+    if undecided:
+        console.print(f"undecided (fill in and add to {_shown(decisions_path)}):")
+        print(rv.skeleton(result), end="")
+    if result.stale:
+        console.print(
+            f"[yellow]{len(result.stale)} decision(s) name no current disagreement[/] (see {shown})"
+        )

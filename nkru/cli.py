@@ -77,7 +77,12 @@ def corpus() -> None:
 
 def _register() -> None:
     """Attach the subsystems' commands (each lives next to the code it drives)."""
-    from nkru.annotation.cli import guidelines_app, studio_app, validate_command
+    from nkru.annotation.cli import (
+        guidelines_app,
+        review_command,
+        studio_app,
+        validate_command,
+    )
     from nkru.benchmark.cli import benchmark_command
     from nkru.dataset.cli import build_command, publish_command
     from nkru.eval.cli import compare_command, eval_command
@@ -85,6 +90,7 @@ def _register() -> None:
     app.add_typer(studio_app, name="studio")
     app.add_typer(guidelines_app, name="guidelines")
     app.command("validate")(validate_command)
+    app.command("review")(review_command)
     app.command("build")(build_command)
     app.command("publish")(publish_command)
     app.command("eval")(eval_command)
