@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,22 +145,10 @@ _SERIALIZE_JS = """
 """
 
 
-def render_labeling_page(
-    base_url: str,
-    project_id: int,
-    task_id: int,
-    email: str,
-    password: str,
-    screenshot: Path | None = None,
-    expect: int = 1,
-    timeout: float = 60.0,
-    select: Sequence[str] = (),
-) -> Rendered:
-    """Open the task's labeling page logged in, wait until at least ``expect`` highlighted
-    regions are rendered (or ``timeout``), and return what the page shows. For each text in
-    ``select``, also click the first highlighted region whose text starts with it and read the
-    page again (per-region attributes show only for a selected region). The screenshot is
-    taken last; ``serialized`` is the editor's own serialisation of the shown annotation."""
+@contextlib.contextmanager
+def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTools]:
+    """A headless Chromium page holding the session cookies of a form login (Chromium and its
+    profile are removed on exit)."""
     exe = chromium_path()
     if exe is None:
         raise BrowserError("chromium is not installed (apt-get install -y chromium)")
@@ -200,32 +188,7 @@ def render_labeling_page(
         for name, value in cookies.items():
             devtools.call("Network.setCookie", name=name, value=value, url=base_url)
         devtools.call("Page.enable")
-        url = f"{base_url}/projects/{project_id}/data?task={task_id}"
-        devtools.call("Page.navigate", url=url)
-        rendered = Rendered(url)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = devtools.evaluate(_HIGHLIGHTS_JS) or []
-            if len(found) >= expect:
-                time.sleep(1.0)  # let relation arrows and labels settle for the screenshot
-                found = devtools.evaluate(_HIGHLIGHTS_JS) or []
-                break
-            time.sleep(0.5)
-        rendered.highlights = list(found)
-        rendered.body_text = devtools.evaluate("document.body ? document.body.innerText : ''")
-        for prefix in select:
-            if not devtools.evaluate(_CLICK_JS % json.dumps(prefix)):
-                raise BrowserError(f"no highlighted region starting with {prefix!r} to click")
-            time.sleep(1.0)
-            rendered.selected[prefix] = devtools.evaluate("document.body.innerText")
-        rendered.serialized = devtools.evaluate(_SERIALIZE_JS)
-        if screenshot is not None:
-            shot = devtools.call("Page.captureScreenshot", format="png")
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            screenshot.write_bytes(base64.b64decode(shot["data"]))
-            rendered.screenshot = screenshot
-        rendered.seconds = time.monotonic() - t0
-        return rendered
+        yield devtools
     finally:
         if devtools is not None:
             devtools.ws.close()
@@ -238,3 +201,87 @@ def render_labeling_page(
                 os.killpg(proc.pid, 9)
                 proc.wait(timeout=10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+_BODY_JS = "document.body ? document.body.innerText : ''"
+
+
+def _wait_until(ready: Callable[[], bool], timeout: float, settle: float = 1.0) -> None:
+    """Poll ``ready`` every 0.5 s until it holds, then wait ``settle`` s more; or give up after
+    ``timeout`` s (the caller checks what the page shows)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready():
+            time.sleep(settle)
+            return
+        time.sleep(0.5)
+
+
+def _screenshot(devtools: _DevTools, path: Path) -> Path:
+    shot = devtools.call("Page.captureScreenshot", format="png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def render_labeling_page(
+    base_url: str,
+    project_id: int,
+    task_id: int,
+    email: str,
+    password: str,
+    screenshot: Path | None = None,
+    expect: int = 1,
+    timeout: float = 60.0,
+    select: Sequence[str] = (),
+) -> Rendered:
+    """Open the task's labeling page logged in, wait until at least ``expect`` highlighted
+    regions are rendered (or ``timeout``), and return what the page shows. For each text in
+    ``select``, also click the first highlighted region whose text starts with it and read the
+    page again (per-region attributes show only for a selected region). The screenshot is
+    taken last; ``serialized`` is the editor's own serialisation of the shown annotation."""
+    t0 = time.monotonic()
+    with _logged_in_page(base_url, email, password) as devtools:
+        url = f"{base_url}/projects/{project_id}/data?task={task_id}"
+        devtools.call("Page.navigate", url=url)
+        rendered = Rendered(url)
+        # the regions, then a second for relation arrows and labels to settle
+        _wait_until(lambda: len(devtools.evaluate(_HIGHLIGHTS_JS) or []) >= expect, timeout)
+        rendered.highlights = list(devtools.evaluate(_HIGHLIGHTS_JS) or [])
+        rendered.body_text = devtools.evaluate(_BODY_JS)
+        for prefix in select:
+            if not devtools.evaluate(_CLICK_JS % json.dumps(prefix)):
+                raise BrowserError(f"no highlighted region starting with {prefix!r} to click")
+            time.sleep(1.0)
+            rendered.selected[prefix] = devtools.evaluate("document.body.innerText")
+        rendered.serialized = devtools.evaluate(_SERIALIZE_JS)
+        if screenshot is not None:
+            rendered.screenshot = _screenshot(devtools, screenshot)
+        rendered.seconds = time.monotonic() - t0
+        return rendered
+
+
+def render_labeling_stream(
+    base_url: str,
+    project_id: int,
+    email: str,
+    password: str,
+    wait_for: str,
+    screenshot: Path | None = None,
+    timeout: float = 60.0,
+) -> Rendered:
+    """Open the project's labeling stream (what "Label All Tasks" opens) logged in, wait until
+    the page text contains ``wait_for`` (or ``timeout``) and return what it shows; the
+    project's instructions open there when ``show_instruction`` is set."""
+    t0 = time.monotonic()
+    with _logged_in_page(base_url, email, password) as devtools:
+        url = f"{base_url}/projects/{project_id}/data?labeling=1"
+        devtools.call("Page.navigate", url=url)
+        rendered = Rendered(url)
+        # the text, then a second for the dialog to finish opening
+        _wait_until(lambda: wait_for in (devtools.evaluate(_BODY_JS) or ""), timeout)
+        rendered.body_text = devtools.evaluate(_BODY_JS) or ""
+        if screenshot is not None:
+            rendered.screenshot = _screenshot(devtools, screenshot)
+        rendered.seconds = time.monotonic() - t0
+        return rendered

@@ -137,12 +137,22 @@ def push(
             "(<doc>.<annotator>.yaml) instead of the exports."
         ),
     ] = None,
+    instructions: Annotated[
+        Path, typer.Option(help="Markdown shown as the project's labeling instructions.")
+    ] = Path("annotation/INSTRUCTIONS.md"),
 ) -> None:
-    """Create/update the project and import one task per document, with the annotations from
-    the exports folder or from worksheets (each with its annotator) and optional spaCy
-    predictions."""
+    """Create/update the project (labeling config; annotation/INSTRUCTIONS.md rendered to HTML
+    as the instructions shown in the labeling interface) and import one task per document,
+    with the annotations from the exports folder or from worksheets (each with its annotator)
+    and optional spaCy predictions."""
+    from nkru.annotation.instructions import InstructionsError, instructions_html
+
     if predictions not in ("none", "spacy"):
         raise fail(f"--predictions must be 'none' or 'spacy', not {predictions!r}", 2)
+    try:
+        html = instructions_html(_resolve(instructions))
+    except InstructionsError as exc:
+        raise fail(str(exc), 2) from exc
     docs = _documents(document)
     try:
         if worksheets is None:
@@ -161,6 +171,7 @@ def push(
             predictions=None if predictions == "none" else predictions,
             replace=replace,
             base_url=base,
+            instructions=html,
         )
     except convert.ConvertError as exc:
         raise fail(str(exc), 2) from exc

@@ -83,9 +83,20 @@ def find_project(ls: Any, title: str) -> Any | None:
     return matches[0] if matches else None
 
 
-def ensure_project(ls: Any, title: str = DEFAULT_TITLE, label_config: str | None = None) -> Any:
-    """The project titled ``title`` with the current labeling config (created or updated)."""
+def ensure_project(
+    ls: Any,
+    title: str = DEFAULT_TITLE,
+    label_config: str | None = None,
+    instructions: str | None = None,
+) -> Any:
+    """The project titled ``title`` with the current labeling config and, when given, the
+    instructions (HTML) shown in the labeling interface (created or updated)."""
     config = label_config if label_config is not None else lc.build_config()
+    shown = (
+        {}
+        if instructions is None
+        else {"expert_instruction": instructions, "show_instruction": True}
+    )
     project = find_project(ls, title)
     if project is None:
         return _api(
@@ -95,10 +106,14 @@ def ensure_project(ls: Any, title: str = DEFAULT_TITLE, label_config: str | None
             label_config=config,
             description=f"NKRU-FR annotation (schema {schema.SCHEMA_VERSION})",
             show_annotation_history=True,
+            **shown,
         )
+    changes = {key: value for key, value in shown.items() if getattr(project, key, None) != value}
     if (project.label_config or "").strip() != config.strip():
+        changes["label_config"] = config
+    if changes:
         project = _api(
-            "update labeling config", ls.projects.update, project.id, label_config=config
+            f"update {', '.join(sorted(changes))}", ls.projects.update, project.id, **changes
         )
     return project
 
@@ -230,8 +245,10 @@ def push(
     predictions: str | None = None,
     replace: bool = False,
     base_url: str = "",
+    instructions: str | None = None,
 ) -> PushReport:
-    """Create/update the project and import one task per document.
+    """Create/update the project (with ``instructions``, HTML, as its labeling instructions
+    when given) and import one task per document.
 
     ``tasks_by_document`` holds, per document id, a task in export format (from
     ``annotation/exports``) whose annotations are imported with their annotators. A document
@@ -241,7 +258,7 @@ def push(
     tasks_by_document = tasks_by_document or {}
     if predictions not in (None, "none", "spacy"):
         raise ClientError(f"unknown predictions {predictions!r} (choose spacy or none)")
-    project = ensure_project(ls, title)
+    project = ensure_project(ls, title, instructions=instructions)
     present = project_tasks(ls, project.id)
     report = PushReport(project.id, f"{base_url.rstrip('/')}/projects/{project.id}/data")
     to_import = []
