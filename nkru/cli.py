@@ -32,17 +32,28 @@ def main() -> None:
     """NKRU-FR: corpus, annotation, dataset, baselines and evaluation."""
 
 
-@app.command()
-def corpus() -> None:
-    """Print a table per document: sentences, tokens, characters, boilerplate share, metadata."""
+corpus_app = typer.Typer(
+    help="The corpus: a table per document (no subcommand) or `add` a new article.",
+    invoke_without_command=True,
+)
+app.add_typer(corpus_app, name="corpus")
+
+
+@corpus_app.callback()
+def corpus(ctx: typer.Context) -> None:
+    """Print a table per document: sentences, tokens, characters, boilerplate share, split,
+    metadata. `nkru corpus add FILE` adds an article."""
+    if ctx.invoked_subcommand is not None:
+        return
     from nkru.segment import content_sentences, sentences
+    from nkru.splits import split_of
 
     try:
         docs = load_corpus()
     except CorpusError as err:
         raise fail(str(err)) from None
     table = Table(title="NKRU-FR corpus")
-    for column in ("doc", "sentences", "tokens", "chars", "boilerplate", "date", "title"):
+    for column in ("doc", "sentences", "tokens", "chars", "boilerplate", "split", "date", "title"):
         table.add_column(column, justify="right" if column in {"sentences", "tokens"} else "left")
     table.add_column("publisher / authors")
     totals = [0, 0, 0]
@@ -56,22 +67,82 @@ def corpus() -> None:
         who = " / ".join(
             filter(None, [str(meta["publisher"] or "?"), ", ".join(meta["authors"] or []) or "?"])
         )
+        try:
+            split = split_of(doc.id)
+        except KeyError:
+            split = "none"
         table.add_row(
             doc.id,
             f"{len(sents)} (+{flagged} bp)",
             str(n_tokens),
             str(len(doc.text)),
             f"{chrome / len(doc.text):.1%} ({len(doc.boilerplate)} regions)",
+            split,
             str(meta["date"] or "unknown"),
             str(meta["title"] or "(none in text)"),
             who,
         )
     table.add_section()
-    table.add_row("all", str(totals[0]), str(totals[1]), str(totals[2]), "", "", "", "")
+    table.add_row("all", str(totals[0]), str(totals[1]), str(totals[2]), "", "", "", "", "")
     console.print(table)
     console.print(
         "sentences and tokens exclude boilerplate (bp); '?'/'unknown' = not stated in the text "
         "(see data/raw/manifest.json notes)"
+    )
+
+
+@corpus_app.command("add")
+def corpus_add(
+    file: Annotated[Path, typer.Argument(help="A UTF-8 text file or an HTML page.")],
+    title: Annotated[str | None, typer.Option(help="Headline, as printed.")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Publisher or site.")] = None,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", help="An author (repeatable).")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Publication date, ISO 8601 (2024-10-25, 2024-10).")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Where the article was published.")] = None,
+    language: Annotated[str, typer.Option(help="Language code of the text.")] = "fr",
+    split: Annotated[
+        str, typer.Option(help="Split of the new document (train keeps the test set fixed).")
+    ] = "train",
+    split_reason: Annotated[
+        str | None, typer.Option(help="Why this split (recorded in the manifest).")
+    ] = None,
+) -> None:
+    """Add an article: copy it into data/raw/ (an HTML page is kept and its text extracted),
+    record sha256, metadata and split in the manifest, and propose boilerplate regions."""
+    from nkru.intake import IntakeError, Metadata, add_document
+
+    given = Metadata(title, publisher, list(author or []), date, url, language)
+    try:
+        added = add_document(file, given, split, split_reason)
+    except IntakeError as err:
+        raise fail(str(err), 2) from None
+    entry = added.entry
+    size = len(added.path.read_text(encoding="utf-8"))
+    console.print(
+        f"added document [bold]{added.id}[/]: {added.path} "
+        f"({size} characters, sha256 {entry['sha256'][:12]}…)"
+    )
+    if added.source is not None:
+        console.print(
+            f"original page kept as {added.source}; text by {entry['source']['extracted_with']}"
+        )
+    console.print(f"split: {entry['split']} ({entry['split_reason']})")
+    for key in ("title", "publisher", "authors", "date", "url"):
+        if key in entry:
+            console.print(f"{key}: {entry[key] or '(unknown)'}  — {entry['notes'].get(key, '')}")
+    table = Table(title=f"Proposed boilerplate regions of {added.id} (review them)")
+    for column in ("start", "end", "rule", "reason", "text"):
+        table.add_column(column)
+    for p in added.proposals:
+        table.add_row(str(p.start), str(p.end), p.rule, p.reason, p.text[:60])
+    console.print(table if added.proposals else "no boilerplate region proposed")
+    console.print(
+        "next: review the regions in data/raw/manifest.json (drop its boilerplate_review note "
+        f"when done), then `nkru studio push --document {added.id}`"
     )
 
 

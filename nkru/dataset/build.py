@@ -10,8 +10,6 @@ timestamps anywhere (the Parquet ``created_by`` field names the pyarrow version)
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from datasets import ClassLabel, Features, List
 from nkru.corpus import Document, load_corpus
 from nkru.dataset.examples import BuildError, Row, document_rows
 from nkru.dataset.features import CONFIGS, FEATURES
+from nkru.files import write_atomic
 from nkru.paths import results_dir
 from nkru.records import Annotation
 from nkru.splits import SPLITS, split_of
@@ -97,23 +96,6 @@ def parquet_bytes(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, **PARQUET_OPTIONS)
     return sink.getvalue()
-
-
-def _write(path: Path, data: bytes) -> bool:
-    """Write atomically; False when the file already holds exactly these bytes."""
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def collect(
@@ -219,7 +201,7 @@ def build(
     for config, splits in blobs.items():
         for split, data in splits.items():
             path = out_dir / config / f"{split}.parquet"
-            (written if _write(path, data) else unchanged).append(path)
+            (written if write_atomic(path, data) else unchanged).append(path)
             log(f"{path}: {len(rows[config][split])} rows")
         for stale in sorted((out_dir / config).glob("*.parquet")):
             if stale.stem not in splits:
@@ -227,7 +209,7 @@ def build(
                 removed.append(stale)
                 log(f"{stale}: removed (no annotated document in that split)")
     path = out_dir / CARD
-    (written if _write(path, card) else unchanged).append(path)
+    (written if write_atomic(path, card) else unchanged).append(path)
     return BuildReport(
         out_dir=out_dir,
         documents=[doc.id for doc in built],

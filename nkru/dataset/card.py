@@ -25,7 +25,7 @@ from nkru.schema import (
     TOPIC_LABELS,
     VALUED_LABELS,
 )
-from nkru.splits import SPLIT_REASON, SPLITS
+from nkru.splits import SPLIT_REASON, SPLITS, documents_by_split
 
 if TYPE_CHECKING:
     from nkru.dataset.build import Built
@@ -252,14 +252,21 @@ def _configs_section(built: Built) -> list[str]:
 def _splits_section(built: Built) -> list[str]:
     built_ids = {d.id for d in built.documents}
     body = []
-    for split, docs in SPLITS.items():
+    declared = documents_by_split()
+    for split, docs in declared.items():
         annotated = [d for d in docs if d in built_ids]
         state = "included" if annotated else "left out of every config (no annotated document)"
         body.append([split, ", ".join(docs), ", ".join(annotated) or "none", state])
     return [
         "## Splits",
         "",
-        "Declared in `nkru/splits.py`:",
+        "Declared in `nkru/splits.py`"
+        + (
+            ""
+            if declared == SPLITS
+            else " (documents added later: in their `data/raw/manifest.json` entry)"
+        )
+        + ":",
         "",
         _table(["split", "documents", "annotated (built)", "state"], body),
         "",
