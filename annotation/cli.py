@@ -140,6 +140,13 @@ def push(
     instructions: Annotated[
         Path, typer.Option(help="Markdown shown as the project's labeling instructions.")
     ] = Path("annotation/INSTRUCTIONS.md"),
+    ml_backend: Annotated[
+        str | None,
+        typer.Option(
+            help="URL of a running `nkru studio backend`: connect it to the project, so "
+            "that its pre-annotations show on every task opened."
+        ),
+    ] = None,
 ) -> None:
     """Create/update the project (labeling config; annotation/INSTRUCTIONS.md rendered to HTML
     as the instructions shown in the labeling interface) and import one task per document,
@@ -173,11 +180,16 @@ def push(
             base_url=base,
             instructions=html,
         )
+        backend_state = (
+            client.connect_backend(ls, report.project_id, ml_backend) if ml_backend else None
+        )
     except convert.ConvertError as exc:
         raise fail(str(exc), 2) from exc
     except client.ClientError as exc:
         raise fail(str(exc), 1) from exc
     console.print(f"project {title!r}: {report.project_url}")
+    if backend_state is not None:
+        console.print(f"ML backend {ml_backend}: {backend_state}")
     console.print(
         f"imported {len(report.imported)} task(s) {', '.join(report.imported) or ''}; "
         f"{report.annotations} annotation(s), {report.predictions} prediction set(s)"
@@ -186,6 +198,46 @@ def push(
         console.print(
             f"skipped (already in the project; use --replace): {', '.join(report.skipped)}"
         )
+
+
+@studio_app.command("backend")
+def backend(
+    port: Annotated[int, typer.Option(help="Port on --host.")] = 9090,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    system: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="TASK=NAME: the system of a layer (default: the task's registered baseline); "
+            "repeatable."
+        ),
+    ] = None,
+    fit_on: Annotated[
+        str, typer.Option(help="'train': the benchmark's training split; 'all': every split.")
+    ] = "train",
+    data: Annotated[Path, typer.Option(help="Built dataset folder.")] = Path("data"),
+    leaderboard: Annotated[
+        Path, typer.Option(help="Leaderboard with the systems' test scores.")
+    ] = Path("results/leaderboard.json"),
+) -> None:
+    """Serve the baselines' pre-annotations to Label Studio (its ML backend protocol: /health,
+    /setup, /predict, /webhook). Connect it with `nkru studio push --ml-backend URL`."""
+    from nkru.annotation.backend import serve
+    from nkru.annotation.preannotate import PreannotationError, Preannotator
+
+    choice = {}
+    for item in system or []:
+        task, sep, name = item.partition("=")
+        if not sep or not name:
+            raise fail(f"--system {item!r}: expected TASK=NAME, e.g. ner=logreg", 2)
+        choice[task] = name
+    console.print(f"fitting the systems ({fit_on}) …")
+    try:
+        model = Preannotator.train(_resolve(data), _resolve(leaderboard), choice, fit_on)
+    except PreannotationError as exc:
+        raise fail(str(exc), 2) from exc
+    console.print(f"model version {model.model_version}")
+    console.print(f"ML backend listening on http://{host}:{port} (Ctrl-C stops it)")
+    serve(model, host, port)
 
 
 def _worksheet_tasks(folder: Path) -> dict[str, dict]:

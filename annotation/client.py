@@ -316,6 +316,43 @@ def push(
     return report
 
 
+# --------------------------------------------------------------------------- ML backend
+
+BACKEND_TITLE = "nkru-baselines"
+
+
+def connect_backend(ls: Any, project_id: int, url: str, title: str = BACKEND_TITLE) -> str:
+    """Connect the ML backend at ``url`` to the project (once) and make it the source of the
+    pre-annotations shown to annotators. Label Studio checks /health and /setup on the way;
+    returns the connection's state (``CO`` connected)."""
+    url = url.rstrip("/")
+    existing = [b for b in _api("list ML backends", ls.ml.list, project=project_id) if b.url == url]
+    backend = existing[0] if existing else None
+    if backend is None:
+        backend = _api(
+            "connect ML backend",
+            ls.ml.create,
+            url=url,
+            project=project_id,
+            title=title,
+            is_interactive=False,
+        )
+    state = str(getattr(backend, "state", "") or "")
+    if state not in ("CO", "MLBackendState.CONNECTED"):
+        message = getattr(backend, "error_message", None) or state
+        raise ClientError(f"Label Studio cannot use the ML backend at {url}: {message}")
+    # the labeling page asks the backend for the task's pre-annotations when the project's
+    # model version is the backend's title
+    _api(
+        "use ML backend predictions",
+        ls.projects.update,
+        project_id,
+        model_version=backend.title,
+        show_collab_predictions=True,
+    )
+    return state
+
+
 # --------------------------------------------------------------------------- pull
 
 

@@ -37,6 +37,7 @@ DB_FILE = "label_studio.sqlite3"
 CREDENTIALS_FILE = "nkru-credentials.json"
 LOG_FILE = "nkru-server.log"
 ADMIN_EMAIL = "admin@nkru.invalid"
+PREDICTION_VALIDATION_FLAG = "fflag_feat_utc_210_prediction_validation_15082025"
 # Unprefixed variables that Label Studio reads as fallbacks: never pass them to the server.
 _UNPREFIXED = ("HOST", "PORT", "USERNAME", "PASSWORD", "DEBUG", "CI", "DJANGO_DB")
 
@@ -138,6 +139,14 @@ def server_env(data_dir: Path, creds: Credentials | None = None) -> dict[str, st
         FRONTEND_SENTRY_DSN="",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
+        # the ML backend (`nkru studio backend`) runs on this machine: Label Studio refuses
+        # local addresses for an ML backend and for the webhook it registers with it unless
+        # told (this server itself listens on 127.0.0.1 only)
+        LABEL_STUDIO_ML_BLOCK_LOCAL_IP="false",
+        LABEL_STUDIO_SSRF_PROTECTION_ENABLED="false",
+        # check every prediction against the labeling config, as imported annotations are:
+        # a prediction the editor could not display is refused instead of stored
+        **{PREDICTION_VALIDATION_FLAG: "true"},
     )
     for key in ("LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"):
         env.pop(key, None)
