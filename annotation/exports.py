@@ -59,3 +59,21 @@ def read_exports(exports_dir: Path) -> dict[str, dict[str, Any]]:
     if problems:
         raise ExportError(problems)
     return tasks
+
+
+def merge_exports(folders: list[Path]) -> dict[str, dict[str, Any]]:
+    """Document id -> one task holding the annotations of every folder's export of that
+    document (the first folder's task data; an annotation found twice is kept once). How the
+    annotations of a blind second annotation, made in another project, join the first one's
+    for adjudication and agreement."""
+    merged: dict[str, dict[str, Any]] = {}
+    for folder in folders:
+        for doc_id, task in read_exports(folder).items():
+            if doc_id not in merged:
+                merged[doc_id] = {**task, "annotations": list(task.get("annotations") or [])}
+                continue
+            known = merged[doc_id]["annotations"]
+            for annotation in task.get("annotations") or []:
+                if annotation not in known:
+                    known.append(annotation)
+    return merged
