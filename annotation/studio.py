@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 TOKEN_ENV = "NKRU_LS_TOKEN"
+DATABASE_ENV = "NKRU_LS_DATABASE"
 DATA_DIR_ENV = "NKRU_LS_DATA_DIR"
 CACHE_DIR_ENV = "NKRU_CACHE_DIR"
 DB_FILE = "label_studio.sqlite3"
@@ -123,12 +125,46 @@ def _label_studio_cmd() -> list[str]:
     return [sys.executable, "-m", "label_studio.server"]
 
 
-def server_env(data_dir: Path, creds: Credentials | None = None) -> dict[str, str]:
-    """Environment for a prompt-free, loopback-only, telemetry-free Label Studio process."""
+def database_env(url: str) -> dict[str, str]:
+    """Label Studio's variables for a PostgreSQL database given as
+    ``postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        raise StudioError(
+            f"database {_mask_url(url)!r}: expected postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME"
+        )
+    try:
+        port = parts.port or 5432
+    except ValueError as exc:
+        raise StudioError(f"database {_mask_url(url)!r}: {exc}") from exc
+    return {
+        "DJANGO_DB": "default",
+        "POSTGRE_NAME": urllib.parse.unquote(parts.path.strip("/")),
+        "POSTGRE_USER": urllib.parse.unquote(parts.username or "postgres"),
+        "POSTGRE_PASSWORD": urllib.parse.unquote(parts.password or ""),
+        "POSTGRE_HOST": parts.hostname or "localhost",
+        "POSTGRE_PORT": str(port),
+    }
+
+
+def _mask_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def server_env(
+    data_dir: Path, creds: Credentials | None = None, database: str | None = None
+) -> dict[str, str]:
+    """Environment for a prompt-free, loopback-only, telemetry-free Label Studio process, on
+    the sqlite file of ``data_dir`` or on the PostgreSQL ``database`` (see
+    :func:`database_env`)."""
     env = {k: v for k, v in os.environ.items() if k not in _UNPREFIXED}
+    env = {k: v for k, v in env.items() if not k.startswith(("POSTGRE_", "LABEL_STUDIO_POSTGRE_"))}
+    env.update(database_env(database) if database else {"DJANGO_DB": "sqlite"})
     env.update(
         LABEL_STUDIO_BASE_DATA_DIR=str(Path(data_dir).resolve()),
-        DJANGO_DB="sqlite",
         LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
         LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
@@ -260,6 +296,7 @@ class Server:
     log_path: Path
     startup_seconds: float = 0.0
     template_copied: bool = False
+    database: str | None = None  # the PostgreSQL URL (password masked), None for sqlite
 
     @property
     def token(self) -> str:
@@ -297,10 +334,21 @@ def start_server(
     data_dir: Path | None = None,
     port: int | None = None,
     timeout: float = 180.0,
+    database: str | None = None,
 ) -> Server:
-    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token."""
+    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token.
+
+    With ``database`` (a PostgreSQL URL, else ``$NKRU_LS_DATABASE``), the projects, tasks,
+    annotations and users live in that database; ``data_dir`` keeps the uploads, the log and
+    the credentials. The first start on an empty database runs the migrations (no template)."""
     data_dir = Path(data_dir or default_data_dir()).expanduser().resolve()
-    copied = prepare_data_dir(data_dir)
+    database = database or os.environ.get(DATABASE_ENV) or None
+    if database:
+        database_env(database)  # a bad URL is refused before anything starts
+        data_dir.mkdir(parents=True, exist_ok=True)
+        copied = False
+    else:
+        copied = prepare_data_dir(data_dir)
     creds = load_credentials(data_dir)
     if port is None:
         port = free_port()
@@ -314,7 +362,7 @@ def start_server(
     try:
         proc = subprocess.Popen(
             cmd,
-            env=server_env(data_dir, creds),
+            env=server_env(data_dir, creds, database),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -332,6 +380,7 @@ def start_server(
         process=proc,
         log_path=log_path,
         template_copied=copied,
+        database=_mask_url(database) if database else None,
     )
     try:
         wait_until_ready(server, timeout=timeout)
