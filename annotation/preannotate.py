@@ -95,12 +95,21 @@ class Preannotator:
         every split (``"all"``)."""
         if fit_on not in FIT_ON:
             raise PreannotationError(f"fit_on must be one of {FIT_ON}, not {fit_on!r}")
+        unknown = sorted(set(choice or {}) - set(LAYERS))
+        if unknown:
+            raise PreannotationError(
+                f"no pre-annotation layer for {unknown} (layers: {', '.join(LAYERS)})"
+            )
         board = leaderboard_scores(leaderboard)
         systems: dict[str, System] = {}
         scores: dict[str, float] = {}
         digest = hashlib.sha256()
         for task in LAYERS:
             name = (choice or {}).get(task) or next(iter(BASELINES[task]))
+            try:
+                system = create(task, name)
+            except KeyError as exc:
+                raise PreannotationError(str(exc.args[0])) from exc
             splits = ("train",) if fit_on == "train" else tuple(SPLITS)
             rows = []
             for split in splits:
@@ -115,10 +124,7 @@ class Preannotator:
                     f"{task}/{name} is not on {leaderboard}: run `nkru benchmark` first "
                     "(each prediction's score is the system's test score there)"
                 )
-            try:
-                systems[task] = create(task, name).fit(rows)
-            except KeyError as exc:
-                raise PreannotationError(str(exc.args[0])) from exc
+            systems[task] = system.fit(rows)
             scores[task] = board[(task, name)]
             digest.update(json.dumps(rows, sort_keys=True, default=str).encode())
         names = "+".join(f"{t}={s.name}" for t, s in systems.items())
