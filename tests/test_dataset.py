@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from nkru.annotation import convert
 from nkru.corpus import get_document
-from nkru.dataset import build as build_module
 from nkru.dataset.build import CARD, build
 from nkru.dataset.card import LEADERBOARD_BEGIN, LEADERBOARD_END
 from nkru.dataset.cli import build_command, publish_command
@@ -22,6 +21,7 @@ from nkru.dataset.examples import BuildError
 from nkru.dataset.features import CLAIM_TAGS, CONFIGS, FEATURES, NER_TAGS
 from nkru.dataset.ground_truth import export_files, load_ground_truth
 from nkru.dataset.publish import PublishError, publish
+from nkru.files import write_atomic
 from nkru.paths import data_dir, exports_dir
 from nkru.records import Annotation, Claim, Source, Span, Stance
 from nkru.schema import ENTITY_LABELS, TASK_NAMES
@@ -533,7 +533,7 @@ def test_publish_uploads_the_staged_folder(built, monkeypatch) -> None:
     assert calls["files"] == files_of(folder)
 
 
-def test_build_module_writes_nothing_when_bytes_are_unchanged(built) -> None:
+def test_build_writes_through_write_atomic_which_skips_unchanged_bytes(built) -> None:
     folder, _, _ = built
     path = folder / "ner" / "test.parquet"
-    assert build_module._write(path, path.read_bytes()) is False
+    assert write_atomic(path, path.read_bytes()) is False
