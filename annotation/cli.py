@@ -225,8 +225,8 @@ def backend(
     system: Annotated[
         list[str] | None,
         typer.Option(
-            help="TASK=NAME: the system of a layer (default: the task's registered baseline); "
-            "repeatable."
+            help="TASK=NAME: the system of a layer (default: the task's best baseline on "
+            "the leaderboard); repeatable."
         ),
     ] = None,
     fit_on: Annotated[

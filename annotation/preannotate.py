@@ -74,6 +74,12 @@ def leaderboard_scores(path: Path) -> dict[tuple[str, str], float]:
     }
 
 
+def _best(task: str, board: Mapping[tuple[str, str], float]) -> str:
+    """The task's learned baseline with the best test score (registry order breaks ties)."""
+    names = list(BASELINES[task])
+    return max(names, key=lambda n: (board.get((task, n), float("-inf")), -names.index(n)))
+
+
 @dataclass
 class Preannotator:
     """Fitted systems per layer, their scores and the model version they make together."""
@@ -90,7 +96,8 @@ class Preannotator:
         choice: Mapping[str, str] | None = None,
         fit_on: str = "train",
     ) -> Preannotator:
-        """Fit each layer's system (``choice[task]``, else the task's registered baseline) on
+        """Fit each layer's system (``choice[task]``, else the task's best learned baseline on
+        the leaderboard) on
         the built dataset's train split (``fit_on="train"``: the benchmark's models) or on
         every split (``"all"``)."""
         if fit_on not in FIT_ON:
@@ -105,7 +112,7 @@ class Preannotator:
         scores: dict[str, float] = {}
         digest = hashlib.sha256()
         for task in LAYERS:
-            name = (choice or {}).get(task) or next(iter(BASELINES[task]))
+            name = (choice or {}).get(task) or _best(task, board)
             try:
                 system = create(task, name)
             except KeyError as exc:
