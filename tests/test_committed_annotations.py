@@ -17,6 +17,7 @@ from nkru.annotation.worksheet import load_worksheets
 from nkru.cli import app
 from nkru.dataset.features import CONFIGS, FEATURES
 from nkru.paths import data_dir, exports_dir, project_root
+from nkru.splits import SPLITS
 
 EXPORTS = sorted(exports_dir().glob("*.json"))
 TASKS = read_exports(exports_dir())
@@ -64,7 +65,14 @@ def test_agreement_report_is_computed_from_the_exports() -> None:
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_committed_dataset_loads_with_declared_features(config: str) -> None:
+    """Every split of nkru/splits.py whose documents all have ground truth loads (validation
+    included), with the declared features."""
+    annotated = {
+        d for d, task in TASKS.items() if any(a.ground_truth for a in task_annotations(task))
+    }
+    expected = [split for split, docs in SPLITS.items() if set(docs) <= annotated]
     loaded = datasets.load_dataset(str(data_dir()), config)
+    assert sorted(loaded) == sorted(expected)
     for split in loaded.values():
         assert split.features == FEATURES[config]
         assert len(split) > 0

@@ -205,7 +205,9 @@ def _configs_section(built: Built) -> list[str]:
     out.append(
         "Offsets are Python `str` indices (Unicode code points) into the verbatim text, "
         "end-exclusive; every row's offsets reproduce its text. Boilerplate (site chrome) "
-        "sentences are excluded from task rows. Label columns are `ClassLabel` integers "
+        "sentences are excluded from task rows; a title that the page layout repeats verbatim "
+        "is boilerplate too, its first occurrence content (guidelines B3; of the five "
+        "articles only 003 repeats its headline). Label columns are `ClassLabel` integers "
         "(shown below by name)."
     )
     out.append("")
@@ -394,8 +396,8 @@ def _limitations(built: Built) -> list[str]:
         "working from the guidelines (`annotation/GUIDELINES.md`); no human has reviewed the "
         "annotations. Their agreement (`annotation/agreement.md`) shows consistency of that "
         "model under the guidelines, not human reproducibility. See `DATASHEET.md`.",
-        "- Ground truth is one adjudicated annotation per document; only the test document was "
-        "annotated twice independently.",
+        "- Ground truth is one adjudicated annotation per document; 000, 002 and 003 were "
+        "annotated twice independently (one of the two blind), 001 and 004 once.",
         "- Sentences and tokens come from spaCy's rule-based French tokenizer and sentencizer "
         "(`nkru/segment.py`); spans are aligned to those tokens.",
         "- Metadata (publisher, authors, date) is recorded only from evidence in the text; "
