@@ -92,3 +92,14 @@ def test_stats_without_exports_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["stats", "--exports", str(tmp_path)])
     assert result.exit_code == 2
     assert "no exports" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "doc_id",
+    sorted(p.name[:3] for p in (project_root() / "annotation" / "review").glob("*.decisions.yaml")),
+)
+def test_committed_review_is_current_and_fully_decided(doc_id: str) -> None:
+    """Every disagreement with spaCy and the baseline has a decision, no decision is stale, and
+    the committed report is what the decisions and the current ground truth give."""
+    result = CliRunner().invoke(app, ["review", doc_id, "--check"])
+    assert result.exit_code == 0, result.output
