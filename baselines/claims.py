@@ -4,34 +4,34 @@ Detector: TF-IDF word 1-2-grams + LogisticRegression (``class_weight="balanced"`
 the sentence text, trained on ``has_claim`` (a sentence holding at least one gold claim).
 
 Span rule (:func:`claim_spans`), applied to every detected sentence. It implements the span
-rules of annotation/GUIDELINES.md §4.2 on spaCy ``fr_core_news_md``'s parse
+rules of annotation/GUIDELINES.md §4.2 (C11–C15) on spaCy ``fr_core_news_md``'s parse
 (:mod:`nkru.baselines.nlp`); every span starts and ends on a token boundary, spans do not
 overlap and lie inside the sentence:
 
-1. **Complement clause** (§4.2.1: "the attribution cue is outside", "que/qu' is outside"): the
+1. **Complement clause** (C11: "the attribution cue is outside", "que/qu' is outside"): the
    first complementiser *que/qu'* (``mark``) preceded in its clause (≤ 8 tokens back, not past
    ``, ; : .`` except a comma right before it) by a reporting or epistemic predicate
    (:data:`CUE_LEMMAS`: affirmer, confirmer, annoncer, rapporter, prouver, supposer, probable,
    …) opens the region: from the token after *que* to the right edge of the clause head's
    subtree (to the sentence end when the parser attached *que* to a noun). Else the nominal
-   object of nier/démentir/contester/réfuter/confirmer (§4.2.8, D25: "Moscou dément fermement
+   object of nier/démentir/contester/réfuter/confirmer (C7, D25: "Moscou dément fermement
    [la présence …]"), or the passive subject of such a verb up to its first comma ("[La
    présence …], confirmée par X, est niée par Y"), is the region unless it is demonstrative
    ("ces affirmations": anaphoric, not a new claim). Else the region is the whole sentence.
-2. **Leading cues and connectives** (§4.2.1–2): "Selon X," / "D'après X," / "De source X," (up
+2. **Leading cues and connectives** (C11): "Selon X," / "D'après X," / "De source X," (up
    to the first comma) and connectives (mais, toutefois, donc, en effet, de plus, …) at the
    start of the region are removed.
-3. **Trailing cues** (§4.2.1): a final "selon X" / "d'après X" phrase, ", comme le rapporte X"
+3. **Trailing cues** (C11): a final "selon X" / "d'après X" phrase, ", comme le rapporte X"
    and ", a affirmé X" are removed.
-4. **Purpose clause** (§4.2.7): a clause from "afin de/d'" to the end is removed (the
+4. **Purpose clause** (C15): a clause from "afin de/d'" to the end is removed (the
    ambiguous "pour + infinitive" is kept: the deletion test needs semantics).
-5. **Prediction conjunct** (§4.1: predictions are not claims): a coordinated verb ("et
+5. **Prediction conjunct** (C4: predictions are not claims): a coordinated verb ("et
    pourraient être déployés …") carrying pouvoir/devoir in the conditional or a future tense is
    cut off with its conjunction.
-6. **Coordinated clauses** (§4.2.5): the region is split into several claims where a clause
+6. **Coordinated clauses** (C13): the region is split into several claims where a clause
    with its own subject is coordinated (et/mais/;/-) or the parser found a second root, when
    each part has at least 3 words (a second root counts only with its own subject).
-7. **Edges** (§4.2.3): leading/trailing punctuation, conjunctions and "que" are removed, and a
+7. **Edges** (C11): leading/trailing punctuation, conjunctions and "que" are removed, and a
    quotation mark opening (closing) the span is removed unless its partner is inside it.
 
 If nothing is left, the whole stripped sentence is the span (one claim).
@@ -49,7 +49,7 @@ from .protocol import Prediction, Row, System
 
 Span = tuple[int, int]
 
-# Reporting verbs (GUIDELINES §5.1 cues) and epistemic predicates introducing a "que" clause.
+# Reporting verbs (GUIDELINES S1 cues) and epistemic predicates introducing a "que" clause.
 SPEECH_LEMMAS = frozenset(
     {
         "confirmer",
@@ -118,7 +118,7 @@ EPISTEMIC_LEMMAS = frozenset(
 CUE_LEMMAS = SPEECH_LEMMAS | EPISTEMIC_LEMMAS
 SELON_WORDS = ("selon", "d'après", "d’après")
 ELIDED_DE = ("d'", "d’")
-# Verbs whose nominal object restates the claim (GUIDELINES §4.2.8, D25: "Moscou dément
+# Verbs whose nominal object restates the claim (GUIDELINES C7, D25: "Moscou dément
 # fermement [la présence …]"); a demonstrative object ("ces affirmations") is anaphoric.
 OBJECT_CLAIM_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "confirmer"})
 DENIAL_FORMS = frozenset(
@@ -273,7 +273,7 @@ def object_clause(parse: Parse) -> tuple[int, int] | None:
 
 
 def _strip_leading(parse: Parse, first: int, last: int) -> int:
-    """Skip leading connectives, punctuation and a "Selon X," cue (GUIDELINES §4.2.1-2)."""
+    """Skip leading connectives, punctuation and a "Selon X," cue (GUIDELINES C11)."""
     changed = True
     while changed and first <= last:
         changed = False

@@ -33,7 +33,7 @@ def _texts(sentence: str) -> list[str]:
             "Le Kremlin a confirmé que des troupes participent aux opérations.",
             ["des troupes participent aux opérations"],
         ),
-        # epistemic "il est « très probable » que" (GUIDELINES §4.2.1)
+        # epistemic "il est « très probable » que" (GUIDELINES C11)
         (
             "Il est « très probable » que 1 500 soldats soient déjà présents en Ukraine.",
             ["1 500 soldats soient déjà présents en Ukraine"],
@@ -43,7 +43,7 @@ def _texts(sentence: str) -> list[str]:
             "Les journalistes n'ont pas pu prouver que les soldats combattaient en Ukraine.",
             ["les soldats combattaient en Ukraine"],
         ),
-        # leading connective and coordinated clauses with their own subjects (§4.2.2, §4.2.5)
+        # leading connective and coordinated clauses with their own subjects (C11, C13)
         (
             "Mais des soldats sont arrivés à Koursk et Moscou a livré des missiles à Pyongyang.",
             ["des soldats sont arrivés à Koursk", "Moscou a livré des missiles à Pyongyang"],
@@ -54,17 +54,17 @@ def _texts(sentence: str) -> list[str]:
             "comme le rapportent plusieurs médias.",
             ["Ce ravitaillement proviendrait de Corée du Nord"],
         ),
-        # purpose clause "afin de" (§4.2.7)
+        # purpose clause "afin de" (C15)
         (
             "Les soldats sont arrivés en Russie afin de se familiariser avec le terrain.",
             ["Les soldats sont arrivés en Russie"],
         ),
-        # a coordinated prediction is not part of the claim (§4.1)
+        # a coordinated prediction is not part of the claim (C4)
         (
             "Des soldats suivent un entraînement en Russie et pourraient être déployés en Ukraine.",
             ["Des soldats suivent un entraînement en Russie"],
         ),
-        # object of a denial (§4.2.8, D25); trailing "selon X"
+        # object of a denial (C7, D25); trailing "selon X"
         (
             "Moscou dément fermement la présence de soldats nord-coréens.",
             ["la présence de soldats nord-coréens"],
@@ -130,7 +130,7 @@ def test_parse_based_source_cues() -> None:
     kinds = _kinds("Les experts n'ont pas pu prouver que des soldats combattaient.")
     assert {"cue:subject", "cue:negated"} <= set(kinds["Les experts"])
     kinds = _kinds("C'est ce que rapporte le journal britannique Guardian.")
-    assert "cue:inverted" in kinds["Guardian"]  # GUIDELINES §5.1.2: the name only
+    assert "cue:inverted" in kinds["Guardian"]  # GUIDELINES S2 (2): the name only
     kinds = _kinds(
         "La présence de soldats, confirmée par les Etats-Unis, est toujours niée par "
         "la Corée du Nord."

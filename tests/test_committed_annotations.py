@@ -103,3 +103,15 @@ def test_committed_review_is_current_and_fully_decided(doc_id: str) -> None:
     the committed report is what the decisions and the current ground truth give."""
     result = CliRunner().invoke(app, ["review", doc_id, "--check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("doc_id", sorted(TASKS))
+def test_guidelines_make_a_leak_free_blind_variant_for_every_document(
+    doc_id: str, tmp_path: Path
+) -> None:
+    """Every example quoted in GUIDELINES.md carries its document tag, so a blind variant for
+    any document can be made today (the leak check finds no quote of it)."""
+    output = tmp_path / f"GUIDELINES-without-{doc_id}.md"
+    result = CliRunner().invoke(app, ["guidelines", "blind", doc_id, "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert f"[{doc_id}]" not in output.read_text(encoding="utf-8")
