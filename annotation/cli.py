@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from nkru.annotation import client, convert, exports, studio
 from nkru.annotation import validate as validation
-from nkru.console import fail
+from nkru.console import Console, fail
 
 console = Console()
 

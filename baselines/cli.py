@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from nkru.console import Console
 from nkru.schema import TASKS
 from nkru.splits import SPLITS
 

@@ -64,6 +64,10 @@ class Options:
             raise ValueError(f"bootstrap unit must be one of {', '.join(BOOTSTRAP_UNITS)}")
         if not 0 < self.level < 1:
             raise ValueError("level must be between 0 and 1")
+        if self.bootstrap < 0:
+            raise ValueError(f"bootstrap resamples must be 0 or more, got {self.bootstrap}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be 0 or more, got {self.seed}")
 
 
 @dataclass
@@ -303,7 +307,8 @@ def _run(
                 None,
                 "id",
                 f"no prediction for gold id {ex.id!r} ({gold.name} line "
-                f"{ex.line}); use allow_missing to score it as empty",
+                f"{ex.line}); use --allow-missing (allow_missing=True in Python) to score it "
+                "as empty",
                 "missing_id",
             )
     if log.errors:

@@ -6,14 +6,15 @@ Exit codes: 0 ok, 1 failure, 2 bad input. Problems are printed, never a tracebac
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from nkru.console import Console
 from nkru.eval.api import BOOTSTRAP_UNITS, Options, check_task, compare, load_gold, score_file
 from nkru.eval.gold import GoldSet
 from nkru.eval.problems import ERROR, ValidationFailed
@@ -95,9 +96,26 @@ def _gold(
         raise BadInput(f"cannot load split {split!r} of {task!r} from {data_dir}: {bad}") from None
 
 
+def _check_output(output: Path | None) -> None:
+    """Refuse, before any work, a report path that cannot be written."""
+    if output is None:
+        return
+    folder = output.parent
+    if output.is_dir():
+        raise BadInput(f"cannot write {output}: it is a folder")
+    if not folder.is_dir():
+        raise BadInput(f"cannot write {output}: no such folder {folder}")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise BadInput(f"cannot write {output}: permission denied")
+
+
 def _write(output: Path | None, result: dict[str, Any]) -> None:
-    if output is not None:
+    if output is None:
+        return
+    try:
         output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as bad:
+        raise BadInput(f"cannot write {output}: {bad.strerror or bad}") from None
 
 
 def _check_unit(unit: str) -> None:
@@ -109,7 +127,7 @@ TaskArg = Annotated[str, typer.Argument(help=f"Task: {', '.join(TASK_NAMES)}.")]
 GoldOpt = Annotated[Path | None, typer.Option(help="Gold JSON Lines file (same format).")]
 SplitOpt = Annotated[str | None, typer.Option(help="Gold from this split of the built dataset.")]
 DataDirOpt = Annotated[Path, typer.Option(help="Built Hugging Face dataset folder.")]
-SeedOpt = Annotated[int, typer.Option(help="Random seed of the bootstrap/randomisation.")]
+SeedOpt = Annotated[int, typer.Option(min=0, help="Random seed of the bootstrap/randomisation.")]
 UnitOpt = Annotated[
     str, typer.Option(help="Resampling unit: example (sentences for attribution) or document.")
 ]
@@ -129,19 +147,20 @@ def eval_command(
     output: OutputOpt = None,
     allow_missing: MissingOpt = False,
     label_map: LabelMapOpt = None,
-    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0: none).")] = 1000,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples (0: none).")] = 1000,
     seed: SeedOpt = 0,
     bootstrap_unit: UnitOpt = "example",
 ) -> None:
     """Validate a prediction file and score it against gold, with bootstrap intervals."""
     with _exit_codes():
         _check_unit(bootstrap_unit)
+        _check_output(output)
         mapping = _label_map(label_map)
         gold_set = _gold(task, gold, split, data_dir, mapping)
         options = Options(allow_missing, mapping, bootstrap, seed, bootstrap_unit)
         result = score_file(gold_set, predictions, options)
-        print_report(result, Console())
         _write(output, result)
+        print_report(result, Console(), Console(stderr=True))
 
 
 def compare_command(
@@ -152,7 +171,7 @@ def compare_command(
     split: SplitOpt = None,
     data_dir: DataDirOpt = Path("data"),
     seed: SeedOpt = 0,
-    resamples: Annotated[int, typer.Option(help="Resamples of each test.")] = 1000,
+    resamples: Annotated[int, typer.Option(min=0, help="Resamples of each test.")] = 1000,
     bootstrap_unit: UnitOpt = "example",
     allow_missing: MissingOpt = False,
     label_map: LabelMapOpt = None,
@@ -161,9 +180,10 @@ def compare_command(
     """Compare two prediction files on the same gold: difference, interval and p-value."""
     with _exit_codes():
         _check_unit(bootstrap_unit)
+        _check_output(output)
         mapping = _label_map(label_map)
         gold_set = _gold(task, gold, split, data_dir, mapping)
         options = Options(allow_missing, mapping, resamples, seed, bootstrap_unit)
         result = compare(gold_set, a, b, options)
-        print_comparison(result, Console())
         _write(output, result)
+        print_comparison(result, Console())

@@ -45,6 +45,8 @@ def build_gold(
     else:
         for line, obj in lines:
             builder.add(line, obj)
+    if not builder.examples and not log.errors:
+        log.error(None, None, "gold file has no examples: nothing to score against", "empty_gold")
     if log.errors:
         raise ValidationFailed(log.problems)
     gold = GoldSet(

@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from nkru.eval.problems import Problem
+
 
 def _fmt(value: Any) -> str:
     if value is None:
@@ -18,8 +20,9 @@ def _interval(low: float | None, high: float | None) -> str:
     return "–" if low is None else f"[{low:.4f}, {high:.4f}]"
 
 
-def print_report(report: dict[str, Any], console: Console) -> None:
-    """Headline with its interval, micro/macro figures, and a per-type (per-class) table."""
+def print_report(report: dict[str, Any], console: Console, warnings: Console) -> None:
+    """Headline with its interval, micro/macro figures, and a per-type (per-class) table;
+    the report's warnings, worded like errors (file:line: field: message), on ``warnings``."""
     head = report["headline"]
     boot = report["bootstrap"]
     console.print(
@@ -64,12 +67,7 @@ def print_report(report: dict[str, Any], console: Console) -> None:
             table.add_row(label, *cells)
         console.print(table)
     for warning in report.get("warnings", []):
-        console.print(
-            f"warning: {warning['file']}:{warning['line']}: {warning['field']}: "
-            f"{warning['message']}",
-            markup=False,
-            soft_wrap=True,
-        )
+        warnings.print(str(Problem(**warning)), markup=False, highlight=False, soft_wrap=True)
 
 
 def print_comparison(result: dict[str, Any], console: Console) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from nkru.console import fail
+from nkru.console import Console, fail
 from nkru.corpus import CorpusError, load_corpus
 from nkru.paths import exports_dir, project_root
 from nkru.records import Annotation

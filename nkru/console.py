@@ -1,9 +1,24 @@
-"""Shared terminal output for the command line: the one way a command reports an error."""
+"""Shared terminal output for the command line: the console every command prints with, and
+the one way a command reports an error."""
 
 from __future__ import annotations
 
+import os
+import sys
+
+import rich.console
 import typer
-from rich.console import Console
+
+
+class Console(rich.console.Console):
+    """rich's console, except that a reader who stops reading (``nkru … | head``) ends the
+    command quietly with exit code 0: everything it writes to files is written first."""
+
+    def on_broken_pipe(self) -> None:
+        """Send the rest of standard output to /dev/null and exit 0."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -273,6 +276,12 @@ def test_missing_files_are_named(tmp_path, gold_file, args):
             ("eval", "ner", "{gold}", "--gold", "{gold}", "--bootstrap-unit", "token"),
             "--bootstrap-unit must be one of",
         ),
+        (("eval", "ner", "{gold}", "--gold", "{gold}", "--bootstrap", "-5"), "'--bootstrap'"),
+        (("eval", "ner", "{gold}", "--gold", "{gold}", "--seed", "-1"), "'--seed'"),
+        (
+            ("compare", "ner", "{gold}", "{gold}", "--gold", "{gold}", "--resamples", "-5"),
+            "'--resamples'",
+        ),
         (
             ("eval", "ner", "{gold}", "--gold", "{gold}", "--label-map", "{gold}"),
             "label map is not valid JSON",
@@ -288,6 +297,76 @@ def test_bad_arguments_exit_2(tmp_path, gold_file, args, message):
     result = invoke(*[a.format(tmp=tmp_path, gold=gold_file) for a in args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize(("option", "value"), [("bootstrap", -5), ("seed", -1)])
+def test_api_refuses_negative_counts(gold_file, option, value):
+    with pytest.raises(ValueError, match=f"{option}.*0 or more, got {value}"):
+        score("ner", GOLD, GOLD, **{option: value})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("eval", "ner", "{empty}", "--gold", "{empty}"),
+        ("eval", "ner", "{empty}", "--gold", "{empty}", "--bootstrap", "0"),
+        ("compare", "ner", "{empty}", "{empty}", "--gold", "{empty}"),
+        ("eval", "stance", "{empty}", "--gold", "{blank}"),
+    ],
+)
+def test_gold_without_examples_is_refused(tmp_path, args):
+    empty = write_jsonl(tmp_path / "empty.jsonl", [])
+    blank = write_jsonl(tmp_path / "blank.jsonl", ["\n", "  \n"])
+    result = invoke(*[a.format(empty=empty, blank=blank) for a in args])
+    assert result.exit_code == 2, result.output
+    gold = blank if "{blank}" in args else empty
+    assert f"{gold}: gold file has no examples" in result.output
+    assert "0.0000" not in result.output and "reshape" not in result.output
+
+
+def test_blank_line_warning_names_file_and_line_only(tmp_path, gold_file):
+    preds = write_jsonl(tmp_path / "preds.jsonl", [GOLD[0], "\n", GOLD[1]])
+    result = invoke("eval", "ner", preds, "--gold", gold_file, "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    assert f"{preds}:2: blank line ignored [warning: blank_line]" in result.output
+    assert "None" not in result.output
+
+
+def test_missing_id_hint_names_the_flag(tmp_path, gold_file):
+    preds = write_jsonl(tmp_path / "preds.jsonl", [GOLD[0]])
+    result = invoke("eval", "ner", preds, "--gold", gold_file)
+    assert result.exit_code == 2
+    assert "no prediction for gold id 's2'" in result.output and "--allow-missing" in result.output
+    assert invoke("eval", "ner", preds, "--gold", gold_file, "--allow-missing").exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["eval", "compare"])
+@pytest.mark.parametrize("where", ["{tmp}/nowhere/r.json", "{tmp}"])
+def test_unwritable_output_fails_before_scoring(tmp_path, gold_file, command, where):
+    output = where.format(tmp=tmp_path)
+    files = [gold_file] * (2 if command == "compare" else 1)
+    result = invoke(command, "ner", *files, "--gold", gold_file, "--output", output)
+    assert result.exit_code == 2
+    assert f"error: cannot write {output}:" in result.output
+    assert "cannot read" not in result.output
+    assert "strict_micro_f1" not in result.output and "A − B" not in result.output
+
+
+def test_closed_stdout_ends_quietly_after_writing_the_report(tmp_path, gold_file):
+    """``nkru eval … | head``: the reader stops reading; the report file is still written,
+    nothing is said on stderr and the exit code is 0."""
+    out = tmp_path / "r.json"
+    command = [Path(sys.executable).with_name("nkru"), "eval", "ner", gold_file]
+    command += ["--gold", gold_file, "--bootstrap", "10", "--output", out]
+    read, write = os.pipe()
+    os.close(read)  # like `| head -0`: nobody reads standard output
+    try:
+        done = subprocess.run(command, stdout=write, stderr=subprocess.PIPE, timeout=120)
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    assert json.loads(out.read_text())["headline"]["value"] == 1.0
 
 
 def test_label_map_option(tmp_path, gold_file):

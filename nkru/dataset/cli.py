@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from nkru.console import fail
+from nkru.console import Console, fail
 from nkru.paths import data_dir, exports_dir
 from nkru.splits import SPLITS
 
