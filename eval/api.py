@@ -83,6 +83,7 @@ class Scored:
     warnings: list[Problem] = field(default_factory=list)
     # NER per-type strict (COR, POS, ACT) per unit, if collected.
     types: TypeCounts | None = None
+    warnings_omitted: int = 0  # beyond the problems kept per file (problems.LIMIT)
 
 
 def check_task(task: str) -> None:
@@ -312,20 +313,21 @@ def _run(
                 "missing_id",
             )
     if log.errors:
-        raise ValidationFailed(log.problems)
+        raise ValidationFailed.from_logs(log)
     if batch is not None:
         batch.flush()
     warnings = gold.warnings + [p for p in log.problems if p.severity != ERROR]
+    omitted = gold.warnings_omitted + log.omitted
     if dense is None:
         keys, counts, unit = _unit_counts(gold, rows, scorer.width, options.bootstrap_unit)
-        return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings)
+        return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings, None, omitted)
     keys, counts, unit = _dense_unit_counts(gold, dense, scored, options.bootstrap_unit)
     per_unit = None
     if types is not None:
         flat = types.counts.reshape(len(examples), -1)
         grouped = _dense_unit_counts(gold, flat, scored, options.bootstrap_unit)[1]
         per_unit = TypeCounts(types.names, grouped.reshape(len(grouped), len(types.names), 3))
-    return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings, per_unit)
+    return Scored(scorer, keys, counts, unit, len(seen), len(missing), warnings, per_unit, omitted)
 
 
 def _gold_arrays(gold: GoldSet) -> GoldArrays:
@@ -464,6 +466,7 @@ def report(gold: GoldSet, scored: Scored, options: Options) -> dict[str, Any]:
             "label_map": dict(options.label_map) if options.label_map else None,
         },
         "warnings": [p.to_dict() for p in scored.warnings],
+        "warnings_omitted": scored.warnings_omitted,
     }
 
 
@@ -498,7 +501,7 @@ def compare(
 ) -> dict[str, Any]:
     """Paired comparison of two prediction sets on the same gold (headline metric)."""
     scored = []
-    problems: list[Problem] = []
+    failures: list[ValidationFailed] = []
     for name, source in (("a", a), ("b", b)):
         if isinstance(source, Path):
             log = ProblemLog(str(source))
@@ -509,9 +512,13 @@ def compare(
         try:
             scored.append(run(gold, lines, log, options))
         except ValidationFailed as err:
-            problems.extend(err.problems)
-    if problems:
-        raise ValidationFailed(problems)
+            failures.append(err)
+    if failures:
+        raise ValidationFailed(
+            [p for err in failures for p in err.problems],
+            sum(err.omitted for err in failures),
+            sum(err.errors for err in failures),
+        )
     first, second = scored
     counts_a, counts_b = _aligned(first, second)
     test = paired_comparison(

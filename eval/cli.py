@@ -17,7 +17,7 @@ import typer
 from nkru.console import Console
 from nkru.eval.api import BOOTSTRAP_UNITS, Options, check_task, compare, load_gold, score_file
 from nkru.eval.gold import GoldSet
-from nkru.eval.problems import ERROR, ValidationFailed
+from nkru.eval.problems import LIMIT, ValidationFailed
 from nkru.eval.report import print_comparison, print_report
 from nkru.schema import TASK_NAMES
 
@@ -37,10 +37,11 @@ def _exit_codes() -> Iterator[None]:
     try:
         yield
     except ValidationFailed as failed:
-        errors = [p for p in failed.problems if p.severity == ERROR]
         for problem in failed.problems:
             say(str(problem))
-        err.print(f"{len(errors)} error(s); nothing scored.", highlight=False)
+        if failed.omitted:
+            say(f"… and {failed.omitted} more problem(s) not listed ({LIMIT} per file at most)")
+        err.print(f"{failed.errors} error(s); nothing scored.", highlight=False)
         raise typer.Exit(2) from None
     except (BadInput, ValueError) as bad:
         say(f"error: {bad}")

@@ -27,6 +27,7 @@ class GoldSet:
     examples: list[Example]
     index: dict[str, int]
     warnings: list[Problem] = field(default_factory=list)
+    warnings_omitted: int = 0  # beyond the problems kept per file (problems.LIMIT)
     # Derived data built on first use (e.g. NER entity arrays), shared by runs.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -48,13 +49,14 @@ def build_gold(
     if not builder.examples and not log.errors:
         log.error(None, None, "gold file has no examples: nothing to score against", "empty_gold")
     if log.errors:
-        raise ValidationFailed(log.problems)
+        raise ValidationFailed.from_logs(log)
     gold = GoldSet(
         task,
         log.file,
         builder.examples,
         builder.index,
         [p for p in log.problems if p.severity != ERROR],
+        log.omitted,
     )
     if task == "ner":
         flat = builder.flat

@@ -181,7 +181,8 @@ def _chunked(
             if buffer:
                 yield buffer
                 buffer = []
-            log.problems.extend(pending)
+            for problem in pending:
+                log.add(problem)
             log.errors += new_errors
         if item is end:
             break

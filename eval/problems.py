@@ -30,27 +30,59 @@ class Problem:
 
 
 class ValidationFailed(Exception):
-    """Raised when input files have errors; ``problems`` lists all of them (warnings too)."""
+    """Raised when input files have errors; ``problems`` lists them (warnings too), up to
+    ``LIMIT`` per file; ``omitted`` problems beyond that were counted but not kept, and
+    ``errors`` counts every error, kept or not."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(
+        self, problems: list[Problem], omitted: int = 0, errors: int | None = None
+    ) -> None:
         self.problems = problems
-        errors = [p for p in problems if p.severity == ERROR]
-        super().__init__(f"{len(errors)} error(s) in the input:\n" + "\n".join(map(str, errors)))
+        self.omitted = omitted
+        listed = [p for p in problems if p.severity == ERROR]
+        self.errors = len(listed) if errors is None else errors
+        more = f"\n… and {omitted} more problem(s) not listed" if omitted else ""
+        super().__init__(
+            f"{self.errors} error(s) in the input:\n" + "\n".join(map(str, listed)) + more
+        )
+
+    @classmethod
+    def from_logs(cls, *logs: ProblemLog) -> ValidationFailed:
+        """The problems of these files' logs."""
+        return cls(
+            [p for log in logs for p in log.problems],
+            sum(log.omitted for log in logs),
+            sum(log.errors for log in logs),
+        )
+
+
+LIMIT = 1000
+"""Problems kept per file: beyond them a file of millions of bad spans would hold (and print)
+millions of messages; the rest are only counted."""
 
 
 @dataclass
 class ProblemLog:
-    """Collects problems found in one file."""
+    """Collects problems found in one file (the first ``limit``; the others are counted)."""
 
     file: str
     problems: list[Problem] = field(default_factory=list)
     errors: int = 0
+    limit: int = LIMIT
+    omitted: int = 0
+
+    def add(self, problem: Problem) -> None:
+        """Keep a problem (or count it, beyond the limit)."""
+        if len(self.problems) < self.limit:
+            self.problems.append(problem)
+        else:
+            self.omitted += 1
 
     def error(self, line: int | None, fld: str | None, message: str, kind: str) -> None:
         """Record an error."""
-        self.problems.append(Problem(self.file, line, fld, message, kind, ERROR))
+        self.add(Problem(self.file, line, fld, message, kind, ERROR))
         self.errors += 1
 
     def warn(self, line: int | None, fld: str | None, message: str, kind: str) -> None:
         """Record a warning."""
-        self.problems.append(Problem(self.file, line, fld, message, kind, WARNING))
+        self.add(Problem(self.file, line, fld, message, kind, WARNING))

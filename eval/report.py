@@ -68,6 +68,8 @@ def print_report(report: dict[str, Any], console: Console, warnings: Console) ->
         console.print(table)
     for warning in report.get("warnings", []):
         warnings.print(str(Problem(**warning)), markup=False, highlight=False, soft_wrap=True)
+    if report.get("warnings_omitted"):
+        warnings.print(f"… and {report['warnings_omitted']} more warning(s) not listed")
 
 
 def print_comparison(result: dict[str, Any], console: Console) -> None:

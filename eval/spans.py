@@ -37,17 +37,22 @@ def overlaps(a: Span, b: Span) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def first_overlap(spans: Sequence[Span]) -> tuple[int, int] | None:
-    """Indices ``(i, j)`` of one pair of overlapping spans, or None if there is none."""
-    order = sorted(range(len(spans)), key=lambda i: spans[i])
-    reach = -1
-    reach_index = -1
-    for i in order:
-        if spans[i][0] < reach:
-            return reach_index, i
-        if spans[i][1] > reach:
-            reach, reach_index = spans[i][1], i
-    return None
+def overlapping(spans: Sequence[Span]) -> list[tuple[int, int]]:
+    """Each span that overlaps a span kept before it, as ``(kept, span)`` index pairs.
+
+    Spans are taken in (start, end) order; a span is kept unless it overlaps one kept before,
+    and is then paired with the kept span reaching furthest. One sort and one pass, so a line
+    of n spans all on the same characters costs O(n log n), not O(n²).
+    """
+    pairs = []
+    reach = reach_index = -1
+    for i in sorted(range(len(spans)), key=spans.__getitem__):
+        start, end = spans[i]
+        if start < reach:
+            pairs.append((reach_index, i))
+        else:  # disjoint from every kept span, and it ends after all of them
+            reach, reach_index = end, i
+    return pairs
 
 
 def overlap_edges(gold: Sequence[tuple], pred: Sequence[tuple]) -> list[tuple[int, int]]:

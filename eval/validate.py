@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nkru.eval.problems import ProblemLog
-from nkru.eval.spans import Span, align_tokens, first_overlap, regex_tokens
+from nkru.eval.spans import Span, align_tokens, overlapping, regex_tokens
 from nkru.schema import STANCE_LABELS, TASKS
 
 CLASSIFICATION_TASKS = ("stance", "certainty", "topic")
@@ -461,8 +461,8 @@ class RecordParser:
         if items is None:
             return None
         spans: list[tuple] = []
-        placed: list[tuple] = []  # every well-placed span, labelled or not, for the overlap check
-        placed_paths: list[str] = []
+        placed: list[Span] = []  # every well-placed span, labelled or not, for the overlap check
+        placed_at: list[int] = []  # its index in ``items``
         for i, item in enumerate(items):
             path = f"{field}[{i}]"
             span = self._span(
@@ -477,27 +477,16 @@ class RecordParser:
             if span is None:
                 continue
             placed.append(span)
-            placed_paths.append(path)
+            placed_at.append(i)
             if labelled and label is None:
                 continue
             spans.append((*span, label) if labelled else span)
-        self._no_overlaps(placed, placed_paths, line, log)
+        for a, b in overlapping(placed):
+            (start, end), (kept_start, kept_end) = placed[b], placed[a]
+            kept = f"{field}[{placed_at[a]}] [{kept_start}, {kept_end})"
+            message = f"span [{start}, {end}) overlaps {kept}"
+            log.error(line, f"{field}[{placed_at[b]}]", message, "overlap")
         return spans
-
-    def _no_overlaps(
-        self, spans: list[tuple], paths: list[str], line: int, log: ProblemLog
-    ) -> None:
-        remaining = list(range(len(spans)))
-        while (pair := first_overlap([spans[i][:2] for i in remaining])) is not None:
-            a, b = remaining[pair[0]], remaining[pair[1]]
-            log.error(
-                line,
-                paths[b],
-                f"span [{spans[b][0]}, {spans[b][1]}) overlaps {paths[a]} "
-                f"[{spans[a][0]}, {spans[a][1]})",
-                "overlap",
-            )
-            remaining.remove(b)
 
     def _pairs(
         self, value: object, line: int, log: ProblemLog, text_len: int | None

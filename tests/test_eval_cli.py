@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from nkru.eval.api import load_gold, score
 from nkru.eval.cli import compare_command, eval_command
 from nkru.eval.gold import gold_from_rows
-from nkru.eval.problems import ValidationFailed
+from nkru.eval.problems import LIMIT, ValidationFailed
 from nkru.schema import SCHEMA_VERSION, TASKS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "eval" / "samples"
@@ -206,6 +206,48 @@ def test_every_problem_of_one_entity_and_its_neighbours_is_reported(tmp_path, go
         ("entities[1].label", "unknown_label"),
         ("entities[2]", "overlap"),
     ]
+
+
+def test_a_line_of_many_overlapping_entities_keeps_the_first_problems_and_counts_all(
+    tmp_path, gold_file
+):
+    """20k entities on the same characters: every one but the first is an error; the first
+    LIMIT problems are listed, the rest counted (the timing is benchmarks/bench_overlap_check)."""
+    n = 20_000
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl", [{"id": "s1", "entities": _ents(*[(2, 6, "ORG")] * n)}]
+    )
+    with pytest.raises(ValidationFailed) as info:
+        from nkru.eval.api import Options, score_file
+
+        score_file(load_gold("ner", gold_file), preds, Options(allow_missing=True))
+    failed = info.value
+    assert (len(failed.problems), failed.omitted, failed.errors) == (LIMIT, n - 1 - LIMIT, n - 1)
+    assert str(failed.problems[-1]) == (
+        f"{preds}:1: entities[{LIMIT}]: span [2, 6) overlaps entities[0] [2, 6) [error: overlap]"
+    )
+    result = invoke("eval", "ner", preds, "--gold", gold_file, "--allow-missing")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[-2:] == [
+        f"… and {n - 1 - LIMIT} more problem(s) not listed ({LIMIT} per file at most)",
+        f"{n - 1} error(s); nothing scored.",
+    ]
+    assert len(lines) == LIMIT + 2
+
+
+def test_warnings_beyond_the_limit_are_counted_in_the_report(tmp_path, gold_file):
+    n = LIMIT + 5
+    gold = write_jsonl(tmp_path / "gold.jsonl", [{**GOLD[1], "id": f"s{i}"} for i in range(n)])
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl", [{"id": f"s{i}", "entities": [], "score": 1} for i in range(n)]
+    )
+    out = tmp_path / "r.json"
+    result = invoke("eval", "ner", preds, "--gold", gold, "--bootstrap", "0", "--output", out)
+    assert result.exit_code == 0, result.output[-500:]
+    report = json.loads(out.read_text())
+    assert (len(report["warnings"]), report["warnings_omitted"]) == (LIMIT, 5)
+    assert "… and 5 more warning(s) not listed" in result.output
 
 
 def test_missing_ids_scored_empty_when_allowed_and_unknown_keys_warn(tmp_path, gold_file):

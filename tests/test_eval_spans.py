@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nkru.eval.api import score
-from nkru.eval.spans import TokenGrid, best_matching, first_overlap, overlaps, regex_tokens
+from nkru.eval.spans import TokenGrid, best_matching, overlapping, overlaps, regex_tokens
 
 TEXT = "Selon Séoul, Pyongyang a envoyé environ 3 000 soldats supplémentaires en Russie."
 
@@ -33,8 +33,34 @@ def test_regex_tokens_and_iou():
 def test_overlap_helpers_treat_touching_spans_as_disjoint():
     assert not overlaps((0, 3), (3, 5))
     assert overlaps((0, 4), (3, 5))
-    assert first_overlap([(3, 5), (0, 3), (5, 9)]) is None
-    assert first_overlap([(3, 5), (0, 4)]) == (1, 0)
+    assert overlapping([(3, 5), (0, 3), (5, 9)]) == []
+    assert overlapping([(3, 5), (0, 4)]) == [(1, 0)]
+    # each overlapping span is paired with the kept span reaching furthest, in start order
+    assert overlapping([(0, 10), (2, 4), (10, 12), (11, 13), (2, 4)]) == [(0, 1), (0, 4), (2, 3)]
+
+
+def _overlaps_one_at_a_time(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The former check, as an oracle: find the first overlapping pair in (start, end) order,
+    drop its later span, start again (quadratic)."""
+    remaining, pairs = list(range(len(spans))), []
+    while True:
+        reach = reach_index = -1
+        for i in sorted(remaining, key=lambda i: spans[i]):
+            if spans[i][0] < reach:
+                pairs.append((reach_index, i))
+                remaining.remove(i)
+                break
+            if spans[i][1] > reach:
+                reach, reach_index = spans[i][1], i
+        else:
+            return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 8)), max_size=25))
+def test_overlapping_in_one_pass_finds_what_one_at_a_time_found(raw):
+    spans = [(start, start + length) for start, length in raw]
+    assert overlapping(spans) == _overlaps_one_at_a_time(spans)
 
 
 def test_claims_overlap_strict_and_detection():
