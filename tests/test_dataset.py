@@ -492,6 +492,36 @@ def test_publish_dry_run_writes_what_would_be_uploaded(built, tmp_path, monkeypa
         publish("owner/nkru-fr", tmp_path / "dry", data=folder)
 
 
+def test_publish_dry_run_is_a_flag(built, tmp_path, monkeypatch) -> None:
+    """`--dry-run` alone writes a new temporary folder and says where; `--dry-run-dir` picks
+    the folder (and implies the dry run)."""
+    folder, _, _ = built
+    import huggingface_hub
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a dry run must not touch the network")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", no_network)
+    monkeypatch.setattr(huggingface_hub, "get_token", no_network)
+    monkeypatch.setenv("NKRU_ROOT", str(folder.parent))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    runner = CliRunner()
+    result = runner.invoke(_app(), ["publish", "--repo-id", "owner/nkru-fr", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    (made,) = tmp_path.glob("nkru-publish-dry-run-*")
+    assert f"files in {made} (nothing uploaded)" in result.output
+    assert files_of(made) == files_of(folder)
+    chosen = tmp_path / "chosen"
+    result = runner.invoke(
+        _app(), ["publish", "--repo-id", "owner/nkru-fr", "--dry-run-dir", str(chosen)]
+    )
+    assert result.exit_code == 0, result.output
+    assert files_of(chosen) == files_of(folder)
+
+
 def test_publish_without_token_is_a_message_and_exit_2(built, monkeypatch) -> None:
     folder, _, _ = built
     import huggingface_hub

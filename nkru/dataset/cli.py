@@ -6,6 +6,7 @@ no token, bad repo id). Errors are messages, never tracebacks.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -75,11 +76,16 @@ def build_command(
 def publish_command(
     repo_id: Annotated[str, typer.Option("--repo-id", help="Hub dataset repo, OWNER/NAME.")],
     dry_run: Annotated[
-        Path | None,
+        bool,
         typer.Option(
             "--dry-run",
-            help="Write the folder that would be uploaded to this new folder; no network call.",
+            help="No network call: write the folder that would be uploaded (to --dry-run-dir, "
+            "default a new temporary folder) and print where.",
         ),
+    ] = False,
+    dry_run_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder of --dry-run (new or empty); implies --dry-run."),
     ] = None,
     public: Annotated[
         bool,
@@ -93,13 +99,16 @@ def publish_command(
     """Upload the built dataset folder (without data/raw) to the Hugging Face Hub."""
     from nkru.dataset.publish import PublishError, publish
 
+    if dry_run and dry_run_dir is None:
+        dry_run_dir = Path(tempfile.mkdtemp(prefix="nkru-publish-dry-run-"))
     try:
-        result = publish(repo_id, dry_run, log=_log, public=public)
+        result = publish(repo_id, dry_run_dir, log=_log, public=public)
     except PublishError as err:
         raise fail(str(err), err.code) from None
     if result.dry_run_dir is not None:
         console.print(
-            f"dry run: {len(result.files)} files in {result.dry_run_dir} (nothing uploaded)"
+            f"dry run: {len(result.files)} files in {result.dry_run_dir} (nothing uploaded)",
+            soft_wrap=True,
         )
     else:
         console.print(f"published {len(result.files)} files to {repo_id}: {result.url}")

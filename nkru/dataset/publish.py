@@ -117,7 +117,7 @@ def publish(
     if not token:
         raise PublishError(
             "no Hugging Face token: set HF_TOKEN or log in with `hf auth login` "
-            "(or use --dry-run DIR to see what would be uploaded)"
+            "(or use --dry-run to see what would be uploaded)"
         )
     from huggingface_hub import HfApi
 
