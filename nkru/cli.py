@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from nkru.console import Console, fail
@@ -40,8 +41,9 @@ app.add_typer(corpus_app, name="corpus")
 
 @corpus_app.callback()
 def corpus(ctx: typer.Context) -> None:
-    """Print a table per document: sentences, tokens, characters, boilerplate share, split,
-    metadata. `nkru corpus add FILE` adds an article."""
+    """Print per document its sentences, tokens, characters, boilerplate and split (a table),
+    then its date, publisher / authors and title (wrapped to the terminal). `nkru corpus add
+    FILE` adds an article."""
     if ctx.invoked_subcommand is not None:
         return
     from nkru.segment import content_sentences, sentences
@@ -51,43 +53,42 @@ def corpus(ctx: typer.Context) -> None:
         docs = load_corpus()
     except CorpusError as err:
         raise fail(str(err)) from None
-    table = Table(title="NKRU-FR corpus")
-    for column in ("doc", "sentences", "tokens", "chars", "boilerplate", "split", "date", "title"):
-        table.add_column(column, justify="right" if column in {"sentences", "tokens"} else "left")
-    table.add_column("publisher / authors")
-    totals = [0, 0, 0]
+    figures = Table(title="NKRU-FR corpus")
+    for column in ("doc", "sentences", "+bp", "tokens", "chars", "boilerplate", "regions", "split"):
+        figures.add_column(
+            column, justify="left" if column in ("doc", "split") else "right", no_wrap=True
+        )
+    about = Table.grid(padding=(0, 2))  # the title wraps within its cell, under its line
+    about.add_column("doc", no_wrap=True)
+    about.add_column("metadata")
+    totals = [0, 0, 0, 0]
     for doc in docs:
         sents = content_sentences(doc)
         n_tokens = sum(len(s.tokens) for s in sents)
         chrome = sum(b.end - b.start for b in doc.boilerplate)
         flagged = len(sentences(doc)) - len(sents)
-        totals = [totals[0] + len(sents), totals[1] + n_tokens, totals[2] + len(doc.text)]
-        meta = doc.metadata
-        who = " / ".join(
-            filter(None, [str(meta["publisher"] or "?"), ", ".join(meta["authors"] or []) or "?"])
-        )
+        counts = [len(sents), flagged, n_tokens, len(doc.text)]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
         try:
             split = split_of(doc.id)
         except KeyError:
             split = "none"
-        table.add_row(
-            doc.id,
-            f"{len(sents)} (+{flagged} bp)",
-            str(n_tokens),
-            str(len(doc.text)),
-            f"{chrome / len(doc.text):.1%} ({len(doc.boilerplate)} regions)",
-            split,
-            str(meta["date"] or "unknown"),
-            str(meta["title"] or "(none in text)"),
-            who,
-        )
-    table.add_section()
-    table.add_row("all", str(totals[0]), str(totals[1]), str(totals[2]), "", "", "", "", "")
-    console.print(table)
+        share = f"{chrome / len(doc.text):.1%}"
+        figures.add_row(doc.id, *map(str, counts), share, str(len(doc.boilerplate)), split)
+        meta = doc.metadata
+        who = " / ".join([str(meta["publisher"] or "?"), ", ".join(meta["authors"] or []) or "?"])
+        title = str(meta["title"] or "(none in text)")
+        about.add_row(doc.id, f"{meta['date'] or 'unknown'} · {who}\n[italic]{escape(title)}[/]")
+    figures.add_section()
+    figures.add_row("all", *map(str, totals), "", "", "")
+    console.print(figures)
     console.print(
-        "sentences and tokens exclude boilerplate (bp); '?'/'unknown' = not stated in the text "
-        "(see data/raw/manifest.json notes)"
+        "sentences and tokens exclude boilerplate; +bp: sentences inside boilerplate; "
+        "boilerplate: share of the characters, in that many regions"
     )
+    console.print("\n[bold]Date · publisher / authors, and title (from the text)[/]")
+    console.print(about)
+    console.print("'?' / 'unknown': not stated in the text (see data/raw/manifest.json notes)")
 
 
 @corpus_app.command("add")

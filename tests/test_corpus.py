@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,40 @@ def test_cli_corpus_prints_real_figures() -> None:
         row = next(line for line in result.output.splitlines() if f" {doc.id} " in line)
         assert str(len(doc.text)) in row
         assert str(sum(len(s.tokens) for s in content_sentences(doc))) in row
+
+
+def test_cli_corpus_fits_an_80_column_terminal() -> None:
+    """One line per document in the table; date, publisher and the whole title in at most
+    three lines per document below it; no line wider than the terminal."""
+    result = CliRunner().invoke(app, ["corpus"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert not [line for line in lines if re.match(r"^│\s+│", line)], "a wrapped table row"
+    table_rows = [i for i, line in enumerate(lines) if re.match(r"^│ \d{3} ", line)]
+    assert [lines[i][2:5] for i in table_rows] == [doc.id for doc in DOCS]
+    starts = [i for i, line in enumerate(lines) if re.match(r"^\d{3}  ", line)]
+    assert [lines[i][:3] for i in starts] == [doc.id for doc in DOCS]
+    for doc, start, end in zip(DOCS, starts, [*starts[1:], len(lines) - 1], strict=True):
+        assert end - start <= 3, lines[start:end]
+        block = " ".join(line.strip() for line in lines[start:end])
+        assert (doc.metadata["title"] or "(none in text)") in block
+
+
+def test_cli_ends_quietly_when_the_reader_stops_reading() -> None:
+    """`nkru corpus | head -0`: exit 0 and nothing on stderr."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [Path(sys.executable).with_name("nkru"), "corpus"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (0, b"")
 
 
 def test_cli_help_lists_commands() -> None:
