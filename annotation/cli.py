@@ -10,6 +10,7 @@ Exit codes: 0 ok, 1 failure (server, network), 2 bad input (files, ids, invalid 
 
 from __future__ import annotations
 
+import shlex
 import signal
 import time
 from collections import Counter
@@ -99,7 +100,10 @@ def serve(
         f"login {server.credentials.email}; token {studio.mask(server.token)}; "
         f"credentials in {server.data_dir / studio.CREDENTIALS_FILE}"
     )
-    console.print(f"next: nkru studio push --url {server.url}   (Ctrl-C stops the server)")
+    push = f"nkru studio push --url {server.url}"
+    if data_dir is not None:  # else push finds the same default data dir
+        push += f" --data-dir {shlex.quote(str(server.data_dir))}"
+    console.print(f"next: {push}   (Ctrl-C stops the server)", soft_wrap=True, markup=False)
     try:
         while not stop and server.process is not None and server.process.poll() is None:
             time.sleep(0.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -361,6 +362,18 @@ def test_cli_serve_starts_and_stops(tmp_path):
         assert f"http://127.0.0.1:{port}" in output, output
         creds = json.loads((tmp_path / "served" / studio.CREDENTIALS_FILE).read_text())
         assert creds["token"] not in output and studio.mask(creds["token"]) in output
+        # the printed next step works as printed (it needs this data dir's token)
+        hint = shlex.split(output.split("next: ", 1)[1].split("   (Ctrl-C", 1)[0])
+        assert hint[:3] == ["nkru", "studio", "push"] and "--data-dir" in hint, hint
+        pushed = subprocess.run(
+            [str(Path(sys.executable).with_name("nkru")), *hint[1:]],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={k: v for k, v in os.environ.items() if k != studio.TOKEN_ENV},
+        )
+        assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+        assert "imported" in pushed.stdout
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         assert not studio._port_busy(port), "the server outlived `serve`"
