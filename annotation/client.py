@@ -276,6 +276,9 @@ def push(
                 "(the export must be byte-identical to the document)"
             )
         task["data"] = {**task["data"], **convert.task_data(doc)}  # metadata from the corpus
+        # The editor lists a task's annotations newest first and opens the first one: import
+        # the ground truth last, so that the labeling page opens on it.
+        task["annotations"] = sorted(task["annotations"], key=lambda a: bool(a["ground_truth"]))
         if predictions == "spacy":
             task["predictions"] = [spacy_prediction(doc.text, getattr(doc, "boilerplate", ()))]
             report.predictions += 1

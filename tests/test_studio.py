@@ -238,6 +238,30 @@ def test_labeling_page_renders_regions(ls, studio_server, chromium, artifacts_di
     assert "hedged" in claim and "troops" in claim
 
 
+@pytest.mark.browser
+def test_labeling_page_opens_on_the_ground_truth(ls, studio_server, chromium, artifacts_dir):
+    """A document annotated by several people (the ground truth first in the export, as
+    `nkru studio pull` writes it): the labeling page shows the ground truth, not the last
+    annotation imported."""
+    doc = _doc("995")
+    gold = _full(doc.id, "alice", True)
+    task = convert.make_task(doc, [gold, _partial(doc.id, "bob"), _partial(doc.id, "carol")])
+    assert [a["ground_truth"] for a in task["annotations"]] == [True, False, False]
+    report = client.push(ls, [doc], {doc.id: task}, title="ground truth first")
+    creds = studio_server.credentials
+    page = browser.render_labeling_page(
+        studio_server.url,
+        report.project_id,
+        report.task_ids[doc.id],
+        creds.email,
+        creds.password,
+        screenshot=artifacts_dir / "labeling-page-ground-truth.png",
+        expect=len(gold.entities),
+    )
+    assert page.serialized is not None, "window.Htx.annotationStore not reachable"
+    assert convert.sort_results(page.serialized) == convert.to_results(gold)
+
+
 # --------------------------------------------------------------------------- CLI
 
 
