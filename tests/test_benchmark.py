@@ -306,13 +306,24 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     assert len(figures) >= len(TASKS) + 5
     assert all("<svg" in fig.split("</figure>")[0] for fig in figures)
     assert "capitalised" in page
-    shot = artifacts_dir / "benchmark-report.png"
-    shot.unlink(missing_ok=True)
-    done = subprocess.run(
-        [*flags, "--window-size=1200,4000", f"--screenshot={shot}", report.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert shot.is_file() and shot.stat().st_size > 10_000
+
+    def screenshot(page: Path, name: str, size: str) -> None:
+        shot = artifacts_dir / name
+        shot.unlink(missing_ok=True)
+        done = subprocess.run(
+            [*flags, f"--window-size={size}", f"--screenshot={shot}", page.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert shot.is_file() and shot.stat().st_size > 10_000, name
+
+    screenshot(report, "benchmark-report.png", "1200,4000")
+    # the two charts that were hard to read, each alone at full size, to look at
+    for plot in ("ner-per-type", "troops"):
+        figure = re.search(rf'<figure class="plot" data-plot="{plot}">(.*?)</figure>', html, re.S)
+        assert figure is not None, plot
+        page = tmp_path / f"{plot}.html"
+        page.write_text(f"<!DOCTYPE html><body>{figure.group(1)}</body>", encoding="utf-8")
+        screenshot(page, f"benchmark-report-{plot}.png", "1000,700")

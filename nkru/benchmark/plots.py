@@ -75,32 +75,64 @@ def headline_chart(task: str, metric: str, rows: Sequence[dict[str, Any]]) -> st
     return to_svg(fig)
 
 
-def per_type_chart(systems: Sequence[tuple[str, dict[str, dict[str, Any]]]]) -> str:
-    """Grouped bars of per-type strict F1 with bootstrap intervals, one group per type."""
+def per_type_figure(systems: Sequence[tuple[str, dict[str, dict[str, Any]]]]) -> Any:
+    """Per-type strict F1 with bootstrap intervals: one row per type, one dot per system.
+
+    A dot (not a bar) so that a score of 0 is as visible as any other; each dot's ``gid`` is
+    ``system:type``. A system without a figure for a type has no dot in that row.
+    """
     labels = sorted({label for _, types in systems for label in types})
+    gold = {
+        label: types[label]["pos"]
+        for _, types in systems
+        for label in types
+        if "pos" in types[label]
+    }
     with plt.rc_context(_RC):
-        fig, ax = _figure(max(6.0, 0.8 * len(labels) + 1.5), 3.4)
-        width = 0.8 / max(len(systems), 1)
+        fig, ax = _figure(7.0, 0.5 * max(len(labels), 1) + 1.2)
+        step = 0.7 / max(len(systems), 1)
         for k, (name, types) in enumerate(systems):
-            xs, ys, lo, hi = [], [], [], []
+            color = COLORS[k % len(COLORS)]
             for i, label in enumerate(labels):
                 t = types.get(label)
                 if t is None:
                     continue
-                xs.append(i + (k - (len(systems) - 1) / 2) * width)
-                ys.append(t["f1"])
-                lo.append(t["f1"] - (t["ci_low"] if t["ci_low"] is not None else t["f1"]))
-                hi.append((t["ci_high"] if t["ci_high"] is not None else t["f1"]) - t["f1"])
-            ax.bar(
-                xs, ys, width, yerr=[lo, hi], capsize=2, label=name, color=COLORS[k % len(COLORS)]
-            )
-        ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-        ax.set_ylim(0, 1.05)
-        ax.set_ylabel("strict F1 (test, 95% CI)")
+                low = t["f1"] - (t["ci_low"] if t.get("ci_low") is not None else t["f1"])
+                high = (t["ci_high"] if t.get("ci_high") is not None else t["f1"]) - t["f1"]
+                y = i + (k - (len(systems) - 1) / 2) * step
+                mark = ax.errorbar(
+                    [t["f1"]],
+                    [y],
+                    xerr=[[low], [high]],
+                    fmt="o",
+                    color=color,
+                    markersize=5,
+                    capsize=2,
+                    elinewidth=1,
+                )
+                mark.lines[0].set_gid(f"{name}:{label}")
+        ax.set_yticks(
+            range(len(labels)),
+            [f"{label} ({gold[label]} gold)" if label in gold else label for label in labels],
+        )
+        ax.set_xlim(-0.04, 1.04)
+        ax.set_ylim(max(len(labels), 1) - 0.5, -0.5)
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_xlabel("strict F1 (test, 95% bootstrap CI)")
         ax.set_title("ner: F1 per entity type")
         if systems:
-            ax.legend(frameon=False, fontsize=8)
-    return to_svg(fig)
+            handles = [
+                Line2D([], [], marker="o", linestyle="", color=COLORS[k % len(COLORS)], label=n)
+                for k, (n, _) in enumerate(systems)
+            ]
+            _legend_right(ax, handles, "system", top=True, fontsize=8)
+    return fig
+
+
+def per_type_chart(systems: Sequence[tuple[str, dict[str, dict[str, Any]]]]) -> str:
+    """``per_type_figure`` as inline SVG."""
+    return to_svg(per_type_figure(systems))
 
 
 def confusion_chart(task: str, system: str, confusion: dict[str, Any]) -> str:
@@ -136,8 +168,24 @@ def confusion_chart(task: str, system: str, confusion: dict[str, Any]) -> str:
     return to_svg(fig)
 
 
-def troops_chart(points: Sequence[TroopPoint]) -> str:
-    """Reported troop numbers by date (x, categorical, sorted) and source (colour, label)."""
+# Marker shape by qualifier of the reported number, face by stance of its source.
+QUALIFIER_MARKERS = {"~": "o", ">": "^", ">=": "^", "<": "v", "<=": "v", "..": "s", "": "D"}
+QUALIFIER_NAMES = {
+    "o": "about (~)",
+    "^": "at least (>, >=)",
+    "v": "at most (<, <=)",
+    "s": "range (bounds)",
+    "D": "exact",
+}
+STANCE_FILL = {"support": "full", "deny": "none", "query": "bottom"}
+
+
+def troops_figure(points: Sequence[TroopPoint]) -> Any:
+    """Reported troop numbers by date (x, categorical, sorted): colour = source, marker
+    shape = qualifier, filled / hollow / half = support / deny / query. No text labels on
+    the points (they collided): the legends and the table under the chart name them.
+    Points on the same date and value are spread side by side; each has ``gid``
+    ``troops:<n>`` in drawing order."""
     with plt.rc_context(_RC):
         fig, ax = _figure(8.0, 4.2)
         if not points:
@@ -150,54 +198,90 @@ def troops_chart(points: Sequence[TroopPoint]) -> str:
                 transform=ax.transAxes,
             )
             ax.set_axis_off()
-            return to_svg(fig)
+            return fig
         dates = sorted({p.date for p in points}, key=date_key)
         sources = sorted({p.source for p in points})
         color = {s: COLORS[i % len(COLORS)] for i, s in enumerate(sources)}
-        seen: dict[tuple[str, float], int] = {}
-        for p in sorted(points, key=lambda p: (date_key(p.date), p.source, p.value)):
-            slot = seen.get((p.date, p.value), 0)
-            seen[(p.date, p.value)] = slot + 1
-            x = dates.index(p.date) + 0.12 * slot
-            marker = {"~": "o", ">": "^", ">=": "^", "<": "v", "<=": "v", "..": "s"}.get(
-                p.qualifier, "D"
-            )
-            ax.errorbar(
+        ordered = sorted(points, key=lambda p: (date_key(p.date), p.value, p.source, p.stance))
+        together: dict[tuple[str, float], int] = {}
+        for p in ordered:
+            together[(p.date, p.value)] = together.get((p.date, p.value), 0) + 1
+        slots: dict[tuple[str, float], int] = {}
+        width = 0.6
+        for n, p in enumerate(ordered):
+            key = (p.date, p.value)
+            slot, count = slots.get(key, 0), together[key]
+            slots[key] = slot + 1
+            x = dates.index(p.date) + (slot - (count - 1) / 2) * min(0.12, width / count)
+            marker = QUALIFIER_MARKERS.get(p.qualifier, "D")
+            mark = ax.errorbar(
                 [x],
                 [p.value],
                 yerr=[[p.value - p.low], [p.high - p.value]],
                 fmt=marker,
                 color=color[p.source],
+                markerfacecoloralt="white",
+                fillstyle=STANCE_FILL.get(p.stance, "full"),
                 capsize=3,
                 markersize=7,
             )
-            stance = "" if p.stance == "support" else f" ({p.stance})"
-            ax.annotate(
-                f"{p.source}{stance}",
-                (x, p.value),
-                textcoords="offset points",
-                xytext=(6, 3),
-                fontsize=7,
-                color=color[p.source],
-            )
+            mark.lines[0].set_gid(f"troops:{n}")
         ax.set_xticks(range(len(dates)), dates, rotation=20, ha="right")
-        ax.set_xlim(-0.5, len(dates) - 0.2)
+        ax.set_xlim(-0.6, len(dates) - 0.4)
+        ax.set_ylim(bottom=0)
         ax.set_ylabel("troops reported (normalised value)")
         ax.set_xlabel("date (DATE in the claim, else the document date)")
         ax.set_title("North Korean troop numbers reported in the corpus, by source")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " ")))
-        handles = [
+        by_source = [
             Line2D([], [], marker="o", linestyle="", color=color[s], label=s) for s in sources
         ]
-        ax.legend(
-            handles=handles,
-            frameon=False,
-            fontsize=7,
-            loc="upper left",
-            bbox_to_anchor=(1.0, 1.0),
-            title="source",
-        )
-    return to_svg(fig)
+        shown = [QUALIFIER_MARKERS.get(p.qualifier, "D") for p in ordered]
+        by_marker = [
+            Line2D([], [], marker=m, linestyle="", color="#444444", label=QUALIFIER_NAMES[m])
+            for m in QUALIFIER_NAMES
+            if m in shown
+        ]
+        by_marker += [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color="#444444",
+                label=stance,
+                markerfacecoloralt="white",
+                fillstyle=STANCE_FILL[stance],
+            )
+            for stance in STANCE_FILL
+            if any(p.stance == stance for p in ordered)
+        ]
+        # Two legends right of the axes: the figure's (sources) and the axes' (markers);
+        # both count in the tight bounding box of the saved figure.
+        _legend_right(fig, by_source, "source", top=True, ax=ax)
+        _legend_right(ax, by_marker, "number, stance", top=False)
+    return fig
+
+
+def _legend_right(
+    owner: Any, handles: list, title: str, top: bool, fontsize: int = 7, ax: Any = None
+) -> None:
+    """A frameless legend right of the axes (``ax``, or ``owner`` itself), at its top or
+    bottom; ``owner`` is the axes or, for a second legend, the figure."""
+    owner.legend(
+        handles=handles,
+        frameon=False,
+        fontsize=fontsize,
+        loc="upper left" if top else "lower left",
+        bbox_to_anchor=(1.0, 1.0 if top else 0.0),
+        bbox_transform=(ax or owner).transAxes,
+        title=title,
+    )
+
+
+def troops_chart(points: Sequence[TroopPoint]) -> str:
+    """``troops_figure`` as inline SVG."""
+    return to_svg(troops_figure(points))
 
 
 def learning_curve_chart(curves: dict[str, dict[str, Any]]) -> str:

@@ -80,8 +80,10 @@ Schema version {{ board.schema_version }}.</p>
 {% endfor %}
 
 <h2 id="ner-per-type">NER: F1 per entity type</h2>
-<p class="note">Strict F1 per type on the test split; intervals from the same seeded bootstrap
-resamples as the headline (per-example counts per type).</p>
+<p class="note">Strict F1 per type on the test split, one dot per system (a score of 0 is a
+dot at 0; no dot: the system has no figure for that type), with the number of gold entities
+of each type; intervals from the same seeded bootstrap resamples as the headline
+(per-example counts per type).</p>
 <figure class="plot" data-plot="ner-per-type">{{ per_type|safe }}</figure>
 
 {% if curve_svg %}
@@ -108,8 +110,9 @@ chose. What more annotated documents would buy; the table is <code>learning_curv
 <p class="note">QUANTITY entities inside claims with topic <code>troops</code>, from the
 ground-truth annotations: value from the normalised value (marker: ~ circle, &gt; up triangle,
 &lt; down triangle, range square with its bounds, exact diamond), source from the stance
-relations (<code>author</code> when the claim has none), date from a DATE entity in the claim,
-else the document date.</p>
+relations (<code>author</code> when the claim has none; colour), its stance (filled: support,
+hollow: deny, half-filled: query), date from a DATE entity in the claim, else the document
+date. Numbers reported on the same date stand side by side; the table names each one.</p>
 <figure class="plot" data-plot="troops">{{ troops_svg|safe }}</figure>
 <table class="troops">
 <thead><tr><th>date</th><th>source</th><th>stance</th><th>value</th><th>mention</th>

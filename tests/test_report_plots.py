@@ -1,0 +1,113 @@
+"""The report's figures are readable: no text drawn over other text, every score visible.
+
+Checked on the matplotlib figures themselves (positions as drawn); the page with the same
+figures is screenshotted by tests/test_benchmark.py::test_report_in_chromium.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.text import Text
+
+from nkru.benchmark.plots import per_type_figure, troops_figure
+from nkru.benchmark.troops import TroopPoint
+
+
+def _point(source: str, date: str, value: float, stance: str = "support", q: str = ">="):
+    return TroopPoint(
+        "004",
+        "c1",
+        source,
+        stance,
+        date,
+        "document",
+        value,
+        value,
+        value,
+        q,
+        f"{q}{value:.0f}",
+        "milliers",
+        "des milliers de soldats",
+    )
+
+
+# Four sources reporting the same number on the same date, three on another: the labels of
+# the points used to be drawn on top of each other.
+POINTS = [
+    *(
+        _point(s, "2024-10", 2000)
+        for s in ("ISW", "La source du Washington Post", "author", "un initié du Washington Post")
+    ),
+    *(_point(s, "2024-10-25", 1500, q="") for s in ("Séoul", "des informations récentes")),
+    _point("le Kremlin", "2024-10-25", 1500, stance="deny", q=""),
+    _point("Séoul", "2024-10-25", 12000, q="<="),
+    _point("le Kremlin", "2024-10-25", 12000, stance="deny", q="<="),
+]
+
+
+def _texts(fig) -> list[tuple[str, object]]:
+    renderer = fig.canvas.get_renderer()
+    return [
+        (t.get_text(), t.get_window_extent(renderer))
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
+    ]
+
+
+def test_troop_chart_text_never_overlaps_and_every_point_shows() -> None:
+    fig = troops_figure(POINTS)
+    fig.canvas.draw()
+    texts = _texts(fig)
+    assert {"ISW", "le Kremlin", "deny", "support"} <= {text for text, _ in texts}
+    for (a, box_a), (b, box_b) in combinations(texts, 2):
+        assert not box_a.overlaps(box_b) or box_a.width * box_b.width == 0, (a, b)
+    ax = fig.axes[0]
+    marks = [line for line in ax.get_lines() if (line.get_gid() or "").startswith("troops:")]
+    assert len(marks) == len(POINTS)
+    where = {tuple(ax.transData.transform(line.get_xydata()[0]).round()) for line in marks}
+    assert len(where) == len(POINTS), "two points drawn on the same spot"
+    inside = ax.get_window_extent()
+    assert all(inside.contains(x, y) for x, y in where)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("empty", [[], [("majority", {})]])
+def test_per_type_chart_without_scores_draws(empty) -> None:
+    plt.close(per_type_figure(empty))
+
+
+def test_per_type_chart_shows_zero_scores_and_the_floor() -> None:
+    """A zero F1 is a dot like any other (a zero-height bar looked missing), so a system that
+    scores 0 everywhere (the majority floor) is visible in every row."""
+
+    def figures(f1: float, low: float, high: float, pos: int) -> dict:
+        return {"f1": f1, "ci_low": low, "ci_high": high, "pos": pos, "act": 3}
+
+    systems = [
+        ("logreg", {"GPE": figures(0.9, 0.8, 1.0, 31), "DATE": figures(0.0, 0.0, 0.0, 6)}),
+        ("majority", {"GPE": figures(0.0, 0.0, 0.0, 31), "DATE": figures(0.0, 0.0, 0.0, 6)}),
+        ("user", {"GPE": figures(1.0, 1.0, 1.0, 31)}),  # no figure for DATE: no dot
+    ]
+    fig = per_type_figure(systems)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    inside = ax.get_window_extent()
+    dots = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    assert set(dots) == {f"{name}:{label}" for name, types in systems for label in types}
+    spots = set()
+    for gid, line in dots.items():
+        ((x, y),) = line.get_xydata()
+        name, label = gid.split(":")
+        assert x == dict(systems)[name][label]["f1"]
+        assert line.get_marker() == "o" and line.get_markersize() >= 4 and line.get_visible()
+        px, py = ax.transData.transform((x, y))
+        radius = line.get_markersize() / 2 * fig.dpi / 72
+        assert inside.x0 <= px - radius and px + radius <= inside.x1, f"{gid} cut off"
+        spots.add((round(px), round(py)))
+    assert len(spots) == len(dots), "two dots on the same spot"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["DATE (6 gold)", "GPE (31 gold)"]
+    plt.close(fig)
