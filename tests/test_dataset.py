@@ -198,7 +198,7 @@ def test_rebuild_is_byte_identical(built, tmp_path: Path) -> None:
     folder, _, _ = built
     again = build(gold(), tmp_path / "data", results=tmp_path / "results")
     assert files_of(tmp_path / "data") == files_of(folder)
-    assert len(files_of(folder)) == 1 + 2 * len(CONFIGS)
+    assert len(files_of(folder)) == 2 + 2 * len(CONFIGS)  # card, croissant.json, parquet
     same = build(gold(), tmp_path / "data", results=tmp_path / "results")
     assert not same.written and not same.removed and len(same.unchanged) == len(again.written)
 

@@ -170,6 +170,7 @@ def build(
     ``log``); any annotation problem raises :class:`BuildError` before anything is written.
     """
     from nkru.dataset.card import render_card
+    from nkru.dataset.croissant import CROISSANT, croissant_bytes
 
     log = log or (lambda message: None)
     built, skipped, rows = collect(annotations, corpus, log)
@@ -210,6 +211,9 @@ def build(
                 log(f"{stale}: removed (no annotated document in that split)")
     path = out_dir / CARD
     (written if write_atomic(path, card) else unchanged).append(path)
+    path = out_dir / CROISSANT
+    metadata = croissant_bytes({config: list(splits) for config, splits in blobs.items()})
+    (written if write_atomic(path, metadata) else unchanged).append(path)
     return BuildReport(
         out_dir=out_dir,
         documents=[doc.id for doc in built],

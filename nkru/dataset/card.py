@@ -208,7 +208,8 @@ def _configs_section(built: Built) -> list[str]:
         "sentences are excluded from task rows; a title that the page layout repeats verbatim "
         "is boilerplate too, its first occurrence content (guidelines B3; of the five "
         "articles only 003 repeats its headline). Label columns are `ClassLabel` integers "
-        "(shown below by name)."
+        "(shown below by name). `croissant.json` describes the same configs, fields and "
+        "splits in Croissant 1.1 (MLCommons)."
     )
     out.append("")
     for config in CONFIGS:

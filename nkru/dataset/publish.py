@@ -1,8 +1,9 @@
 """``publish(repo_id, dry_run_dir=None)``: upload the built dataset folder to the Hub.
 
-Uploaded: ``README.md`` (the card) and ``<config>/<split>.parquet`` of every config — exactly
-the files the card's ``configs`` point to. Not uploaded: ``data/raw/`` (the verbatim source files
-and manifest; the same texts are in the ``documents`` config) and anything else in ``data/``.
+Uploaded: ``README.md`` (the card), ``croissant.json`` (Croissant metadata) and
+``<config>/<split>.parquet`` of every config — exactly the files the card's ``configs`` point
+to. Not uploaded: ``data/raw/`` (the verbatim source files and manifest; the same texts are in
+the ``documents`` config) and anything else in ``data/``.
 The real upload stages the same folder a dry run writes, so the two cannot differ.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from nkru.dataset.build import CARD
+from nkru.dataset.croissant import CROISSANT
 from nkru.dataset.features import CONFIGS
 
 EXCLUDED = ("raw",)
@@ -59,11 +61,11 @@ def upload_files(data: Path) -> list[str]:
     if not card.is_file():
         raise PublishError(f"{card} does not exist: run `nkru build` first")
     listed = _card_files(card.read_text(encoding="utf-8"))
-    files = [CARD]
+    files = [CARD, *([CROISSANT] if (data / CROISSANT).is_file() else [])]
     for config in CONFIGS:
         files += sorted(p.relative_to(data).as_posix() for p in (data / config).glob("*.parquet"))
     missing = sorted(set(listed) - set(files))
-    extra = sorted(set(files) - set(listed) - {CARD})
+    extra = sorted(set(files) - set(listed) - {CARD, CROISSANT})
     if missing or extra:
         raise PublishError(
             f"{data} does not match its card (missing: {missing or 'none'}, not in the card: "
