@@ -148,8 +148,11 @@ def test_add_a_text_file(corpus: Path, tmp_path: Path) -> None:
     assert expected_id in documents_by_split()["train"]
     listing = CliRunner().invoke(app, ["corpus"], env={"COLUMNS": "250"})
     assert listing.exit_code == 0, listing.output
-    row = next(line for line in listing.output.splitlines() if f" {expected_id} " in line)
-    assert "train" in row and "2024-11-05" in row and "Le Journal / Claire Martin" in row
+    lines = listing.output.splitlines()
+    row = next(line for line in lines if f" {expected_id} " in line)  # the figures table
+    assert "train" in row
+    about = next(line for line in lines if line.startswith(f"{expected_id}  "))  # metadata
+    assert "2024-11-05" in about and "Le Journal / Claire Martin" in about
 
 
 def test_add_an_html_page_keeps_it_and_extracts_its_text(corpus: Path, tmp_path: Path) -> None:
