@@ -13,7 +13,7 @@ import pytest
 from matplotlib.text import Text
 
 from nkru.benchmark.plots import per_type_figure, troops_figure
-from nkru.benchmark.troops import TroopPoint
+from nkru.benchmark.troops import TroopPoint, date_key
 
 
 def _point(source: str, date: str, value: float, stance: str = "support", q: str = ">="):
@@ -48,6 +48,11 @@ POINTS = [
 ]
 
 
+def _ordered(points: list[TroopPoint]) -> list[TroopPoint]:
+    """The points in drawing order (see troops_figure)."""
+    return sorted(points, key=lambda p: (date_key(p.date), p.value, p.source, p.stance))
+
+
 def _texts(fig) -> list[tuple[str, object]]:
     renderer = fig.canvas.get_renderer()
     return [
@@ -57,8 +62,16 @@ def _texts(fig) -> list[tuple[str, object]]:
     ]
 
 
-def test_troop_chart_text_never_overlaps_and_every_point_shows() -> None:
-    fig = troops_figure(POINTS)
+# As many sources as in the five annotated articles: the source legend runs long.
+MANY = [
+    *POINTS,
+    *(_point(f"source {n}", "unknown", 1000 * n, q="") for n in range(1, 11)),
+]
+
+
+@pytest.mark.parametrize("points", [POINTS, MANY], ids=["few sources", "many sources"])
+def test_troop_chart_text_never_overlaps_and_every_point_shows(points) -> None:
+    fig = troops_figure(points)
     fig.canvas.draw()
     texts = _texts(fig)
     assert {"ISW", "le Kremlin", "deny", "support"} <= {text for text, _ in texts}
@@ -66,9 +79,12 @@ def test_troop_chart_text_never_overlaps_and_every_point_shows() -> None:
         assert not box_a.overlaps(box_b) or box_a.width * box_b.width == 0, (a, b)
     ax = fig.axes[0]
     marks = [line for line in ax.get_lines() if (line.get_gid() or "").startswith("troops:")]
-    assert len(marks) == len(POINTS)
+    assert len(marks) == len(points)
     where = {tuple(ax.transData.transform(line.get_xydata()[0]).round()) for line in marks}
-    assert len(where) == len(POINTS), "two points drawn on the same spot"
+    assert len(where) == len(points), "two points drawn on the same spot"
+    colours = {line.get_gid(): line.get_color() for line in marks}
+    by_source = {p.source: colours[f"troops:{n}"] for n, p in enumerate(_ordered(points))}
+    assert len(set(map(str, by_source.values()))) == len(by_source), "two sources, one colour"
     inside = ax.get_window_extent()
     assert all(inside.contains(x, y) for x, y in where)
     plt.close(fig)

@@ -126,7 +126,7 @@ def per_type_figure(systems: Sequence[tuple[str, dict[str, dict[str, Any]]]]) ->
                 Line2D([], [], marker="o", linestyle="", color=COLORS[k % len(COLORS)], label=n)
                 for k, (n, _) in enumerate(systems)
             ]
-            _legend_right(ax, handles, "system", top=True, fontsize=8)
+            _legend(ax, ax, handles, "system", "upper left", (1.0, 1.0), fontsize=8)
     return fig
 
 
@@ -201,7 +201,8 @@ def troops_figure(points: Sequence[TroopPoint]) -> Any:
             return fig
         dates = sorted({p.date for p in points}, key=date_key)
         sources = sorted({p.source for p in points})
-        color = {s: COLORS[i % len(COLORS)] for i, s in enumerate(sources)}
+        palette = COLORS if len(sources) <= len(COLORS) else plt.get_cmap("tab20").colors
+        color = {s: palette[i % len(palette)] for i, s in enumerate(sources)}
         ordered = sorted(points, key=lambda p: (date_key(p.date), p.value, p.source, p.stance))
         together: dict[tuple[str, float], int] = {}
         for p in ordered:
@@ -256,26 +257,34 @@ def troops_figure(points: Sequence[TroopPoint]) -> Any:
             for stance in STANCE_FILL
             if any(p.stance == stance for p in ordered)
         ]
-        # Two legends right of the axes: the figure's (sources) and the axes' (markers);
-        # both count in the tight bounding box of the saved figure.
-        _legend_right(fig, by_source, "source", top=True, ax=ax)
-        _legend_right(ax, by_marker, "number, stance", top=False)
+        # Two legends, both in the tight bounding box of the saved figure: the sources right
+        # of the axes (as long as there are sources), the markers in a row under the axes.
+        _legend(fig, ax, by_source, "source", "upper left", (1.0, 1.0))
+        _legend(ax, ax, by_marker, "number, stance", "upper center", (0.5, -0.25), len(by_marker))
     return fig
 
 
-def _legend_right(
-    owner: Any, handles: list, title: str, top: bool, fontsize: int = 7, ax: Any = None
+def _legend(
+    owner: Any,
+    ax: Any,
+    handles: list,
+    title: str,
+    loc: str,
+    anchor: tuple[float, float],
+    ncol: int = 1,
+    fontsize: int = 7,
 ) -> None:
-    """A frameless legend right of the axes (``ax``, or ``owner`` itself), at its top or
-    bottom; ``owner`` is the axes or, for a second legend, the figure."""
+    """A frameless legend placed at ``anchor`` in ``ax``'s coordinates; ``owner`` is the axes
+    or, for a second legend, the figure."""
     owner.legend(
         handles=handles,
         frameon=False,
         fontsize=fontsize,
-        loc="upper left" if top else "lower left",
-        bbox_to_anchor=(1.0, 1.0 if top else 0.0),
-        bbox_transform=(ax or owner).transAxes,
+        loc=loc,
+        bbox_to_anchor=anchor,
+        bbox_transform=ax.transAxes,
         title=title,
+        ncol=ncol,
     )
 
 
