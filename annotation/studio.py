@@ -12,6 +12,7 @@ full (see :func:`mask`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -42,6 +43,10 @@ ADMIN_EMAIL = "admin@nkru.invalid"
 PREDICTION_VALIDATION_FLAG = "fflag_feat_utc_210_prediction_validation_15082025"
 # Unprefixed variables that Label Studio reads as fallbacks: never pass them to the server.
 _UNPREFIXED = ("HOST", "PORT", "USERNAME", "PASSWORD", "DEBUG", "CI", "DJANGO_DB")
+
+
+DEFAULT_TITLE = "NKRU-FR"
+"""The Label Studio project's title unless one is given."""
 
 
 class StudioError(RuntimeError):
@@ -276,12 +281,8 @@ def _get_json(url: str, token: str | None = None, timeout: float = 5.0) -> objec
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Linux: the server gets SIGTERM when the process that started it dies (even by SIGKILL),
     so an interrupted `serve` or test session leaves no orphan server behind."""
-    try:
-        import ctypes
-
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 @dataclass

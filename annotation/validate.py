@@ -17,9 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.table import Table
+
 from nkru import schema
-from nkru.annotation import convert
-from nkru.annotation import labeling_config as lc
+from nkru.corpus import load_corpus
+from nkru.segment import tokens
+
+from . import convert
+from . import labeling_config as lc
 
 ERROR = "error"
 WARNING = "warning"
@@ -116,7 +121,6 @@ def _valid_offsets(r: _Region, text: str) -> bool:
 
 
 def _default_tokenizer(document: Any) -> Iterable[tuple[int, int]]:
-    from nkru.segment import tokens
 
     return tokens(document)
 
@@ -420,8 +424,6 @@ def validate_exports(
 ) -> Report:
     """Validate every ``*.json`` export in ``exports_dir`` against the corpus and the schema."""
     if documents is None:
-        from nkru.corpus import load_corpus
-
         documents = {d.id: d for d in load_corpus()}
     report = Report()
     for path in sorted(Path(exports_dir).glob("*.json")):
@@ -445,7 +447,6 @@ def validate_exports(
 
 
 def summary_table(report: Report) -> Any:
-    from rich.table import Table
 
     per: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for p in report.problems:

@@ -22,6 +22,8 @@ import yaml
 from nkru.corpus import CorpusError, get_document
 from nkru.paths import project_root
 from nkru.records import Annotation, Claim, Source, Span, Stance
+from nkru.rows import BuildError, check
+from nkru.segment import content_sentences
 
 LINE_KEY = "__line__"
 
@@ -159,8 +161,6 @@ def worksheet_files() -> list[Path]:
 def load_worksheets(files: list[Path] | None = None) -> list[Annotation]:
     """Load worksheets and run the dataset build's checks on each; every problem of every
     file is collected into one WorksheetError."""
-    from nkru.dataset.examples import BuildError, document_rows
-
     files = worksheet_files() if files is None else files
     if not files:
         raise WorksheetError("no worksheet files found")
@@ -168,7 +168,8 @@ def load_worksheets(files: list[Path] | None = None) -> list[Annotation]:
     for path in files:
         try:
             annotation = load_worksheet(path)
-            document_rows(get_document(annotation.document_id), annotation)
+            doc = get_document(annotation.document_id)
+            check(doc, annotation, content_sentences(doc))
         except (WorksheetError, BuildError) as err:
             problems.extend(f"{path}: {p}" if str(path) not in p else p for p in err.problems)
         except (CorpusError, OSError) as err:

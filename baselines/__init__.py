@@ -1,27 +1,12 @@
 """NKRU-FR baselines: scikit-learn systems and reference systems for every benchmark task.
 
-Protocol (:mod:`.protocol`): ``System.fit(train_rows) -> self`` and
-``System.predict(rows) -> list[dict]`` (prediction objects in the task's JSON Lines format).
-Systems by task and name (:mod:`.registry`): ``create(task, name, seed)``. Protocols
-(:mod:`.runner`): ``run``, ``fixed_split``, ``leave_one_document_out``. Command line:
-``python -m nkru.baselines --help``.
+Protocol (:mod:`.protocol`, CONTRIBUTING.md): ``System.fit(train_rows) -> self`` on whole
+rows and ``System.predict(rows) -> list[dict]`` on rows stripped to the task's inputs
+(prediction objects in the task's JSON Lines format). Systems by task and name
+(:mod:`.registry`): ``create(task, name, seed)``. They are run by the benchmark pipeline
+(``nkru benchmark``, :mod:`nkru.app.benchmark.pipeline`).
 
-Modules: ner, claims, attribution, classify (stance/certainty/topic), normalize, reference,
-models (shared sklearn pipelines), nlp (spaCy analyses), io, protocol, registry, runner, cli.
+Modules: ner (+ crf, bio, tokens), claims, attribution, classify (stance/certainty/topic),
+normalize, reference, models (shared sklearn pipelines), selection (inner model selection),
+nlp (spaCy analyses), io, protocol, registry.
 """
-
-from nkru.baselines.protocol import SEED, System
-from nkru.baselines.registry import BASELINES, REFERENCES, create, systems
-from nkru.baselines.runner import fixed_split, leave_one_document_out, run
-
-__all__ = [
-    "BASELINES",
-    "REFERENCES",
-    "SEED",
-    "System",
-    "create",
-    "fixed_split",
-    "leave_one_document_out",
-    "run",
-    "systems",
-]

@@ -9,8 +9,8 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    cues, possibly several per sentence). A sentence the detector rejects is still a claim
    sentence when it has a reported clause (:func:`has_reported_clause`: a "que" complement of a
    reporting/epistemic predicate, or an initial/final "selon X"), since a source needs reported
-   content (``cue_claims=False`` turns this off). (``claims="gold"`` uses the row's gold
-   claims instead — an oracle setting for analysis, not a baseline to report.)
+   content (``cue_claims=False`` turns this off). (:meth:`AttributionPairs.attribute` with
+   given claims, e.g. the gold ones, is an oracle setting for analysis, not a baseline.)
 2. Source candidates (:func:`source_candidates`), from spaCy ``fr_core_news_md`` on the
    sentence (GUIDELINES S1 cues):
    - ``cue:subject``: the subject of a reporting verb (affirmer, confirmer, nier, démentir,
@@ -382,18 +382,9 @@ class AttributionPairs(System):
         "the paragraph; stance = cue lexicon, else LogisticRegression"
     )
 
-    def __init__(
-        self,
-        seed: int = 13,
-        claims: str = "detected",
-        threshold: float = THRESHOLD,
-        cue_claims: bool = True,
-    ):
+    def __init__(self, seed: int = 13, threshold: float = THRESHOLD, cue_claims: bool = True):
         super().__init__(seed)
         self.cue_claims = cue_claims
-        if claims not in ("detected", "gold"):
-            raise ValueError("claims must be 'detected' or 'gold'")
-        self.claims = claims
         self.threshold = threshold
 
     # -- shared -----------------------------------------------------------------------------
@@ -458,9 +449,15 @@ class AttributionPairs(System):
         self.fitted = True
         return self
 
-    def _claims(self, row: Row, sentences: list[tuple[Span, str]]) -> list[list[Span]]:
-        if self.claims == "gold":
-            return [[(a - s[0], b - s[0]) for a, b in gold_claims_in(row, s)] for s, _ in sentences]
+    def _claims(
+        self, sentences: list[tuple[Span, str]], claims: Sequence[Span] | None
+    ) -> list[list[Span]]:
+        """Claims per sentence (sentence offsets): the given ones, else the detected ones."""
+        if claims is not None:
+            return [
+                [(a - s, b - s) for a, b in sorted(claims) if _within((a, b), (s, e))]
+                for (s, e), _ in sentences
+            ]
         detected = self.detector.detect([t for _, t in sentences])
         out = []
         analyses = analyse_all([t for _, t in sentences])
@@ -477,30 +474,33 @@ class AttributionPairs(System):
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
-        out = []
-        for row in rows:
-            sentences = self._sentences(row)
-            analyses = analyse_all([t for _, t in sentences])
-            pairs: list[dict] = []
-            claims_by_sentence = self._claims(row, sentences)
-            attributed: list[list[Span]] = []  # per sentence: claims predicted with a source
-            for index, ((sentence, text), analysis, claims) in enumerate(
-                zip(sentences, analyses, claims_by_sentence, strict=True)
-            ):
-                examples = list(self._examples(text, analysis, claims))
-                kept = self.select(examples) if examples else []
-                stances = self.stances([f for _, _, f in kept]) if kept else []
-                for (source, claim, _), stance in zip(kept, stances, strict=True):
-                    pairs.append(_pair(source, claim, sentence[0], stance))
-                attributed.append(sorted({claim for _, claim, _ in kept}))
-                if self.anaphora:
-                    pairs.extend(
-                        self._anaphoric_pairs(
-                            row, sentences, claims_by_sentence, attributed, index, analysis
-                        )
+        return [self.attribute(row) for row in rows]
+
+    def attribute(self, row: Row, claims: Sequence[Span] | None = None) -> Prediction:
+        """The prediction for one document row; ``claims`` (document offsets) replace the
+        detected claims (with the gold claims: an oracle setting for analysis)."""
+        self.check_fitted()
+        sentences = self._sentences(row)
+        analyses = analyse_all([t for _, t in sentences])
+        pairs: list[dict] = []
+        claims_by_sentence = self._claims(sentences, claims)
+        attributed: list[list[Span]] = []  # per sentence: claims predicted with a source
+        for index, ((sentence, text), analysis, found) in enumerate(
+            zip(sentences, analyses, claims_by_sentence, strict=True)
+        ):
+            examples = list(self._examples(text, analysis, found))
+            kept = self.select(examples) if examples else []
+            stances = self.stances([f for _, _, f in kept]) if kept else []
+            for (source, claim, _), stance in zip(kept, stances, strict=True):
+                pairs.append(_pair(source, claim, sentence[0], stance))
+            attributed.append(sorted({claim for _, claim, _ in kept}))
+            if self.anaphora:
+                pairs.extend(
+                    self._anaphoric_pairs(
+                        row, sentences, claims_by_sentence, attributed, index, analysis
                     )
-            out.append({"id": row["id"], "pairs": _dedupe(pairs)})
-        return out
+                )
+        return {"id": row["id"], "pairs": _dedupe(pairs)}
 
     anaphora = True
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Self
 
-from nkru.schema import TASKS
+from nkru.tasks import TASKS
 
 from .io import label_name
 from .models import fit_or_constant, text_classifier

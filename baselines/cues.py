@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nkru.schema import TASKS
+from nkru.tasks import TASKS
 
 from .claims import CUE_LEMMAS
 from .io import label_name

@@ -22,8 +22,6 @@ from .models import feature_classifier, fit_or_constant
 from .protocol import Prediction, Row, System
 from .tokens import add_window, aligned_parse, entity_tags, morph_features, shape, word_features
 
-BIO_TAGS: tuple[str, ...] = (OUTSIDE, *(f"{p}-{label}" for label in ENTITY_LABELS for p in "BI"))
-
 
 class Gazetteer:
     """Entity surfaces (lower-cased token tuples) → most frequent label, from training rows."""

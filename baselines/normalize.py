@@ -25,6 +25,9 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
+from dateparser.date import DateDataParser
+from text_to_num import alpha2digit
+
 from nkru.schema import VALUED_LABELS, valid_value
 
 from .protocol import Prediction, Row, Untrained
@@ -75,7 +78,6 @@ def _format(date: dt.date, precision: int, unknown_year: bool = False) -> str:
 
 @cache
 def _parser(base: dt.datetime | None, prefer: str):
-    from dateparser.date import DateDataParser
 
     settings = {
         "PREFER_DATES_FROM": prefer,
@@ -184,7 +186,6 @@ def _multiply(match: re.Match[str]) -> str:
 
 def _digits(text: str) -> str:
     """French number words and digit groups as plain numbers ("trois millions" → 3000000)."""
-    from text_to_num import alpha2digit
 
     text = _GROUPED.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
     text = _DECIMAL.sub(r"\1.\2", text)

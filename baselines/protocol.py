@@ -1,10 +1,18 @@
-"""The common protocol of every baseline: ``fit(train_rows) -> self``, ``predict(rows) -> list``.
+"""The protocol of every system: ``fit(train_rows) -> self``, ``predict(rows) -> list``.
 
-A system is built for one task (``task`` is a key of :data:`nkru.schema.TASKS`), learns only from
-the rows passed to :meth:`System.fit` (the training split, or all other documents in
-leave-one-document-out), and returns prediction objects in the task's JSON Lines format
-(``{"id": ..., <payload key>: ...}``; offsets relative to the example's ``text``, end-exclusive).
+A system is built for one task (``task`` names a :class:`nkru.tasks.Task`). ``fit`` gets
+whole training rows (every column of the task's dataset rows, labels as names): the training
+split, or in leave-one-document-out all other documents. ``predict`` gets rows stripped to the
+task's inputs (:meth:`nkru.tasks.Task.strip`: for stance the text, the source and the claim
+spans; never a target such as the label), and returns one prediction object per row, in row
+order, in the task's JSON Lines format (``{"id": ..., <payload key>: ...}``; offsets relative
+to the row's ``text``, end-exclusive). A system whose labels are those of one of the task's
+label maps (spaCy's PER/ORG/LOC/MISC) names that map in ``label_map`` and is scored under it.
 Everything random is seeded by ``seed`` so two runs give identical predictions.
+
+User systems (``nkru benchmark --system``) follow the same protocol without subclassing:
+only ``predict`` is required; ``fit``, ``name``, ``description`` and ``label_map`` are
+optional.
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ class NotFittedError(RuntimeError):
 
 
 class System(ABC):
-    """A baseline for one task. Subclasses set ``name``, ``task`` and ``description``."""
+    """A system for one task. Subclasses set ``name``, ``task`` and ``description`` (and
+    ``label_map`` when they predict the labels of one of the task's label maps)."""
 
     name: ClassVar[str]
     task: ClassVar[str]
     description: ClassVar[str] = ""
+    label_map: ClassVar[str | None] = None
 
     def __init__(self, seed: int = SEED) -> None:
         self.seed = seed
@@ -38,11 +48,11 @@ class System(ABC):
 
     @abstractmethod
     def fit(self, rows: Sequence[Row]) -> Self:
-        """Learn from training rows (dataset rows of ``self.task``); returns ``self``."""
+        """Learn from whole training rows (dataset rows of ``self.task``); returns ``self``."""
 
     @abstractmethod
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
-        """One prediction object per row, in row order."""
+        """One prediction object per row (the task's input columns only), in row order."""
 
     def check_fitted(self) -> None:
         if not self.fitted:

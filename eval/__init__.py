@@ -1,6 +1,19 @@
-"""NKRU-FR evaluation harness: validation, scorers, bootstrap intervals, reports (FORMAT.md)."""
+"""NKRU-FR evaluation harness: validation, scorers, bootstrap intervals, reports (FORMAT.md).
 
-from nkru.eval.api import compare, load_gold, score
-from nkru.eval.problems import Problem, ValidationFailed
+``from nkru.eval import score, compare, load_gold, Options``: see :mod:`nkru.eval.api`.
+"""
 
-__all__ = ["Problem", "ValidationFailed", "compare", "load_gold", "score"]
+from .api import Comparison, Report, compare, load_gold, score
+from .options import Options
+from .problems import Problem, ValidationFailed
+
+__all__ = [
+    "Comparison",
+    "Options",
+    "Problem",
+    "Report",
+    "ValidationFailed",
+    "compare",
+    "load_gold",
+    "score",
+]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from nkru.eval.claims import IOU_THRESHOLD
-from nkru.eval.metrics import CountVector, prf, span_f1_headline
-from nkru.eval.spans import Span, TokenGrid, best_matching
-from nkru.eval.validate import Example
+from .claims import IOU_THRESHOLD
+from .metrics import CountVector, prf, span_f1_headline
+from .spans import Span, TokenGrid, best_matching
+from .validate import Example
 
 Pair = tuple[int, int, int, int, str | None]
 
@@ -46,14 +47,25 @@ def sentence_of(sentences: list[Span] | None, offset: int) -> int:
     return max(bisect_right([s[0] for s in sentences], offset) - 1, 0)
 
 
+@dataclass
+class PairCounts:
+    """Pair counts summed over documents."""
+
+    matched: int = 0
+    labelled_matched: int = 0  # matched with the same stance too
+    gold: int = 0
+    predicted: int = 0
+    gold_labelled: int = 0  # gold pairs with a stance
+
+
 class AttributionScorer:
     """Overlap pair F1 (headline) and, when gold pairs carry stances, labelled pair F1."""
 
     width = 3
 
     def __init__(self) -> None:
-        # matched, labelled matched, gold pairs, predicted pairs, gold pairs with a label
-        self.totals = [0] * 5
+        self.totals = PairCounts()
+        self.metrics = {"overlap_pair_f1": span_f1_headline}
 
     def add(self, gold: Example, pred: list[Pair] | None) -> list[tuple[int, CountVector]]:
         """Score one document; returns ``(matched, gold, predicted)`` per sentence."""
@@ -63,11 +75,11 @@ class AttributionScorer:
         matching = pair_matching(grid, g_pairs, p_pairs, labelled=False)
         labelled = pair_matching(grid, g_pairs, p_pairs, labelled=True)
         t = self.totals
-        t[0] += len(matching)
-        t[1] += len(labelled)
-        t[2] += len(g_pairs)
-        t[3] += len(p_pairs)
-        t[4] += sum(gp[4] is not None for gp in g_pairs)
+        t.matched += len(matching)
+        t.labelled_matched += len(labelled)
+        t.gold += len(g_pairs)
+        t.predicted += len(p_pairs)
+        t.gold_labelled += sum(gp[4] is not None for gp in g_pairs)
         units: Counter[tuple[int, int]] = Counter()
         matched_gold = {g for g, _, _ in matching}
         matched_pred = {p for _, p, _ in matching}
@@ -82,11 +94,11 @@ class AttributionScorer:
         sentences = sorted({u for u, _ in units}) or [0]
         return [(u, (units[u, 0], units[u, 1], units[u, 2])) for u in sentences]
 
-    headline = staticmethod(span_f1_headline)
-
     def results(self) -> dict[str, Any]:
         """Raw counts and P/R/F1 of overlap pairs, and of labelled pairs when gold has labels."""
-        matched, labelled, n_gold, n_pred, n_labelled = self.totals
+        t = self.totals
+        matched, labelled, n_gold, n_pred = t.matched, t.labelled_matched, t.gold, t.predicted
+        n_labelled = t.gold_labelled
         micro = {"overlap_pair": prf(matched, n_gold, n_pred)}
         if n_labelled:
             micro["labelled_pair"] = prf(labelled, n_gold, n_pred)

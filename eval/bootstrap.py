@@ -58,10 +58,36 @@ def _row_keys(counts: np.ndarray) -> np.ndarray | None:
     return counts.astype(np.int64) @ powers
 
 
-def _resampled_totals(
-    counts: list[np.ndarray], resamples: int, seed: int
+def _nested_totals(
+    counts: list[np.ndarray], resamples: int, seed: int, groups: np.ndarray
 ) -> Iterator[list[np.ndarray]]:
-    """Sums of ``counts`` (same units, one array per system) over bootstrap resamples.
+    """Sums of ``counts`` over two-stage resamples: as many documents (``groups``: each
+    unit's document) drawn with replacement as there are, then, for each drawn document, as
+    many of its units drawn with replacement as it has.
+
+    A document drawn ``k`` times contributes ``k`` independent draws of its units, whose
+    counts together are ``Multinomial(k * units, uniform)``; so each resample takes one
+    multinomial draw of documents and one per document.
+    """
+    rng = np.random.default_rng(seed)
+    documents = np.unique(groups)
+    members = [np.flatnonzero(groups == d) for d in documents]
+    units, width = counts[0].shape
+    for size in _chunks(resamples, units, width * len(counts)):
+        drawn = rng.multinomial(len(documents), np.full(len(documents), 1 / len(documents)), size)
+        weights = np.zeros((size, units))
+        for d, mine in enumerate(members):
+            weights[:, mine] = rng.multinomial(
+                drawn[:, d] * len(mine), np.full(len(mine), 1 / len(mine))
+            )
+        yield [weights @ c for c in counts]
+
+
+def _resampled_totals(
+    counts: list[np.ndarray], resamples: int, seed: int, groups: np.ndarray | None = None
+) -> Iterator[list[np.ndarray]]:
+    """Sums of ``counts`` (same units, one array per system) over bootstrap resamples
+    (two-stage, documents then units, when ``groups`` gives each unit's document).
 
     Drawing ``units`` units uniformly with replacement puts a multinomial number of draws in
     each class of units with identical count vectors (probabilities: class size / units).
@@ -69,6 +95,9 @@ def _resampled_totals(
     (``Generator.multinomial``); otherwise unit indices are drawn (``Generator.integers``)
     and counted. Both are the same bootstrap; the random stream depends on the path.
     """
+    if groups is not None:
+        yield from _nested_totals(counts, resamples, seed, groups)
+        return
     rng = np.random.default_rng(seed)
     units, width = counts[0].shape
     joined = np.concatenate(counts, axis=1)
@@ -98,24 +127,37 @@ def _interval(values: np.ndarray, level: float) -> tuple[float | None, float | N
 
 
 def bootstrap_interval(
-    counts: np.ndarray, metric: Metric, resamples: int, seed: int, level: float
+    counts: np.ndarray,
+    metric: Metric,
+    resamples: int,
+    seed: int,
+    level: float,
+    groups: np.ndarray | None = None,
 ) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval of ``metric`` over units (rows of ``counts``); resamples
-    where the metric is NaN (undefined) are left out."""
+    """Percentile bootstrap interval of ``metric`` over units (rows of ``counts``; nested in
+    documents when ``groups`` gives each unit's document); resamples where the metric is NaN
+    (undefined) are left out."""
     if resamples <= 0 or len(counts) == 0:
         return None, None
-    values = np.concatenate([metric(t) for (t,) in _resampled_totals([counts], resamples, seed)])
-    return _interval(values, level)
+    totals = _resampled_totals([counts], resamples, seed, groups)
+    return _interval(np.concatenate([metric(t) for (t,) in totals]), level)
 
 
 def paired_comparison(
-    a: np.ndarray, b: np.ndarray, metric: Metric, resamples: int, seed: int, level: float
+    a: np.ndarray,
+    b: np.ndarray,
+    metric: Metric,
+    resamples: int,
+    seed: int,
+    level: float,
+    groups: np.ndarray | None = None,
 ) -> dict[str, float | int | None]:
     """Compare two systems scored on the same units.
 
-    Returns the difference ``metric(a) - metric(b)``, its paired bootstrap interval, and the
-    two-sided approximate randomisation p-value (units' counts swapped between systems with
-    probability 1/2; ``p = (1 + #{|d*| >= |d|}) / (1 + resamples)``).
+    Returns the difference ``metric(a) - metric(b)``, its paired bootstrap interval (nested
+    in documents when ``groups`` is given), and the two-sided approximate randomisation
+    p-value (units' counts swapped between systems with probability 1/2;
+    ``p = (1 + #{|d*| >= |d|}) / (1 + resamples)``).
     """
     total_a, total_b = a.sum(axis=0), b.sum(axis=0)
     delta = float(metric(total_a) - metric(total_b))
@@ -129,7 +171,8 @@ def paired_comparison(
     }
     if resamples <= 0 or len(a) == 0:
         return result
-    deltas = [metric(ta) - metric(tb) for ta, tb in _resampled_totals([a, b], resamples, seed)]
+    resampled = _resampled_totals([a, b], resamples, seed, groups)
+    deltas = [metric(ta) - metric(tb) for ta, tb in resampled]
     result["ci_low"], result["ci_high"] = _interval(np.concatenate(deltas), level)
     rng = np.random.default_rng(seed + 1)
     diff = (b - a).astype(float)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from nkru.eval.metrics import CountVector, prf, span_f1_headline
-from nkru.eval.spans import Span, TokenGrid, best_matching
-from nkru.eval.validate import Example
+from .metrics import CountVector, prf, span_f1_headline
+from .spans import Span, TokenGrid, best_matching
+from .validate import Example
 
 IOU_THRESHOLD = 0.5
 
@@ -26,14 +27,27 @@ def overlap_matches(grid: TokenGrid, gold: list[Span], pred: list[Span]) -> int:
     return len(best_matching(edges, weights))
 
 
+@dataclass
+class SpanCounts:
+    """Span counts summed over examples, and the example-level detection outcome."""
+
+    overlap_matched: int = 0
+    strict_matched: int = 0
+    gold: int = 0
+    predicted: int = 0
+    detected: int = 0  # examples with a gold and a predicted span (TP)
+    spurious: int = 0  # examples with predicted spans only (FP)
+    missed: int = 0  # examples with gold spans only (FN)
+
+
 class ClaimsScorer:
     """Overlap span F1 (headline), strict span F1 and sentence-level claim detection."""
 
     width = 3
 
     def __init__(self) -> None:
-        # overlap matched, strict matched, gold spans, predicted spans, detection TP, FP, FN
-        self.totals = [0] * 7
+        self.totals = SpanCounts()
+        self.metrics = {"overlap_span_f1": span_f1_headline}
 
     def add(self, gold: Example, pred: list[Span] | None) -> list[tuple[int, CountVector]]:
         """Score one sentence; returns its ``(overlap matched, gold spans, predicted spans)``."""
@@ -41,20 +55,20 @@ class ClaimsScorer:
         p_spans = pred or []
         matched = overlap_matches(TokenGrid(gold.tokens), g_spans, p_spans)
         t = self.totals
-        t[0] += matched
-        t[1] += len(set(g_spans) & set(p_spans))
-        t[2] += len(g_spans)
-        t[3] += len(p_spans)
-        t[4] += bool(g_spans) and bool(p_spans)
-        t[5] += not g_spans and bool(p_spans)
-        t[6] += bool(g_spans) and not p_spans
+        t.overlap_matched += matched
+        t.strict_matched += len(set(g_spans) & set(p_spans))
+        t.gold += len(g_spans)
+        t.predicted += len(p_spans)
+        t.detected += bool(g_spans) and bool(p_spans)
+        t.spurious += not g_spans and bool(p_spans)
+        t.missed += bool(g_spans) and not p_spans
         return [(0, (matched, len(g_spans), len(p_spans)))]
-
-    headline = staticmethod(span_f1_headline)
 
     def results(self) -> dict[str, Any]:
         """Raw counts and P/R/F1 for overlap spans, strict spans and sentence detection."""
-        overlap, strict, n_gold, n_pred, tp, fp, fn = self.totals
+        t = self.totals
+        overlap, strict, n_gold, n_pred = t.overlap_matched, t.strict_matched, t.gold, t.predicted
+        tp, fp, fn = t.detected, t.spurious, t.missed
         return {
             "counts": {
                 "gold_spans": n_gold,

@@ -11,24 +11,27 @@ from typing import Any
 
 import numpy as np
 
-from nkru.eval.metrics import CountVector, f1_array, prf, ratio
-from nkru.eval.validate import Example
-from nkru.schema import TASKS
+from nkru.tasks import Task
 
-F_AVG_CLASSES = ("support", "deny")
+from .metrics import CountVector, f1_array, prf, ratio
+from .validate import Example
 
 
 class ClassificationScorer:
-    """Per-example one-hot ``(TP per class, gold per class, predicted per class)`` vectors."""
+    """Per-example one-hot ``(TP per class, gold per class, predicted per class)`` vectors.
 
-    def __init__(self, task: str) -> None:
+    Metrics: ``macro_f1`` and ``accuracy``; ``f_avg`` (the mean F1 of the task's
+    ``f_avg_classes``: support and deny for stance, SemEval-2016 Task 6) when declared."""
+
+    def __init__(self, task: Task) -> None:
         self.task = task
-        self.labels = TASKS[task].labels
+        self.labels = task.labels
         self.position = {label: i for i, label in enumerate(self.labels)}
         self.width = 3 * len(self.labels)
         size = len(self.labels)
         self.confusion = np.zeros((size, size), dtype=np.int64)
         self.missing = np.zeros(size, dtype=np.int64)
+        self.metrics = {"macro_f1": self.headline, "accuracy": self.accuracy}
 
     def add(self, gold: Example, pred: str | None) -> list[tuple[int, CountVector]]:
         """Score one example."""
@@ -60,6 +63,12 @@ class ClassificationScorer:
             out=np.zeros(np.shape(present)[:-1]),
             where=present.sum(-1) > 0,
         )
+
+    def accuracy(self, totals: np.ndarray) -> np.ndarray:
+        """Correct / examples from the count vectors."""
+        tp, gold, _ = self._split(totals)
+        den = gold.sum(-1)
+        return np.divide(tp.sum(-1), den, out=np.zeros(np.shape(den)), where=den > 0)
 
     def results(self) -> dict[str, Any]:
         """Accuracy, macro and per-class P/R/F1, confusion matrix (and F_avg for stance)."""
@@ -93,7 +102,7 @@ class ClassificationScorer:
                 "matrix": self.confusion.tolist(),
             },
         }
-        if self.task == "stance":
-            f1s = [per_class.get(c, {"f1": 0.0})["f1"] for c in F_AVG_CLASSES]
+        if self.task.f_avg_classes:
+            f1s = [per_class.get(c, {"f1": 0.0})["f1"] for c in self.task.f_avg_classes]
             results["macro"]["f_avg"] = float(np.mean(f1s))
         return results

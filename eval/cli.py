@@ -1,4 +1,4 @@
-"""Typer command functions ``eval_command`` and ``compare_command`` (registered by nkru.cli).
+"""Typer command functions ``eval_command`` and ``compare_command`` (registered by nkru.app.cli).
 
 Exit codes: 0 ok, 1 failure, 2 bad input. Problems are printed, never a traceback.
 """
@@ -15,11 +15,14 @@ from typing import Annotated, Any
 import typer
 
 from nkru.console import Console
-from nkru.eval.api import BOOTSTRAP_UNITS, Options, check_task, compare, load_gold, score_file
-from nkru.eval.gold import GoldSet
-from nkru.eval.problems import LIMIT, ValidationFailed
-from nkru.eval.report import print_comparison, print_report
-from nkru.schema import TASK_NAMES
+from nkru.paths import data_dir as default_data_dir
+from nkru.tasks import TASK_NAMES, get_task
+
+from .api import compare, load_gold, score
+from .gold import GoldSet
+from .options import ALL_SPLITS, BOOTSTRAP_UNITS, Options
+from .problems import LIMIT, ValidationFailed
+from .report import print_comparison, print_report
 
 
 class BadInput(Exception):
@@ -79,14 +82,15 @@ def _gold(
     task: str,
     gold: Path | None,
     split: str | None,
-    data_dir: Path,
+    data_dir: Path | None,
     label_map: dict[str, str | None] | None,
 ) -> GoldSet:
-    check_task(task)
+    get_task(task)
     if (gold is None) == (split is None):
         raise BadInput("give exactly one of --gold FILE or --split NAME")
     if gold is not None:
         return load_gold(task, gold, label_map=label_map)
+    data_dir = data_dir if data_dir is not None else default_data_dir()
     if not data_dir.is_dir():
         raise BadInput(f"dataset folder {data_dir} not found (set --data-dir)")
     try:
@@ -95,6 +99,24 @@ def _gold(
         raise
     except Exception as bad:  # datasets raises many types for a bad folder/config/split
         raise BadInput(f"cannot load split {split!r} of {task!r} from {data_dir}: {bad}") from None
+
+
+def _setup(
+    task: str,
+    gold: Path | None,
+    split: str | None,
+    data_dir: Path | None,
+    label_map: Path | None,
+    allow_missing: bool,
+    resamples: int,
+    seed: int,
+    unit: str,
+) -> tuple[GoldSet, Options]:
+    """The gold and the options of a command, from its arguments (bad ones: exit 2)."""
+    _check_unit(unit)
+    mapping = _label_map(label_map)
+    gold_set = _gold(task, gold, split, data_dir, mapping)
+    return gold_set, Options(allow_missing, mapping, resamples, seed, unit)
 
 
 def _check_output(output: Path | None) -> None:
@@ -126,11 +148,21 @@ def _check_unit(unit: str) -> None:
 
 TaskArg = Annotated[str, typer.Argument(help=f"Task: {', '.join(TASK_NAMES)}.")]
 GoldOpt = Annotated[Path | None, typer.Option(help="Gold JSON Lines file (same format).")]
-SplitOpt = Annotated[str | None, typer.Option(help="Gold from this split of the built dataset.")]
-DataDirOpt = Annotated[Path, typer.Option(help="Built Hugging Face dataset folder.")]
+SplitOpt = Annotated[
+    str | None,
+    typer.Option(help=f"Gold from this split of the built dataset ({ALL_SPLITS!r}: every split)."),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(help="Built dataset folder (default: the project's data/, as nkru build uses)."),
+]
 SeedOpt = Annotated[int, typer.Option(min=0, help="Random seed of the bootstrap/randomisation.")]
 UnitOpt = Annotated[
-    str, typer.Option(help="Resampling unit: example (sentences for attribution) or document.")
+    str,
+    typer.Option(
+        help="Resampling unit: example (sentences for attribution), document, or nested "
+        "(documents, then examples within them)."
+    ),
 ]
 MissingOpt = Annotated[bool, typer.Option(help="Score gold ids without prediction as empty.")]
 LabelMapOpt = Annotated[
@@ -141,10 +173,13 @@ OutputOpt = Annotated[Path | None, typer.Option(help="Write the JSON report here
 
 def eval_command(
     task: TaskArg,
-    predictions: Annotated[Path, typer.Argument(help="Predictions, JSON Lines.")],
+    predictions: Annotated[
+        Path,
+        typer.Argument(help="Predictions, JSON Lines (ner also CoNLL token/tag: .conll, .bio)."),
+    ],
     gold: GoldOpt = None,
     split: SplitOpt = None,
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = None,
     output: OutputOpt = None,
     allow_missing: MissingOpt = False,
     label_map: LabelMapOpt = None,
@@ -154,12 +189,11 @@ def eval_command(
 ) -> None:
     """Validate a prediction file and score it against gold, with bootstrap intervals."""
     with _exit_codes():
-        _check_unit(bootstrap_unit)
         _check_output(output)
-        mapping = _label_map(label_map)
-        gold_set = _gold(task, gold, split, data_dir, mapping)
-        options = Options(allow_missing, mapping, bootstrap, seed, bootstrap_unit)
-        result = score_file(gold_set, predictions, options)
+        gold_set, options = _setup(
+            task, gold, split, data_dir, label_map, allow_missing, bootstrap, seed, bootstrap_unit
+        )
+        result = score(task, gold_set, predictions, options).to_dict()
         _write(output, result)
         print_report(result, Console(), Console(stderr=True))
 
@@ -170,7 +204,7 @@ def compare_command(
     b: Annotated[Path, typer.Argument(help="Predictions of system B, JSON Lines.")],
     gold: GoldOpt = None,
     split: SplitOpt = None,
-    data_dir: DataDirOpt = Path("data"),
+    data_dir: DataDirOpt = None,
     seed: SeedOpt = 0,
     resamples: Annotated[int, typer.Option(min=0, help="Resamples of each test.")] = 1000,
     bootstrap_unit: UnitOpt = "example",
@@ -180,11 +214,10 @@ def compare_command(
 ) -> None:
     """Compare two prediction files on the same gold: difference, interval and p-value."""
     with _exit_codes():
-        _check_unit(bootstrap_unit)
         _check_output(output)
-        mapping = _label_map(label_map)
-        gold_set = _gold(task, gold, split, data_dir, mapping)
-        options = Options(allow_missing, mapping, resamples, seed, bootstrap_unit)
-        result = compare(gold_set, a, b, options)
+        gold_set, options = _setup(
+            task, gold, split, data_dir, label_map, allow_missing, resamples, seed, bootstrap_unit
+        )
+        result = compare(task, gold_set, a, b, options).to_dict()
         _write(output, result)
         print_comparison(result, Console())

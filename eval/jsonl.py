@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 import msgspec
 
-from nkru.eval.problems import ProblemLog
+from .problems import ProblemLog
 
 T = TypeVar("T")
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
-from nkru.eval.validate import Example
+from .validate import Example
 
 CountVector = tuple[float, ...]
 
@@ -41,18 +42,21 @@ def span_f1_defined(totals: np.ndarray) -> np.ndarray:
     return np.where(totals[..., 1] + totals[..., 2] > 0, span_f1_headline(totals), np.nan)
 
 
-class Scorer(Protocol):
-    """A task scorer: consumes examples one at a time, reports at the end.
+Metric = Callable[[np.ndarray], np.ndarray]
+"""A metric of summed count vectors (any leading shape: bootstrap resamples are scored at once)."""
 
-    ``add`` returns the example's headline count vectors keyed by a sub-unit (a sentence
-    index for attribution, else 0); ``headline`` maps summed count vectors (any leading
-    shape) to the headline metric, which is how bootstrap resamples are scored.
+
+class Scorer(Protocol):
+    """A scorer of one kind of task: consumes examples one at a time, reports at the end.
+
+    ``add`` returns the example's count vectors (``width`` columns) keyed by a sub-unit (a
+    sentence index for pairs, else 0); ``metrics`` maps the names of the metrics those vectors
+    determine (a task's headline is one of them) to their vectorised functions.
     """
 
     width: int
+    metrics: dict[str, Metric]
 
     def add(self, gold: Example, pred: Any | None) -> list[tuple[int, CountVector]]: ...
-
-    def headline(self, totals: np.ndarray) -> np.ndarray: ...
 
     def results(self) -> dict[str, Any]: ...

@@ -6,24 +6,119 @@ scheme (COR), then the number of overlapping pairs (INC, or PAR in the partial s
 Unpaired gold entities are MIS, unpaired predictions SPU, so POS = COR+INC+PAR+MIS is the
 number of gold entities and ACT = COR+INC+PAR+SPU the number of predictions. Per-type
 figures apply the schemes to the gold and predicted entities of that type alone.
+
+A :class:`Scheme` says what makes a pair fully right (its :data:`Criterion`: same bounds and
+label, same bounds, same label) and whether a wrong pair earns half credit (PAR); the four
+schemes share the matchings of the three criteria (:class:`Pairing`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from nkru.eval.metrics import CountVector, f1_array, prf
-from nkru.eval.spans import best_matching, overlap_edges
-from nkru.eval.validate import FAST_OFFSET_LIMIT, Example
+from nkru.tasks import LabelMap
 
-SCHEMES = ("strict", "exact", "partial", "type")
+from .metrics import CountVector, f1_array, prf
+from .spans import best_matching, overlap_edges
+from .validate import EntityArrays, Example
+
 Entity = tuple[int, int, str]
-LabelMap = Mapping[str, str | None]
-"""Label renames applied to gold and predictions before scoring; None drops the label."""
+Criterion = Literal["strict", "bounds", "label"]
+"""What makes a pair of overlapping entities fully right: bounds and label, bounds, label."""
+CRITERIA: tuple[Criterion, ...] = ("strict", "bounds", "label")
+
+
+@dataclass
+class Pairing:
+    """A criterion's one-to-one matchings summed over examples: pairs fully right, all pairs."""
+
+    cor: int = 0
+    paired: int = 0
+
+    def add(self, cor: int, paired: int) -> None:
+        self.cor += cor
+        self.paired += paired
+
+
+@dataclass(frozen=True)
+class SchemeCounts:
+    """SemEval-2013 counts of one scheme: POS = COR+INC+PAR+MIS, ACT = COR+INC+PAR+SPU."""
+
+    cor: int
+    inc: int
+    par: int
+    mis: int
+    spu: int
+
+    @property
+    def pos(self) -> int:
+        return self.cor + self.inc + self.par + self.mis
+
+    @property
+    def act(self) -> int:
+        return self.cor + self.inc + self.par + self.spu
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "cor": self.cor,
+            "inc": self.inc,
+            "par": self.par,
+            "mis": self.mis,
+            "spu": self.spu,
+            "pos": self.pos,
+            "act": self.act,
+        }
+
+    def metrics(self) -> dict[str, Any]:
+        """The counts with precision, recall and F1 (a PAR earns half a COR)."""
+        return {**self.to_dict(), **prf(self.cor + 0.5 * self.par, self.pos, self.act)}
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A SemEval-2013 scheme (the nervaluate strategy shape): the criterion of a fully right
+    pair, and whether the other pairs count as PAR (half credit) or INC."""
+
+    name: str
+    criterion: Criterion
+    partial: bool = False
+
+    def counts(self, pairing: Pairing, pos: int, act: int) -> SchemeCounts:
+        wrong = pairing.paired - pairing.cor
+        return SchemeCounts(
+            cor=pairing.cor,
+            inc=0 if self.partial else wrong,
+            par=wrong if self.partial else 0,
+            mis=pos - pairing.paired,
+            spu=act - pairing.paired,
+        )
+
+
+STRICT = Scheme("strict", "strict")
+EXACT = Scheme("exact", "bounds")
+PARTIAL = Scheme("partial", "bounds", partial=True)
+TYPE = Scheme("type", "label")
+SCHEME_LIST: tuple[Scheme, ...] = (STRICT, EXACT, PARTIAL, TYPE)
+SCHEMES: tuple[str, ...] = tuple(s.name for s in SCHEME_LIST)
+
+
+@dataclass
+class Totals:
+    """Counts of a set of entities: the pairing of each criterion, gold (POS) and predicted
+    (ACT) entities. Per type, labels always agree, so ``strict`` pairs as ``bounds`` does."""
+
+    pairings: dict[Criterion, Pairing] = field(
+        default_factory=lambda: {c: Pairing() for c in CRITERIA}
+    )
+    pos: int = 0
+    act: int = 0
+
+    def scheme(self, scheme: Scheme) -> SchemeCounts:
+        return scheme.counts(self.pairings[scheme.criterion], self.pos, self.act)
 
 
 def _matched(edges: list[tuple[int, int]], full: list[bool]) -> tuple[int, int]:
@@ -33,24 +128,6 @@ def _matched(edges: list[tuple[int, int]], full: list[bool]) -> tuple[int, int]:
     return sum(full[e] for _, _, e in matching), len(matching)
 
 
-def _scheme_counts(cor: int, paired: int, pos: int, act: int, scheme: str) -> dict[str, int]:
-    wrong = paired - cor
-    return {
-        "cor": cor,
-        "inc": 0 if scheme == "partial" else wrong,
-        "par": wrong if scheme == "partial" else 0,
-        "mis": pos - paired,
-        "spu": act - paired,
-        "pos": pos,
-        "act": act,
-    }
-
-
-def _scheme_metrics(counts: dict[str, int]) -> dict[str, Any]:
-    credit = counts["cor"] + 0.5 * counts["par"]
-    return {**counts, **prf(credit, counts["pos"], counts["act"])}
-
-
 class NerScorer:
     """Accumulates SemEval-2013 counts over examples; headline strict micro F1."""
 
@@ -58,16 +135,15 @@ class NerScorer:
 
     def __init__(self, label_map: LabelMap | None = None) -> None:
         self.label_map = dict(label_map or {})
-        # strict COR, paired; exact COR, paired; type COR, paired; POS; ACT
-        self.totals = [0] * 8
-        # per type: exact COR, exact paired, type paired, POS, ACT
-        self.types: dict[str, list[int]] = {}
+        self.totals = Totals()
+        self.types: dict[str, Totals] = {}
+        self.metrics = {"strict_micro_f1": self.headline}
 
-    def _type(self, label: str) -> list[int]:
-        counts = self.types.get(label)
-        if counts is None:
-            counts = self.types[label] = [0, 0, 0, 0, 0]
-        return counts
+    def _type(self, label: str) -> Totals:
+        totals = self.types.get(label)
+        if totals is None:
+            totals = self.types[label] = Totals()
+        return totals
 
     def add(self, gold: Example, pred: list[Entity] | None) -> list[tuple[int, CountVector]]:
         """Score one example; returns its strict ``(COR, POS, ACT)``."""
@@ -76,43 +152,36 @@ class NerScorer:
         if self.label_map:
             g_ents, p_ents = self._mapped(g_ents), self._mapped(p_ents)
         for ent in g_ents:
-            self._type(ent[2])[3] += 1
+            self._type(ent[2]).pos += 1
         for ent in p_ents:
-            self._type(ent[2])[4] += 1
+            self._type(ent[2]).act += 1
         edges = overlap_edges(g_ents, p_ents)
         bounds = [g_ents[g][:2] == p_ents[p][:2] for g, p in edges]
         labels = [g_ents[g][2] == p_ents[p][2] for g, p in edges]
-        strict = [b and lab for b, lab in zip(bounds, labels, strict=True)]
-        gold_side = {g for g, _ in edges}
-        pred_side = {p for _, p in edges}
-        totals = self.totals
-        if len(gold_side) == len(edges) == len(pred_side):
-            # No entity overlaps two others: the overlaps are the matching.
-            cor_s, paired = sum(strict), len(edges)
-            totals[0] += cor_s
-            totals[1] += paired
-            totals[2] += sum(bounds)
-            totals[3] += paired
-            totals[4] += sum(labels)
-            totals[5] += paired
+        full: dict[Criterion, list[bool]] = {
+            "strict": [b and lab for b, lab in zip(bounds, labels, strict=True)],
+            "bounds": bounds,
+            "label": labels,
+        }
+        simple = len({g for g, _ in edges}) == len(edges) == len({p for _, p in edges})
+        # Without an entity overlapping two others, the overlaps are the matching.
+        matched = {
+            criterion: (sum(right), len(edges)) if simple else _matched(edges, right)
+            for criterion, right in full.items()
+        }
+        for criterion, (cor, paired) in matched.items():
+            self.totals.pairings[criterion].add(cor, paired)
+        if simple:
             for (g, _), same_bounds, same_label in zip(edges, bounds, labels, strict=True):
                 if same_label:
-                    counts = self.types[g_ents[g][2]]
-                    counts[0] += same_bounds
-                    counts[1] += 1
-                    counts[2] += 1
+                    totals = self.types[g_ents[g][2]].pairings
+                    for criterion in CRITERIA:
+                        totals[criterion].add(same_bounds if criterion != "label" else 1, 1)
         else:
-            cor_s, paired = _matched(edges, strict)
-            totals[0] += cor_s
-            totals[1] += paired
-            for offset, full in ((2, bounds), (4, labels)):
-                cor, paired = _matched(edges, full)
-                totals[offset] += cor
-                totals[offset + 1] += paired
             self._add_types_slow(g_ents, edges, bounds, labels)
-        totals[6] += len(g_ents)
-        totals[7] += len(p_ents)
-        return [(0, (cor_s, len(g_ents), len(p_ents)))]
+        self.totals.pos += len(g_ents)
+        self.totals.act += len(p_ents)
+        return [(0, (matched["strict"][0], len(g_ents), len(p_ents)))]
 
     def strict_by_type(
         self, gold: Example, pred: list[Entity] | None, names: Mapping[str, int], out: np.ndarray
@@ -147,11 +216,12 @@ class NerScorer:
                 by_type.setdefault(g_ents[edges[e][0]][2], []).append(e)
         for label, chosen in by_type.items():
             sub_edges = [edges[e] for e in chosen]
-            cor, paired = _matched(sub_edges, [bounds[e] for e in chosen])
-            counts = self.types[label]
-            counts[0] += cor
-            counts[1] += paired
-            counts[2] += _matched(sub_edges, [True] * len(chosen))[1]
+            totals = self.types[label].pairings
+            exact = _matched(sub_edges, [bounds[e] for e in chosen])
+            totals["strict"].add(*exact)
+            totals["bounds"].add(*exact)
+            paired = _matched(sub_edges, [True] * len(chosen))[1]
+            totals["label"].add(paired, paired)
 
     def headline(self, totals: np.ndarray) -> np.ndarray:
         """Strict micro F1 from ``(COR, POS, ACT)`` columns."""
@@ -159,27 +229,11 @@ class NerScorer:
 
     def results(self) -> dict[str, Any]:
         """Raw counts and micro, macro and per-type precision/recall/F1 for every scheme."""
-        t = self.totals
-        pos, act = t[6], t[7]
-        paired = {
-            "strict": (t[0], t[1]),
-            "exact": (t[2], t[3]),
-            "partial": (t[2], t[3]),
-            "type": (t[4], t[5]),
+        counts = {s.name: self.totals.scheme(s) for s in SCHEME_LIST}
+        per_type = {
+            label: {s.name: self.types[label].scheme(s).metrics() for s in SCHEME_LIST}
+            for label in sorted(self.types)
         }
-        counts = {s: _scheme_counts(*paired[s], pos, act, s) for s in SCHEMES}
-        per_type: dict[str, dict[str, Any]] = {}
-        for label in sorted(self.types):
-            ecor, epaired, tpaired, tpos, tact = self.types[label]
-            type_paired = {
-                "strict": (ecor, epaired),
-                "exact": (ecor, epaired),
-                "partial": (ecor, epaired),
-                "type": (tpaired, tpaired),
-            }
-            per_type[label] = {
-                s: _scheme_metrics(_scheme_counts(*type_paired[s], tpos, tact, s)) for s in SCHEMES
-            }
         macro = {
             s: {
                 m: float(np.mean([per_type[lab][s][m] for lab in per_type])) if per_type else 0.0
@@ -188,8 +242,8 @@ class NerScorer:
             for s in SCHEMES
         }
         return {
-            "counts": counts,
-            "micro": {s: _scheme_metrics(counts[s]) for s in SCHEMES},
+            "counts": {name: c.to_dict() for name, c in counts.items()},
+            "micro": {name: c.metrics() for name, c in counts.items()},
             "macro": macro,
             "per_type": per_type,
         }
@@ -210,7 +264,7 @@ class NerBatch:
         self,
         scorer: NerScorer,
         examples: list[Example],
-        arrays: GoldArrays,
+        arrays: EntityArrays,
         pred_names: tuple[str, ...],
         out: np.ndarray,
         types: TypeCounts | None = None,
@@ -302,14 +356,10 @@ class NerBatch:
         strict = bounds & same
         paired = int(edge.sum())
         totals = self.scorer.totals
-        totals[0] += int(strict.sum())
-        totals[1] += paired
-        totals[2] += int(bounds.sum())
-        totals[3] += paired
-        totals[4] += int(same.sum())
-        totals[5] += paired
-        totals[6] += int(g_ok.sum())
-        totals[7] += int(p_ok.sum())
+        for criterion, right in (("strict", strict), ("bounds", bounds), ("label", same)):
+            totals.pairings[criterion].add(int(right.sum()), paired)
+        totals.pos += int(g_ok.sum())
+        totals.act += int(p_ok.sum())
         width = len(self.names)
         pos = np.bincount(g_lab[g_ok], minlength=width)
         act = np.bincount(p_lab[p_ok], minlength=width)
@@ -317,12 +367,13 @@ class NerBatch:
         ecor = np.bincount(typed[bounds[same]], minlength=width)
         epaired = np.bincount(typed, minlength=width)
         for label in np.flatnonzero(pos + act).tolist():
-            counts = self.scorer._type(self.names[label])
-            counts[0] += int(ecor[label])
-            counts[1] += int(epaired[label])
-            counts[2] += int(epaired[label])
-            counts[3] += int(pos[label])
-            counts[4] += int(act[label])
+            typed_totals = self.scorer._type(self.names[label])
+            cor, paired_of_type = int(ecor[label]), int(epaired[label])
+            typed_totals.pairings["strict"].add(cor, paired_of_type)
+            typed_totals.pairings["bounds"].add(cor, paired_of_type)
+            typed_totals.pairings["label"].add(paired_of_type, paired_of_type)
+            typed_totals.pos += int(pos[label])
+            typed_totals.act += int(act[label])
         vectors = np.stack(
             [
                 np.bincount(p_r[edge][strict], minlength=m),
@@ -389,54 +440,3 @@ class TypeCounts:
 
     def __post_init__(self) -> None:
         self.columns = {name: i for i, name in enumerate(self.names)}
-
-
-class GoldArrays:
-    """Gold NER entities as flat arrays: example ``i`` owns ``offsets[i]:offsets[i + 1]``.
-
-    ``labels`` are indices into ``names``.
-    """
-
-    def __init__(
-        self,
-        names: tuple[str, ...],
-        lengths: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        labels: np.ndarray,
-    ) -> None:
-        self.names = names
-        self.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        self.starts, self.ends, self.labels = starts, ends, labels
-        # The 32-bit packing of NerBatch needs small offsets (always so with a text).
-        self.packable = not len(starts) or (
-            int(starts.min()) >= 0 and int(ends.max()) <= FAST_OFFSET_LIMIT
-        )
-
-    @classmethod
-    def from_examples(cls, examples: list[Example]) -> GoldArrays:
-        """The arrays of validated examples (not packable if an offset is too large)."""
-        payloads = [ex.payload for ex in examples]
-        lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
-        flat = [ent for payload in payloads for ent in payload]
-        starts, ends, labels = zip(*flat, strict=True) if flat else ((), (), ())
-        names = tuple(sorted(set(labels)))
-        ids = {name: i for i, name in enumerate(names)}
-        if flat and max(ends) > FAST_OFFSET_LIMIT:
-            starts = ends = (FAST_OFFSET_LIMIT + 1,) * len(flat)
-        return cls(
-            names,
-            lengths,
-            np.array(starts, dtype=np.int64),
-            np.array(ends, dtype=np.int64),
-            np.fromiter(map(ids.__getitem__, labels), dtype=np.int64, count=len(flat)),
-        )
-
-    @staticmethod
-    def vocab(name: str, names: list[str]) -> int:
-        """Index of ``name`` in ``names``, appended if absent."""
-        try:
-            return names.index(name)
-        except ValueError:
-            names.append(name)
-            return len(names) - 1

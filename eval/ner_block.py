@@ -1,4 +1,4 @@
-"""Typed decoding of a block of clean NER lines (msgspec), the fast path of NER files.
+"""Typed decoding of a block of clean labelled-spans lines (msgspec), the fast path of NER files.
 
 msgspec decodes each line straight into the fields the scorer needs and skips the context
 (tokens, tags, ...) without building Python objects for it, which is most of the reading
@@ -10,14 +10,17 @@ JSON values and checked record by record, so this changes speed, never results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from operator import attrgetter
+from typing import Any
 
 import msgspec
 import numpy as np
 
-from nkru.eval.validate import CONTEXT_KEYS, PAYLOAD_KEY, EntityChunk, RecordParser
+from .validate import EntityChunk, RecordParser
 
 _ANY = msgspec.Raw(b"null")  # a context value of any JSON type, kept undecoded
 
@@ -29,22 +32,26 @@ class _Entity(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     text: msgspec.Raw = _ANY
 
 
-_CONTEXT = sorted(CONTEXT_KEYS["ner"] - {"document_id", "text"})
-_Record = msgspec.defstruct(
-    "_Record",
-    [
-        ("id", str),
-        (PAYLOAD_KEY["ner"], list[_Entity]),
-        ("document_id", str | None, None),
-        ("text", str | None, None),
-        *((key, msgspec.Raw, _ANY) for key in _CONTEXT),
-    ],
-    forbid_unknown_fields=True,
-    gc=False,
-)
-_decode = msgspec.json.Decoder(_Record).decode
 _start, _end, _label = attrgetter("start"), attrgetter("end"), attrgetter("label")
-_entities = attrgetter(PAYLOAD_KEY["ner"])
+
+
+@cache
+def _decoder(payload: str, context: frozenset[str]) -> tuple[Callable[[bytes], Any], attrgetter]:
+    """The typed decoder of a task's records (its payload key and context keys) and the
+    getter of their entities."""
+    record = msgspec.defstruct(
+        "_Record",
+        [
+            ("id", str),
+            (payload, list[_Entity]),
+            ("document_id", str | None, None),
+            ("text", str | None, None),
+            *((key, msgspec.Raw, _ANY) for key in sorted(context - {"document_id", "text"})),
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    return msgspec.json.Decoder(record).decode, attrgetter(payload)
 
 
 @dataclass(slots=True)
@@ -68,8 +75,9 @@ def decode_ner_block(raws: list[bytes], parser: RecordParser) -> NerBlock | None
         # msgspec checks the UTF-8 of the strings it decodes, not of the values it skips.
         if not all(map(bytes.isascii, raws)):
             b"".join(raws).decode("utf-8")
-        records = list(map(_decode, raws))
-        lists = list(map(_entities, records))
+        decode, entities = _decoder(parser.key, parser.task.context_keys)
+        records = list(map(decode, raws))
+        lists = list(map(entities, records))
         flat = list(chain.from_iterable(lists))
         ids = list(map(parser.label_ids.__getitem__, map(_label, flat)))
         n = len(flat)

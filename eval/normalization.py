@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from nkru.eval.metrics import CountVector, ratio
-from nkru.eval.validate import Example
+from .metrics import CountVector, ratio
+from .validate import Example
 
 UNTYPED = "(untyped)"
 
 
+@dataclass
+class Matches:
+    """Exact matches among examples."""
+
+    correct: int = 0
+    total: int = 0
+
+
 class NormalizationScorer:
-    """Exact-match accuracy (headline); a missing prediction is wrong."""
+    """Exact-match accuracy (headline), overall and per group (the task's ``group`` column,
+    e.g. the entity type); a missing prediction is wrong."""
 
     width = 2
 
     def __init__(self) -> None:
-        self.by_type: dict[str, list[int]] = {}
+        self.by_type: dict[str, Matches] = {}
+        self.metrics = {"accuracy": self.headline}
 
     def add(self, gold: Example, pred: str | None) -> list[tuple[int, CountVector]]:
-        """Score one mention; returns ``(correct, 1)``."""
+        """Score one example; returns ``(correct, 1)``."""
         correct = int(pred is not None and pred == gold.payload)
-        counts = self.by_type.setdefault(gold.group or UNTYPED, [0, 0])
-        counts[0] += correct
-        counts[1] += 1
+        counts = self.by_type.setdefault(gold.group or UNTYPED, Matches())
+        counts.correct += correct
+        counts.total += 1
         return [(0, (correct, 1))]
 
     def headline(self, totals: np.ndarray) -> np.ndarray:
@@ -35,11 +46,11 @@ class NormalizationScorer:
 
     def results(self) -> dict[str, Any]:
         """Raw counts, accuracy, per-type accuracy and their macro average."""
-        correct = sum(c for c, _ in self.by_type.values())
-        total = sum(n for _, n in self.by_type.values())
+        correct = sum(m.correct for m in self.by_type.values())
+        total = sum(m.total for m in self.by_type.values())
         per_type = {
-            t: {"accuracy": ratio(c, n), "correct": c, "total": n}
-            for t, (c, n) in sorted(self.by_type.items())
+            t: {"accuracy": ratio(m.correct, m.total), "correct": m.correct, "total": m.total}
+            for t, m in sorted(self.by_type.items())
         }
         macro = float(np.mean([v["accuracy"] for v in per_type.values()])) if per_type else 0.0
         return {

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from nkru.eval.problems import Problem
+from .problems import Problem
 
 
 def _fmt(value: Any) -> str:

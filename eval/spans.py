@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
@@ -112,8 +113,6 @@ def best_matching(
     pred_degree = Counter(p for _, p in edges)
     if max(gold_degree.values()) == 1 and max(pred_degree.values()) == 1:
         return [(g, p, e) for e, (g, p) in enumerate(edges)]
-    from scipy.optimize import linear_sum_assignment  # only here: scipy is slow to import
-
     rows = {g: i for i, g in enumerate(gold_degree)}
     cols = {p: j for j, p in enumerate(pred_degree)}
     matrix = np.zeros((len(rows), len(cols)))

@@ -1,16 +1,17 @@
 """Validation of gold and prediction records: every problem with file, line and field.
 
-Parsing turns a JSON object into a compact task payload:
+Parsing turns a JSON object into a compact payload, by the kind of the task's answer
+(:mod:`nkru.tasks`):
 
-- ner: ``[(start, end, label), ...]``
-- claims: ``[(start, end), ...]``
-- attribution: ``[(source_start, source_end, claim_start, claim_end, label | None), ...]``
-- stance, certainty, topic: the label; normalization: the value.
+- labelled spans (ner): ``[(start, end, label), ...]``
+- spans (claims): ``[(start, end), ...]``
+- pairs (attribution): ``[(source_start, source_end, claim_start, claim_end, label | None), ...]``
+- classification (stance, certainty, topic): the label; value (normalization): the value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -18,43 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from nkru.eval.problems import ProblemLog
-from nkru.eval.spans import Span, align_tokens, overlapping, regex_tokens
-from nkru.schema import STANCE_LABELS, TASKS
+from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, PAIRS, SPANS, VALUE, Task
 
-CLASSIFICATION_TASKS = ("stance", "certainty", "topic")
-PAYLOAD_KEY = {
-    "ner": "entities",
-    "claims": "claims",
-    "attribution": "pairs",
-    "stance": "label",
-    "certainty": "label",
-    "topic": "label",
-    "normalization": "value",
-}
-_SENTENCE_KEYS = (
-    "document_id",
-    "text",
-    "doc_start",
-    "doc_end",
-    "tokens",
-    "token_starts",
-    "token_ends",
-)
-# Keys of the dataset rows (gold context); accepted silently in any file.
-CONTEXT_KEYS: dict[str, frozenset[str]] = {
-    "ner": frozenset((*_SENTENCE_KEYS, "ner_tags")),
-    "claims": frozenset((*_SENTENCE_KEYS, "has_claim")),
-    "attribution": frozenset(("document_id", "text", "sentences", "sources", "claims")),
-    "stance": frozenset(
-        ("document_id", "text", "source_start", "source_end", "claim_start", "claim_end")
-    ),
-    "certainty": frozenset(("document_id", "text", "claim_start", "claim_end")),
-    "topic": frozenset(("document_id", "text", "claim_start", "claim_end")),
-    "normalization": frozenset(
-        ("document_id", "text", "start", "end", "mention", "entity_type", "document_date")
-    ),
-}
+from .problems import ProblemLog
+from .spans import Span, align_tokens, overlapping, regex_tokens
+
 _SPAN_KEYS = frozenset(("start", "end", "text"))
 _LABELLED_SPAN_KEYS = _SPAN_KEYS | {"label"}
 # Offsets the fast path accepts without a text (the vectorised NER scorer packs them in 32 bits).
@@ -78,34 +47,73 @@ class Example:
     group: str | None = None
 
 
-class FlatEntities:
-    """NER gold entities of the fast path as flat arrays, filled once the gold is loaded.
-
-    Row ``r`` owns ``offsets[r]:offsets[r + 1]``; ``ids`` index ``names``.
-    """
+class EntityArrays:
+    """Labelled spans of many examples as flat arrays: example ``i`` owns
+    ``offsets[i]:offsets[i + 1]`` of ``starts``, ``ends`` and ``labels`` (indices into
+    ``names``). Filled once the examples are read (:meth:`fill`)."""
 
     def __init__(self, names: tuple[str, ...]) -> None:
         self.names = names
-        self.offsets = np.zeros(1, dtype=np.int64)
-        self.starts = self.ends = self.ids = np.zeros(0, dtype=np.int64)
+        self.fill(np.zeros(0, dtype=np.int64), *(np.zeros(0, dtype=np.int64),) * 3)
+
+    def fill(
+        self, lengths: np.ndarray, starts: np.ndarray, ends: np.ndarray, labels: np.ndarray
+    ) -> EntityArrays:
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        self.starts, self.ends, self.labels = starts, ends, labels
+        return self
+
+    @property
+    def packable(self) -> bool:
+        """Offsets small enough for the 32-bit packing of the vectorised scorer."""
+        return not len(self.starts) or (
+            int(self.starts.min()) >= 0 and int(self.ends.max()) <= FAST_OFFSET_LIMIT
+        )
 
     def payload(self, row: int) -> list[tuple[int, int, str]]:
-        """The ``[(start, end, label), ...]`` payload of a row."""
+        """The ``[(start, end, label), ...]`` payload of example ``row``."""
         a, b = int(self.offsets[row]), int(self.offsets[row + 1])
         names = self.names
         return list(
             zip(
                 self.starts[a:b].tolist(),
                 self.ends[a:b].tolist(),
-                [names[i] for i in self.ids[a:b].tolist()],
+                [names[i] for i in self.labels[a:b].tolist()],
                 strict=True,
             )
         )
 
+    @classmethod
+    def from_examples(cls, examples: list[Example]) -> EntityArrays:
+        """The arrays of validated examples (not packable if an offset is too large)."""
+        payloads = [ex.payload for ex in examples]
+        lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
+        flat = [ent for payload in payloads for ent in payload]
+        starts, ends, labels = zip(*flat, strict=True) if flat else ((), (), ())
+        names = tuple(sorted(set(labels)))
+        ids = {name: i for i, name in enumerate(names)}
+        if flat and max(ends) > FAST_OFFSET_LIMIT:
+            starts = ends = (FAST_OFFSET_LIMIT + 1,) * len(flat)
+        return cls(names).fill(
+            lengths,
+            np.array(starts, dtype=np.int64),
+            np.array(ends, dtype=np.int64),
+            np.fromiter(map(ids.__getitem__, labels), dtype=np.int64, count=len(flat)),
+        )
+
+    @staticmethod
+    def vocab(name: str, names: list[str]) -> int:
+        """Index of ``name`` in ``names``, appended if absent."""
+        try:
+            return names.index(name)
+        except ValueError:
+            names.append(name)
+            return len(names) - 1
+
 
 class FlatExample(Example):
-    """A NER gold example of the fast path: its payload is built from the gold's flat
-    arrays on first use (scoring normally reads the arrays, so most never are)."""
+    """A labelled-spans gold example of the fast path: its payload is built from the gold's
+    entity arrays on first use (scoring normally reads the arrays, so most never are)."""
 
     __slots__ = ("_flat", "_row")
 
@@ -115,7 +123,7 @@ class FlatExample(Example):
         line: int,
         document_id: str,
         text_len: int | None,
-        flat: FlatEntities,
+        flat: EntityArrays,
         row: int,
     ) -> None:
         self.id, self.line, self.document_id, self.text_len = id, line, document_id, text_len
@@ -184,15 +192,18 @@ class EntityChunk:
 
 
 class RecordParser:
-    """Parses records of one task, logging problems to the log of the file being read."""
+    """Parses records of one task, logging problems to the log of the file being read.
 
-    def __init__(self, task: str, labels: Collection[str] | None = None) -> None:
+    What a payload is depends on the kind of the task's answer (:data:`SHAPES`); ``labels``
+    (default: the task's) are the labels a payload may carry.
+    """
+
+    def __init__(self, task: Task, labels: Collection[str] | None = None) -> None:
         self.task = task
-        self.key = PAYLOAD_KEY[task]
-        self.known = CONTEXT_KEYS[task] | {"id", self.key}
-        if labels is None:
-            labels = STANCE_LABELS if task == "attribution" else TASKS[task].labels
-        self.labels = frozenset(labels)
+        self.shape = SHAPES[task.kind]
+        self.key = task.payload
+        self.known = task.context_keys | {"id", self.key}
+        self.labels = frozenset(task.labels if labels is None else labels)
         self.label_help = ", ".join(sorted(self.labels))
         # Label ids of the fast path (``label_names[i]`` is the label of id ``i``).
         self.label_names = tuple(sorted(label for label in self.labels if type(label) is str))
@@ -330,18 +341,8 @@ class RecordParser:
         if self.key not in obj:
             log.error(line, self.key, f"missing {self.key!r}", "missing_field")
             return None
-        value = obj[self.key]
         before = log.errors
-        if self.task == "ner":
-            result = self._spans(value, self.key, line, log, text_len, labelled=True)
-        elif self.task == "claims":
-            result = self._spans(value, self.key, line, log, text_len, labelled=False)
-        elif self.task == "attribution":
-            result = self._pairs(value, line, log, text_len)
-        elif self.task == "normalization":
-            result = self._string(value, self.key, line, log)
-        else:
-            result = self._label(value, self.key, line, log, optional=False)
+        result = self.shape.parse(self, obj[self.key], line, log, text_len)
         return result if log.errors == before else None
 
     def gold(self, obj: object, line: int, log: ProblemLog) -> Example | None:
@@ -361,12 +362,13 @@ class RecordParser:
         text_len = len(text) if text is not None else None
         example = Example(rid, line, document_id or rid, None, text_len)
         example.payload = self.payload(obj, line, log, text_len)
-        if self.task in ("claims", "attribution"):
+        if self.shape.tokens:
             example.tokens = self._tokens(obj, text, line, log)
-        if self.task == "attribution" and "sentences" in obj:
+        if self.shape.sentences and "sentences" in obj:
             example.sentences = self._span_list(obj["sentences"], "sentences", line, log, text_len)
-        if self.task == "normalization" and obj.get("entity_type") is not None:
-            example.group = self._string(obj["entity_type"], "entity_type", line, log)
+        group = self.task.group
+        if group is not None and obj.get(group) is not None:
+            example.group = self._string(obj[group], group, line, log)
         return example if log.errors == before else None
 
     # -- fields ---------------------------------------------------------------------------------
@@ -491,12 +493,12 @@ class RecordParser:
     def _pairs(
         self, value: object, line: int, log: ProblemLog, text_len: int | None
     ) -> list | None:
-        items = self._list(value, "pairs", line, log)
+        items = self._list(value, self.key, line, log)
         if items is None:
             return None
         pairs = []
         for i, item in enumerate(items):
-            path = f"pairs[{i}]"
+            path = f"{self.key}[{i}]"
             if not isinstance(item, dict):
                 log.error(line, path, f"must be an object, got {type_name(item)}", "wrong_type")
                 continue
@@ -546,3 +548,23 @@ class RecordParser:
                 "unaligned_tokens",
             )
         return regex_tokens(text)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the records of a kind of task hold: how a payload is parsed, and which context
+    the gold keeps for scoring (token offsets for token IoU, sentences as bootstrap units)."""
+
+    parse: Callable[[RecordParser, object, int, ProblemLog, int | None], Any]
+    tokens: bool = False
+    sentences: bool = False
+
+
+SHAPES: dict[str, Shape] = {
+    LABELLED_SPANS: Shape(lambda p, v, line, log, n: p._spans(v, p.key, line, log, n, True)),
+    SPANS: Shape(lambda p, v, line, log, n: p._spans(v, p.key, line, log, n, False), tokens=True),
+    PAIRS: Shape(lambda p, v, line, log, n: p._pairs(v, line, log, n), tokens=True, sentences=True),
+    CLASSIFICATION: Shape(lambda p, v, line, log, n: p._label(v, p.key, line, log, optional=False)),
+    VALUE: Shape(lambda p, v, line, log, n: p._string(v, p.key, line, log)),
+}
+"""The record shape of each kind of answer (:data:`nkru.tasks.KINDS`)."""

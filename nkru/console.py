@@ -8,6 +8,7 @@ import sys
 
 import rich.console
 import typer
+from rich.markup import escape
 
 
 class Console(rich.console.Console):
@@ -25,3 +26,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``error: message`` on stderr and return the Exit to raise (2: bad input)."""
     Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def missing_extra(err: ModuleNotFoundError, extras: str) -> typer.Exit:
+    """The error of a command whose optional dependencies are not installed."""
+    return fail(
+        escape(
+            f"{err.name} is not installed: this command needs `pip install 'nkru[{extras}]'` "
+            "(`pip install nkru` alone gives nkru eval and nkru compare)"
+        )
+    )

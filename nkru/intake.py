@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from importlib import metadata as package_metadata
 from pathlib import Path
 
+try:  # the studio extra: only an HTML page needs it
+    import trafilatura
+except ModuleNotFoundError:
+    trafilatura = None
+
 from nkru.boilerplate import RULES_VERSION, Proposal, propose
 from nkru.corpus import CorpusError, forget_corpus, load_corpus, manifest_path
 from nkru.files import write_atomic
@@ -86,9 +91,7 @@ def extractor() -> str:
 
 def extract_html(path: Path, page: str) -> tuple[str, dict[str, object]]:
     """The page's main text (Markdown) and its own metadata (title, author, date, site name)."""
-    try:
-        import trafilatura
-    except ImportError:
+    if trafilatura is None:
         raise IntakeError(
             f"{path}: an HTML page needs trafilatura to extract its text: "
             "pip install 'nkru[studio]'"

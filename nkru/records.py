@@ -22,6 +22,19 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """A sentence of a document (see :mod:`nkru.segment`); offsets into the document text."""
+
+    id: str
+    document_id: str
+    start: int
+    end: int
+    text: str
+    boilerplate: bool
+    tokens: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
 class Claim:
     """A check-worthy claim span with its attributes."""
 

@@ -1,12 +1,13 @@
-"""The one definition of the NKRU-FR annotation scheme and benchmark tasks.
+"""The one definition of the NKRU-FR annotation scheme: labels, value formats, tag names.
 
-Everything else (Label Studio config, validation, dataset features, scorers) derives from here.
+Everything else (Label Studio config, task declarations in :mod:`nkru.tasks`, validation,
+dataset features, scorers) derives from here. ``SCHEMA_VERSION`` is the version of this label
+scheme; the files the tools write carry format versions of their own.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 SCHEMA_VERSION = "1.0"
 
@@ -57,6 +58,33 @@ TOPIC_LABELS: tuple[str, ...] = (
 )
 STANCE_LABELS: tuple[str, ...] = ("support", "deny", "query")
 
+
+def bio_names(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """``("O", "B-X", "I-X", ...)`` in the order of ``labels`` (like conll2003)."""
+    return ("O", *(f"{prefix}-{label}" for label in labels for prefix in ("B", "I")))
+
+
+NER_TAGS: tuple[str, ...] = bio_names(ENTITY_LABELS)
+CLAIM_TAGS: tuple[str, ...] = bio_names((CLAIM,))
+
+SPACY_LABELS: tuple[str, ...] = ("PER", "ORG", "LOC", "MISC")
+SPACY_LABEL_MAP: dict[str, str | None] = {
+    "PER": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "LAW": "MISC",
+    "WEAPON": "MISC",
+    "DATE": None,
+    "QUANTITY": None,
+    "MONEY": None,
+}
+"""Our entity labels -> spaCy ``fr_core_news_md``'s PER/ORG/LOC/MISC; None: no such label in
+spaCy, dropped from gold and predictions (shipped as ``eval/samples/spacy_label_map.json``)."""
+SPACY_DROPPED: tuple[str, ...] = tuple(lab for lab in ENTITY_LABELS if not SPACY_LABEL_MAP[lab])
+
 # Value formats (SCHEME.md "Normalised value").
 _DATE_PART = r"(?:\d{4}|XXXX)(?:-(?:\d{2}|XX)(?:-(?:\d{2}|XX))?)?"
 DATE_VALUE_RE = re.compile(rf"^{_DATE_PART}(?:/{_DATE_PART})?$")
@@ -79,53 +107,3 @@ def valid_value(label: str, value: str) -> bool:
     """Whether ``value`` is in the documented normalised format for ``label``."""
     pattern = VALUE_PATTERNS.get(label)
     return bool(pattern and pattern.fullmatch(value))
-
-
-@dataclass(frozen=True)
-class Task:
-    """A benchmark task: a dataset config and an eval task."""
-
-    name: str
-    kind: str  # "spans", "pairs" or "classification" / "values"
-    description: str
-    headline: str
-    labels: tuple[str, ...] = ()
-
-
-TASKS: dict[str, Task] = {
-    t.name: t
-    for t in (
-        Task("ner", "spans", "sentence -> entity spans", "strict_micro_f1", ENTITY_LABELS),
-        Task("claims", "spans", "sentence -> claim spans", "overlap_span_f1", (CLAIM,)),
-        Task(
-            "attribution",
-            "pairs",
-            "sentence -> (source, claim) pairs",
-            "overlap_pair_f1",
-            STANCE_LABELS,
-        ),
-        Task(
-            "stance",
-            "classification",
-            "gold (source, claim, context) -> support/deny/query",
-            "macro_f1",
-            STANCE_LABELS,
-        ),
-        Task(
-            "certainty",
-            "classification",
-            "gold claim in context -> asserted/hedged",
-            "macro_f1",
-            CERTAINTY_LABELS,
-        ),
-        Task("topic", "classification", "gold claim in context -> topic", "macro_f1", TOPIC_LABELS),
-        Task(
-            "normalization",
-            "values",
-            "gold DATE/QUANTITY/MONEY mention -> value",
-            "accuracy",
-            VALUED_LABELS,
-        ),
-    )
-}
-TASK_NAMES: tuple[str, ...] = tuple(TASKS)

@@ -15,7 +15,6 @@ import hashlib
 import itertools
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 
 import spacy
@@ -24,22 +23,10 @@ from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 from nkru.corpus import Document
 from nkru.paths import cache_dir
+from nkru.records import Sentence
 
 SEGMENTER_VERSION = "3"
 _LINE = re.compile(r"[^\n]+")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a document; offsets into the document text, end-exclusive."""
-
-    id: str
-    document_id: str
-    start: int
-    end: int
-    text: str
-    boilerplate: bool
-    tokens: tuple[tuple[int, int], ...]
 
 
 @cache

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from nkru.annotation import studio
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -33,10 +34,11 @@ def artifacts_dir() -> Path:
 def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A running Label Studio (nkru.annotation.studio.Server: url, token, credentials,
     data_dir, startup_seconds)."""
-    studio = pytest.importorskip("nkru.annotation.studio")
     try:
         studio.label_studio_version()
     except studio.StudioError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Label Studio is missing: {exc}")
         pytest.skip(str(exc))
     data_dir = tmp_path_factory.mktemp("label-studio-data")
     saved = os.environ.pop(studio.TOKEN_ENV, None)  # a fresh, generated token for the tests
@@ -51,31 +53,14 @@ def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         server.stop()
 
 
-def _in_ci() -> bool:
-    return bool(os.environ.get("CI"))
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Path to Debian's chromium, installed with apt-get when missing."""
+    """Path to Debian's chromium (scripts/test.sh installs it where apt-get can)."""
     path = shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )
     if path:
         return path
-    apt = shutil.which("apt-get")
-    if apt and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in ([apt, "update"], [apt, "install", "-y", "chromium"]):
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-            if done.returncode != 0:
-                break
-        path = shutil.which("chromium")
-        if path:
-            return path
-    if _in_ci():
-        pytest.fail("chromium is missing and could not be installed with apt-get")
-    pytest.skip(
-        "chromium is not installed (apt-get install -y chromium) and cannot be "
-        "installed here (needs root and apt-get)"
-    )
+    if os.environ.get("CI"):
+        pytest.fail("chromium is missing: scripts/test.sh installs it with apt-get (as root)")
+    pytest.skip("chromium is not installed (scripts/test.sh installs it: apt-get install chromium)")

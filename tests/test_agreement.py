@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from nkru.annotation.agreement import (
+from nkru.annotation.worksheet import load_worksheet
+from nkru.app.agreement import (
     agreement_report,
     document_agreement,
     kappa,
     pair_agreement,
     render_markdown,
 )
-from nkru.annotation.worksheet import load_worksheet
 from nkru.corpus import get_document
 from nkru.paths import project_root
 from nkru.segment import tokens

@@ -12,21 +12,28 @@ from pathlib import Path
 
 import pytest
 
+from nkru.app.benchmark.pipeline import fixed_split, leave_one_document_out, write_predictions
 from nkru.baselines.attribution import AttributionPairs, source_candidates
 from nkru.baselines.bio import bio_tags, repair_bio, spans_from_bio
 from nkru.baselines.claims import claim_span
-from nkru.baselines.io import as_rows, by_document, label_name, read_jsonl, write_jsonl
-from nkru.baselines.ner import BIO_TAGS, Gazetteer, NerTagger
+from nkru.baselines.io import by_document, label_name
+from nkru.baselines.ner import Gazetteer, NerTagger
 from nkru.baselines.nlp import analyse
 from nkru.baselines.protocol import NotFittedError, System
-from nkru.baselines.reference import (
+from nkru.baselines.registry import BASELINES, REFERENCES, create, systems
+from nkru.eval.jsonl import read_jsonl
+from nkru.eval.problems import ProblemLog
+from nkru.schema import (
+    ENTITY_LABELS,
+    NER_TAGS,
     SPACY_DROPPED,
     SPACY_LABEL_MAP,
     SPACY_LABELS,
+    STANCE_LABELS,
+    VALUED_LABELS,
+    valid_value,
 )
-from nkru.baselines.registry import BASELINES, REFERENCES, create, systems
-from nkru.baselines.runner import fixed_split, leave_one_document_out, run, summarize
-from nkru.schema import ENTITY_LABELS, STANCE_LABELS, TASKS, VALUED_LABELS, valid_value
+from nkru.tasks import TASKS, strip_rows
 
 # --- a small synthetic corpus --------------------------------------------------------------------
 # (sentence, entities [(surface, label, value)], claim, (source, stance) | None, certainty, topic)
@@ -277,7 +284,7 @@ def build_rows() -> dict[str, list[dict]]:
                     )
             tags = bio_tags(tokens, ents)
             rows["ner"].append(
-                {**base, "ner_tags": [BIO_TAGS.index(t) for t in tags], "entities": ents}
+                {**base, "ner_tags": [NER_TAGS.index(t) for t in tags], "entities": ents}
             )
             claims = []
             if claim is not None:
@@ -357,7 +364,16 @@ ROWS = build_rows()
 
 
 def split(task: str, documents: tuple[str, ...]) -> list[dict]:
-    return as_rows(task, [r for r in ROWS[task] if r["document_id"] in documents])
+    return [TASKS[task].decode(r) for r in ROWS[task] if r["document_id"] in documents]
+
+
+def read_predictions(path: Path) -> list[dict]:
+    return [obj for _, obj in read_jsonl(path, ProblemLog(str(path)))]
+
+
+def inputs(task: str, documents: tuple[str, ...]) -> list[dict]:
+    """The rows of ``documents`` as ``predict()`` sees them: the task's inputs only."""
+    return strip_rows(TASKS[task], split(task, documents))
 
 
 ALL_SYSTEMS = [(task, name) for task in TASKS for name in systems(task)]
@@ -410,25 +426,45 @@ def test_every_system_fits_and_predicts_valid_objects(task: str, name: str) -> N
     system = create(task, name)
     assert system.task == task and system.name == name
     with pytest.raises(NotFittedError):
-        system.predict(split(task, TEST_DOCS))
+        system.predict(inputs(task, TEST_DOCS))
     test = split(task, TEST_DOCS)
-    predictions = system.fit(split(task, TRAIN_DOCS)).predict(test)
+    predictions = system.fit(split(task, TRAIN_DOCS)).predict(inputs(task, TEST_DOCS))
     check_predictions(task, test, predictions, SPACY_LABELS if name == "spacy" else None)
     assert system.predict([]) == []
 
 
 @pytest.mark.parametrize(("task", "name"), ALL_SYSTEMS)
 def test_predictions_pass_the_eval_validator_and_scorer(task: str, name: str) -> None:
-    api = pytest.importorskip("nkru.eval.api")
+    from nkru.eval import api
     from nkru.eval.gold import gold_from_rows
 
     test = split(task, TEST_DOCS)
-    label_map = SPACY_LABEL_MAP if name == "spacy" else None
-    predictions = create(task, name).fit(split(task, TRAIN_DOCS)).predict(test)
-    report = api.score(
-        task, gold_from_rows(task, test), predictions, bootstrap=10, label_map=label_map
-    )
+    system = create(task, name)
+    label_map = TASKS[task].label_maps[system.label_map] if system.label_map else None
+    predictions = system.fit(split(task, TRAIN_DOCS)).predict(inputs(task, TEST_DOCS))
+    options = api.Options(bootstrap=10, label_map=label_map)
+    report = api.score(task, gold_from_rows(task, test), predictions, options).to_dict()
     assert 0.0 <= report["headline"]["value"] <= 1.0
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_a_system_that_copies_targets_gets_none_from_stripped_rows(task: str) -> None:
+    """The cheater copies any target column it is shown: on whole rows it scores 1.0, on the
+    rows predict() gets (inputs only) it finds nothing and predicts what the floor does."""
+    from cheating_system import Cheater
+
+    from nkru.eval.api import Options, score
+    from nkru.eval.gold import gold_from_rows
+
+    train, test = split(task, TRAIN_DOCS), split(task, TEST_DOCS)
+    gold = gold_from_rows(task, test)
+    cheater = Cheater(task).fit(train)
+    whole = score(task, gold, cheater.predict(test), Options(bootstrap=0)).to_dict()
+    assert whole["headline"]["value"] == 1.0 and cheater.copied == len(test)
+    stripped = cheater.predict(inputs(task, TEST_DOCS))
+    assert cheater.copied == len(test)
+    floor = create(task, TASKS[task].floor).fit(train).predict(inputs(task, TEST_DOCS))
+    assert stripped == floor
 
 
 def test_registry_covers_every_task() -> None:
@@ -446,15 +482,17 @@ def test_two_runs_give_identical_predictions_and_joblib_roundtrip(
     task: str, tmp_path: Path
 ) -> None:
     name = next(iter(BASELINES[task]))
-    train, test = split(task, TRAIN_DOCS), split(task, TEST_DOCS)
-    first = run(create(task, name), train, test, tmp_path / "a.jsonl", tmp_path / "a.joblib")
-    second = run(create(task, name), train, test, tmp_path / "b.jsonl")
-    assert first.predictions == second.predictions
+    train, test = split(task, TRAIN_DOCS), inputs(task, TEST_DOCS)
+    system = create(task, name).fit(train)
+    first = system.predict(test)
+    second = create(task, name).fit(train).predict(test)
+    assert first == second
+    write_predictions(first, tmp_path / "a.jsonl")
+    write_predictions(second, tmp_path / "b.jsonl")
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
-    assert read_jsonl(first.path) == first.predictions
-    loaded = System.load(first.model_path)
-    assert loaded.predict(test) == first.predictions
-    assert first.fit_seconds >= 0 and first.predict_seconds >= 0
+    assert read_predictions(tmp_path / "a.jsonl") == first
+    loaded = System.load(system.save(tmp_path / "a.joblib"))
+    assert loaded.predict(test) == first
 
 
 # --- NER -----------------------------------------------------------------------------------------
@@ -492,10 +530,11 @@ def test_spans_from_bio_are_well_formed() -> None:
 
 def test_bio_tags_match_the_dataset_tag_names() -> None:
     first = ENTITY_LABELS[0]
-    assert BIO_TAGS[0] == "O" and BIO_TAGS[1:3] == (f"B-{first}", f"I-{first}")
-    assert len(BIO_TAGS) == 1 + 2 * len(ENTITY_LABELS)
-    features = pytest.importorskip("nkru.dataset.features")
-    assert tuple(features.NER_TAGS) == BIO_TAGS
+    assert NER_TAGS[0] == "O" and NER_TAGS[1:3] == (f"B-{first}", f"I-{first}")
+    assert len(NER_TAGS) == 1 + 2 * len(ENTITY_LABELS)
+    from nkru.app.dataset.features import FEATURES
+
+    assert tuple(FEATURES["ner"]["ner_tags"].feature.names) == NER_TAGS
 
 
 def test_gazetteer_is_built_from_training_rows_only() -> None:
@@ -510,7 +549,7 @@ def test_gazetteer_is_built_from_training_rows_only() -> None:
 
 def test_ner_tagger_learns_the_training_data() -> None:
     train = split("ner", TRAIN_DOCS)
-    predictions = NerTagger().fit(train).predict(train)
+    predictions = NerTagger().fit(train).predict(strip_rows(TASKS["ner"], train))
     gold = {(r["id"], e["start"], e["end"], e["label"]) for r in train for e in r["entities"]}
     found = {
         (p["id"], e["start"], e["end"], e["label"]) for p in predictions for e in p["entities"]
@@ -552,10 +591,10 @@ def test_claim_span_rule(sentence: str, claim: str) -> None:
 
 
 def test_claim_detector_and_all_sentences_reference() -> None:
-    train, test = split("claims", TRAIN_DOCS), split("claims", TEST_DOCS)
+    train, test = split("claims", TRAIN_DOCS), inputs("claims", TEST_DOCS)
     everything = create("claims", "all-sentences").fit(train).predict(test)
     assert all(len(p["claims"]) == 1 for p in everything)
-    detected = create("claims", "tfidf-logreg").fit(train).predict(train)
+    detected = create("claims", "tfidf-logreg").fit(train).predict(inputs("claims", TRAIN_DOCS))
     hits = sum(bool(p["claims"]) == r["has_claim"] for p, r in zip(detected, train, strict=True))
     assert hits >= 0.8 * len(train)
 
@@ -573,8 +612,9 @@ def test_source_candidates_include_entities_subjects_and_selon_cues() -> None:
 
 def test_attribution_with_gold_claims_finds_cue_pairs() -> None:
     train, test = split("attribution", TRAIN_DOCS), split("attribution", TEST_DOCS)
-    system = AttributionPairs(claims="gold").fit(train + test)
-    (prediction,) = system.predict(test)
+    system = AttributionPairs().fit(train + test)
+    (stripped,) = inputs("attribution", TEST_DOCS)
+    prediction = system.attribute(stripped, [(c["start"], c["end"]) for c in test[0]["claims"]])
     text = test[0]["text"]
     found = {
         (
@@ -592,7 +632,7 @@ def test_attribution_with_gold_claims_finds_cue_pairs() -> None:
 
 
 def test_class_label_integers_and_names_give_the_same_model() -> None:
-    train, test = split("certainty", TRAIN_DOCS), split("certainty", TEST_DOCS)
+    train, test = split("certainty", TRAIN_DOCS), inputs("certainty", TEST_DOCS)
     assert {r["label"] for r in train} <= set(TASKS["certainty"].labels)
     raw = [r for r in ROWS["certainty"] if r["document_id"] in TRAIN_DOCS]
     assert all(isinstance(r["label"], int) for r in raw)
@@ -605,7 +645,7 @@ def test_class_label_integers_and_names_give_the_same_model() -> None:
 def test_single_label_training_falls_back_to_a_constant() -> None:
     train = [dict(r, label="asserted") for r in split("certainty", TRAIN_DOCS)]
     predictions = (
-        create("certainty", "tfidf-logreg").fit(train).predict(split("certainty", TEST_DOCS))
+        create("certainty", "tfidf-logreg").fit(train).predict(inputs("certainty", TEST_DOCS))
     )
     assert {p["label"] for p in predictions} == {"asserted"}
 
@@ -621,46 +661,72 @@ def test_majority_references() -> None:
 # --- protocols -----------------------------------------------------------------------------------
 
 
-def test_fixed_split_writes_one_file_per_held_out_split(tmp_path: Path) -> None:
+def test_fixed_split_predicts_each_held_out_split_with_rows() -> None:
     rows = {
         "train": split("stance", TRAIN_DOCS),
         "validation": [],
         "test": split("stance", TEST_DOCS),
     }
-    results = fixed_split("stance", "tfidf-logreg", rows, out_dir=tmp_path, save_model=True)
+    results = fixed_split(lambda: create("stance", "tfidf-logreg"), TASKS["stance"], rows)
     assert set(results) == {"test"}
-    assert read_jsonl(tmp_path / "test.jsonl") == results["test"].predictions
-    assert (tmp_path / "model.joblib").exists()
+    expected = create("stance", "tfidf-logreg").fit(rows["train"])
+    assert results["test"] == expected.predict(inputs("stance", TEST_DOCS))
+
+
+class _Recorder:
+    """A system that records what it is given."""
+
+    def __init__(self, task: str) -> None:
+        self.system = create(task, next(iter(BASELINES[task])))
+        self.trained: list[dict] = []
+        self.shown: list[dict] = []
+
+    def fit(self, rows: list[dict]) -> _Recorder:
+        self.trained = list(rows)
+        self.system.fit(rows)
+        return self
+
+    def predict(self, rows: list[dict]) -> list[dict]:
+        self.shown = list(rows)
+        return self.system.predict(rows)
 
 
 def test_leave_one_document_out_never_trains_on_the_held_out_document() -> None:
-    rows = as_rows("ner", ROWS["ner"])
-    results = leave_one_document_out("ner", "logreg", rows, progress=False)
+    rows = split("ner", tuple(DOCS))
+    made: list[_Recorder] = []
+
+    def factory() -> _Recorder:
+        made.append(_Recorder("ner"))
+        return made[-1]
+
+    results = leave_one_document_out(factory, TASKS["ner"], rows)
     assert set(results) == set(DOCS)
-    for doc, result in results.items():
-        assert {p["id"].split("-")[0] for p in result.predictions} == {doc}
-        assert result.train_examples == sum(r["document_id"] != doc for r in rows)
+    for (doc, predictions), fold in zip(results.items(), made, strict=True):
+        assert {p["id"].split("-")[0] for p in predictions} == {doc}
+        assert len(fold.trained) == sum(r["document_id"] != doc for r in rows)
+        assert {r["document_id"] for r in fold.trained} == set(DOCS) - {doc}
+        assert all(set(r) <= set(TASKS["ner"].inputs) for r in fold.shown)
     # the gazetteer of each fold excludes the held-out document's own names
     fold = create("ner", "logreg").fit([r for r in rows if r["document_id"] != "s03"])
     assert "Kim Jong-un" not in fold.gazetteer
-    assert summarize({"a": 0.5, "b": 0.7})["mean"] == pytest.approx(0.6)
     with pytest.raises(ValueError):
-        leave_one_document_out("ner", "logreg", split("ner", TEST_DOCS), progress=False)
+        leave_one_document_out(factory, TASKS["ner"], split("ner", TEST_DOCS))
 
 
-def test_io_roundtrip(tmp_path: Path) -> None:
+def test_predictions_roundtrip(tmp_path: Path) -> None:
     predictions = [{"id": "x", "value": "près"}, {"id": "y", "value": "7000 km"}]
-    path = write_jsonl(predictions, tmp_path / "sub" / "p.jsonl")
-    assert read_jsonl(path) == predictions
+    path = write_predictions(predictions, tmp_path / "sub" / "p.jsonl")
+    assert read_predictions(path) == predictions
     assert "près" in path.read_text(encoding="utf-8")
     assert list(by_document(ROWS["ner"])) == ["s01", "s02", "s03"]
 
 
-def test_as_rows_accepts_column_wise_object_lists() -> None:
-    (row,) = as_rows(
-        "ner",
-        [{"id": "a", "text": "Kim", "entities": {"start": [0], "end": [3], "label": ["PER"]}}],
-    )
+def test_decode_accepts_column_wise_object_lists() -> None:
+    (row,) = [
+        TASKS["ner"].decode(
+            {"id": "a", "text": "Kim", "entities": {"start": [0], "end": [3], "label": ["PER"]}}
+        )
+    ]
     assert row["entities"] == [{"start": 0, "end": 3, "label": "PER"}]
-    (empty,) = as_rows("claims", [{"id": "b", "text": "x", "claims": []}])
+    empty = TASKS["claims"].decode({"id": "b", "text": "x", "claims": []})
     assert empty["claims"] == []

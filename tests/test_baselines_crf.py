@@ -15,12 +15,13 @@ from nkru.baselines.cues import (
     certainty_features,
     stance_features,
 )
-from nkru.baselines.io import load_rows
 from nkru.baselines.ner import NerCrf
 from nkru.baselines.nlp import Analysis, analyse
 from nkru.baselines.selection import Selection, document_folds, headline, select
 from nkru.baselines.tokens import aligned_parse, entity_tags
+from nkru.eval.gold import read_split
 from nkru.paths import data_dir
+from nkru.tasks import TASKS
 
 TOKENS = [(0, 3), (4, 7), (8, 11), (12, 15), (16, 19)]
 
@@ -208,7 +209,7 @@ def ner_rows() -> list[dict]:
 def _rows(task: str, split: str) -> list[dict]:
     if not (data_dir() / task / f"{split}.parquet").is_file():
         return []
-    return load_rows(task, split, data_dir())
+    return read_split(TASKS[task], split, data_dir())
 
 
 def test_ner_crf_learns_from_one_document_and_predicts_from_inputs_only(ner_rows) -> None:

@@ -15,6 +15,7 @@ from nkru.baselines.attribution import (
 )
 from nkru.baselines.claims import claim_span, claim_spans, span_claims
 from nkru.baselines.nlp import analyse
+from nkru.tasks import TASKS
 
 
 def _texts(sentence: str) -> list[str]:
@@ -250,8 +251,10 @@ def test_anaphoric_denial_pairs_with_earlier_claims_of_the_paragraph(
         ],
         separator,
     )
-    system = AttributionPairs(claims="gold").fit([TRAIN])
-    (prediction,) = system.predict([test])
+    system = AttributionPairs().fit([TRAIN])
+    gold_claims = [(c["start"], c["end"]) for c in test["claims"]]
+    stripped = TASKS["attribution"].strip(test)
+    prediction = system.attribute(stripped, gold_claims)
     text = test["text"]
     found = {
         (
@@ -264,4 +267,4 @@ def test_anaphoric_denial_pairs_with_earlier_claims_of_the_paragraph(
     assert ("Kiev", "3 000 soldats sont arrivés en Russie", "support") in found
     denial = ("Le Kremlin", "3 000 soldats sont arrivés en Russie", "deny")
     assert (denial in found) is expected
-    assert system.predict([test]) == [prediction]  # deterministic
+    assert system.attribute(stripped, gold_claims) == prediction  # deterministic

@@ -1,8 +1,8 @@
-"""``nkru benchmark``: the whole pipeline on a project copy in tmp, twice; README/card sections;
-the HTML report in headless Chromium.
+"""``nkru benchmark``: the whole pipeline on a project copy in tmp; the README section; a
+user's run; the HTML report in headless Chromium.
 
-The project copy holds data/raw and the committed annotation/exports. ``NKRU_ROOT`` points at
-the copy, so the dataset is built there from scratch.
+The project copy holds data/raw and the committed annotation/exports, and the dataset is built
+there first (``NKRU_ROOT`` points at the copy).
 """
 
 from __future__ import annotations
@@ -16,68 +16,187 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from nkru.annotation.browser import CHROMIUM_FLAGS
-from nkru.benchmark.leaderboard import README_END, README_START, update_readme
-from nkru.benchmark.run import Settings, run_benchmark, stale_reason
-from nkru.benchmark.systems import FLOOR, SystemSpecError, user_entries
-from nkru.benchmark.troops import counts_troops, parse_count, troop_points
+from nkru.app.benchmark.leaderboard import README_END, README_START, update_readme
+from nkru.app.benchmark.pipeline import BenchmarkError, Settings, run_benchmark, stale_reason
+from nkru.app.benchmark.systems import SystemSpecError, user_entries
+from nkru.app.benchmark.troops import counts_troops, parse_count, troop_points
+from nkru.app.cli import app
+from nkru.app.dataset.build import build
+from nkru.app.dataset.ground_truth import export_files, load_ground_truth
 from nkru.paths import project_root
-from nkru.schema import SCHEMA_VERSION, TASKS
+from nkru.schema import SCHEMA_VERSION
+from nkru.tasks import TASKS
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = f"{REPO / 'examples' / 'capitalised_ner.py'}:make_system"
+CHEATER = f"{REPO / 'tests' / 'cheating_system.py'}:make_system"
+SPACY_MAP = REPO / "eval" / "samples" / "spacy_label_map.json"
 BOOTSTRAP = 200
 README = f"# project\n\nintro\n\n{README_START}\nold\n{README_END}\n\nafter\n"
 
 
-def _make_root(root: Path) -> None:
+def make_project(root: Path) -> None:
+    """A project copy: the corpus, the committed exports, the dataset built from them."""
     (root / "data").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
     shutil.copytree(REPO / "annotation" / "exports", root / "annotation" / "exports")
+    exports = root / "annotation" / "exports"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NKRU_ROOT", str(root))
+        build(load_ground_truth(exports), root / "data", exports=export_files(exports))
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory):
-    """The benchmark run once in-process (with the example user system) on a project copy."""
+    """The benchmark run once in-process (with two user systems) on a project copy."""
     root = tmp_path_factory.mktemp("project")
-    _make_root(root)
+    make_project(root)
     (root / "README.md").write_text(README, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NKRU_ROOT", str(root))
         assert project_root() == root
         users = user_entries(EXAMPLE)
+        users += user_entries(CHEATER, [e.key for e in users])
         board = run_benchmark(Settings(bootstrap=BOOTSTRAP, curve_subsets=1), users)
         yield {"root": root, "board": board, "results": root / "results"}
 
 
+def _rows(bench, task: str) -> dict[str, dict]:
+    return {row["name"]: row for row in bench["board"]["tasks"][task]["systems"]}
+
+
 def test_leaderboard_json(bench) -> None:
+    """Per task and system: the pooled cross-document score with its interval, the
+    fixed-split scores, the paired comparison with the floor; NER: the spaCy-label score."""
     board = bench["board"]
-    assert board["schema_version"] == SCHEMA_VERSION
+    assert board["scheme_version"] == SCHEMA_VERSION and board["format_version"] == "2.0"
     saved = json.loads((bench["results"] / "leaderboard.json").read_text(encoding="utf-8"))
     assert saved == json.loads(json.dumps(board))
+    assert board["headline"]["score"] == "pooled" and "held out" in board["headline"]["why"]
     assert list(board["tasks"]) == list(TASKS)
+    documents = board["dataset"]["documents"]
     for task, info in board["tasks"].items():
-        assert info["metric"] == TASKS[task].headline
-        kinds = {row["kind"] for row in info["systems"]}
-        assert {"baseline", "reference"} <= kinds, task
-        floor = next(r for r in info["systems"] if r["name"] == FLOOR[task])
-        assert floor["kind"] == "reference"
-        for row in info["systems"]:
+        assert info["metric"] == TASKS[task].headline and info["floor"] == TASKS[task].floor
+        rows = _rows(bench, task)
+        assert rows[TASKS[task].floor]["kind"] == "reference"
+        assert {"baseline", "reference"} <= {row["kind"] for row in rows.values()}, task
+        for name, row in rows.items():
             assert row["error"] is None, (task, row)
-            assert 0 <= row["value"] <= 1
-            assert row["ci_low"] <= row["value"] <= row["ci_high"] or row["ci_low"] is None
-            assert row["lodo"]["mean"] is not None and row["lodo"]["std"] >= 0
-            assert (bench["results"] / row["predictions"]).is_file()
+            own = row["mapped"][row["label_map"]] if row["label_map"] else row
+            pooled, test = own["pooled"], own["test"]
+            assert 0 <= pooled["value"] <= 1 and 0 <= test["value"] <= 1
+            for figures in (pooled, test):
+                assert figures["ci_low"] <= figures["value"] <= figures["ci_high"]
+                assert (bench["results"] / figures["predictions"]).is_file()
+            assert {f["document"] for f in row["folds"]} <= set(documents)
+            assert len(row["folds"]) >= 2
+            if name == TASKS[task].floor:
+                assert row["versus_floor"] is None and row["beats_floor"] is None
+                continue
+            versus = row["versus_floor"]
+            assert versus["floor"] == TASKS[task].floor
+            assert versus["ci_low"] <= versus["delta"] <= versus["ci_high"]
+            assert 0 < versus["p_value"] <= 1
             if row["kind"] == "reference":
-                assert row["beats_majority_reference"] is None
                 continue
             # every baseline beats its floor, or the leaderboard says plainly why not
-            assert isinstance(row["beats_majority_reference"], bool)
-            if not row["beats_majority_reference"]:
-                assert "Test split:" in row["note"] and "Small data" in row["note"]
-    user = [r for r in board["tasks"]["ner"]["systems"] if r["kind"] == "user"]
-    assert [r["name"] for r in user] == ["capitalised"]
+            assert row["beats_floor"] == (versus["delta"] > 0)
+            if not row["beats_floor"]:
+                assert "Difference" in row["note"] and "Small data" in row["note"]
+    ner = _rows(bench, "ner")
+    assert [n for n, r in ner.items() if r["kind"] == "user"] == ["capitalised", "cheater"]
+    for name, row in ner.items():  # every NER system in one comparable column
+        assert 0 <= row["mapped"]["spacy"]["pooled"]["value"] <= 1, name
+    assert ner["spacy"]["label_map"] == "spacy" and ner["spacy"]["pooled"] is None
+
+
+def test_a_system_that_copies_targets_scores_no_better_than_the_floor(bench) -> None:
+    """predict() sees the task's inputs only: a system copying every target column it finds
+    into its predictions finds none, and scores no better than the floor on every task."""
+    for task in TASKS:
+        rows = _rows(bench, task)
+        cheater, floor = rows["cheater"], rows[TASKS[task].floor]
+        for score in ("pooled", "test"):
+            assert cheater[score]["value"] <= floor[score]["value"], (task, score)
+        assert cheater["versus_floor"]["delta"] <= 0
+
+
+def _eval(args: list[str], output: Path) -> dict:
+    result = CliRunner().invoke(app, [*args, "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    return json.loads(output.read_text(encoding="utf-8"))
+
+
+def test_every_score_is_reproduced_by_the_eval_command(bench, tmp_path: Path) -> None:
+    """`nkru eval TASK FILE --split test` (and `--split all --bootstrap-unit nested` for the
+    cross-document score, `--label-map` for the spaCy labels) gives every leaderboard figure."""
+    checked = 0
+    data = str(bench["root"] / "data")
+    for task in TASKS:
+        for row in bench["board"]["tasks"][task]["systems"]:
+            cells = [(row["pooled"], None), (row["test"], None)]
+            cells += [(row["mapped"]["spacy"]["pooled"], SPACY_MAP)] if task == "ner" else []
+            for figures, label_map in cells:
+                if figures is None:
+                    continue
+                pooled = figures["predictions"].endswith(".pooled.jsonl")
+                args = [
+                    "eval",
+                    task,
+                    str(bench["results"] / figures["predictions"]),
+                    "--split",
+                    "all" if pooled else "test",
+                    "--data-dir",
+                    data,
+                    "--bootstrap",
+                    str(BOOTSTRAP),
+                    *(["--bootstrap-unit", "nested"] if pooled else []),
+                    *(["--label-map", str(label_map)] if label_map else []),
+                ]
+                report = _eval(args, tmp_path / "r.json")
+                assert report["headline"]["value"] == figures["value"], (task, row["name"])
+                assert report["headline"]["ci_low"] == figures["ci_low"], (task, row["name"])
+                checked += 1
+    assert checked >= 3 * len(TASKS)
+
+
+def test_comparison_with_the_floor_is_nkru_compare(bench, tmp_path: Path) -> None:
+    rows = _rows(bench, "stance")
+    system, floor = rows["tfidf-logreg"], rows["majority"]
+    args = [
+        "compare",
+        "stance",
+        str(bench["results"] / system["pooled"]["predictions"]),
+        str(bench["results"] / floor["pooled"]["predictions"]),
+        "--split",
+        "all",
+        "--data-dir",
+        str(bench["root"] / "data"),
+        "--resamples",
+        str(BOOTSTRAP),
+        "--bootstrap-unit",
+        "nested",
+    ]
+    result = _eval(args, tmp_path / "c.json")
+    versus = system["versus_floor"]
+    assert (result["delta"], result["ci_low"], result["p_value"]) == (
+        versus["delta"],
+        versus["ci_low"],
+        versus["p_value"],
+    )
+
+
+def test_per_type_intervals(bench) -> None:
+    row = _rows(bench, "ner")["logreg"]
+    report = json.loads((bench["results"] / row["pooled"]["scores"]).read_text(encoding="utf-8"))
+    assert report["bootstrap"]["unit"] == "document/example"
+    assert report["per_type"]
+    for stats in report["per_type"].values():
+        strict = stats["strict"]
+        assert strict["ci_low"] <= strict["f1"] + 1e-9 <= strict["ci_high"] + 2e-9
 
 
 def test_learning_curve_table_and_plot(bench) -> None:
@@ -85,11 +204,13 @@ def test_learning_curve_table_and_plot(bench) -> None:
     curves = board["learning_curve"]
     assert list(curves) == ["ner", "claims"]
     for task, curve in curves.items():
-        documents = len({str(r["document_id"]) for r in _task_rows(bench, task)})
+        documents = len(board["dataset"]["documents"])
         learned = [r["name"] for r in board["tasks"][task]["systems"] if r["kind"] == "baseline"]
         assert list(curve["systems"]) == learned
         assert curve["metric"] == TASKS[task].headline
-        assert curve["floor"]["name"] == FLOOR[task] and 0 <= curve["floor"]["value"] <= 1
+        floor = curve["floor"]
+        assert floor["name"] == TASKS[task].floor and 0 <= floor["value"] <= 1
+        assert floor["value"] == pytest.approx(_rows(bench, task)[floor["name"]]["pooled"]["value"])
         for points in curve["systems"].values():
             assert [p["documents"] for p in points] == list(range(1, documents))
             for p in points:
@@ -101,86 +222,37 @@ def test_learning_curve_table_and_plot(bench) -> None:
 
 
 def test_every_ner_system_is_also_scored_under_the_spacy_label_map(bench) -> None:
-    rows = bench["board"]["tasks"]["ner"]["systems"]
-    for row in rows:
-        mapped = row["mapped"]
-        assert mapped["ci_low"] <= mapped["value"] <= mapped["ci_high"], row["name"]
-        assert 0 <= row["lodo"]["mapped_pooled"] <= 1
-    spacy = next(r for r in rows if r["name"] == "spacy")
-    assert spacy["mapped"]["value"] == spacy["value"]  # spaCy's own score is the mapped one
-    assert "LODO pooled (spaCy labels)" in (bench["results"] / "leaderboard.md").read_text()
+    for name, row in _rows(bench, "ner").items():
+        mapped = row["mapped"]["spacy"]
+        for figures in (mapped["test"], mapped["pooled"]):
+            assert figures["ci_low"] <= figures["value"] <= figures["ci_high"], name
+    spacy = _rows(bench, "ner")["spacy"]
+    assert spacy["test"] is None and spacy["pooled"] is None  # spaCy's own labels: mapped only
+    assert "cross-document, spacy labels" in (bench["results"] / "leaderboard.md").read_text()
     for task in ("claims", "stance"):
-        assert all(r["mapped"] is None for r in bench["board"]["tasks"][task]["systems"])
+        assert all(not r["mapped"] for r in bench["board"]["tasks"][task]["systems"])
 
 
-def _task_rows(bench, task: str) -> list[dict]:
-    import datasets
-
-    data = bench["root"] / "data"
-    return [
-        row
-        for split in ("train", "validation", "test")
-        if (data / task / f"{split}.parquet").is_file()
-        for row in datasets.load_dataset(str(data), task, split=split)
-    ]
-
-
-def test_every_row_is_reproduced_by_the_eval_command(bench, tmp_path: Path) -> None:
-    """`nkru eval TASK FILE --split test` on each prediction file gives the leaderboard row;
-    the spaCy row with the shipped label map, as baselines/README.md says."""
-    from typer.testing import CliRunner
-
-    from nkru.cli import app
-
-    shipped = REPO / "eval" / "samples" / "spacy_label_map.json"
-    checked = 0
-    for task in TASKS:
-        for row in bench["board"]["tasks"][task]["systems"]:
-            if row["error"] or not row["predictions"]:
-                continue
-            scores = json.loads((bench["results"] / row["scores"]).read_text(encoding="utf-8"))
-            args = [
-                "eval",
-                task,
-                str(bench["results"] / row["predictions"]),
-                "--split",
-                "test",
-                "--data-dir",
-                str(bench["root"] / "data"),
-                "--bootstrap",
-                str(BOOTSTRAP),
-                "--output",
-                str(tmp_path / "r.json"),
-            ]
-            if scores["options"]["label_map"] is not None:
-                assert scores["options"]["label_map"] == json.loads(shipped.read_text("utf-8"))
-                args += ["--label-map", str(shipped)]
-            result = CliRunner().invoke(app, args)
-            assert result.exit_code == 0, result.output
-            report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-            assert report["headline"]["value"] == row["value"], (task, row["name"])
-            assert report["headline"]["ci_low"] == row["ci_low"], (task, row["name"])
-            checked += 1
-    assert checked >= 2 * len(TASKS)
-
-
-def test_per_type_intervals(bench) -> None:
-    row = bench["board"]["tasks"]["ner"]["systems"][0]
-    report = json.loads((bench["results"] / row["scores"]).read_text(encoding="utf-8"))
-    assert report["per_type"]
-    for stats in report["per_type"].values():
-        strict = stats["strict"]
-        assert strict["ci_low"] <= strict["f1"] + 1e-9 <= strict["ci_high"] + 2e-9
-
-
-def test_readme_and_card_sections_come_from_results(bench) -> None:
+def test_readme_section_comes_from_results(bench) -> None:
+    """The benchmark writes results/ only; `nkru readme` copies its leaderboard into the
+    README block, which says how it is made."""
+    readme = bench["root"] / "README.md"
+    assert readme.read_text(encoding="utf-8") == README
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NKRU_ROOT", str(bench["root"]))
+        result = CliRunner().invoke(app, ["readme"])
+    assert result.exit_code == 0, result.output
     markdown = (bench["results"] / "leaderboard.md").read_text(encoding="utf-8")
-    readme = (bench["root"] / "README.md").read_text(encoding="utf-8")
-    assert readme.startswith("# project\n\nintro\n\n")
-    assert readme.endswith(f"{README_END}\n\nafter\n")
-    assert f"{README_START}\n{markdown.strip()}\n{README_END}" in readme
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# project\n\nintro\n\n") and text.endswith(f"{README_END}\n\nafter\n")
+    assert f"{README_START}\n{markdown.strip()}\n{README_END}" in text
+    assert (
+        "generated by `nkru benchmark` (results/leaderboard.json, results/leaderboard.md)" in text
+    )
+    for task in TASKS:  # "beats floor" is defined against each task's own floor
+        assert f"Floor: `{TASKS[task].floor}`" in markdown
     card = (bench["root"] / "data" / "README.md").read_text(encoding="utf-8")
-    assert markdown.strip() in card
+    assert markdown.strip() not in card  # the card depends on the annotations only
     assert stale_reason(bench["root"] / "data", bench["root"] / "annotation" / "exports") is None
 
 
@@ -207,6 +279,10 @@ def test_stale_when_an_export_changes(tmp_path: Path, bench) -> None:
         first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")
         assert "export:" in (stale_reason(data, exports) or "")
         assert "does not exist" in (stale_reason(tmp_path / "nothing", exports) or "")
+        settings = Settings(output=tmp_path / "out", exports=exports, bootstrap=0)
+        with pytest.raises(BenchmarkError, match="run `nkru build` first"):
+            run_benchmark(settings)
+        assert not (tmp_path / "out").exists()  # the benchmark builds nothing itself
 
 
 def test_troop_points(bench) -> None:
@@ -240,38 +316,73 @@ def test_bad_system_spec() -> None:
         user_entries("json:dumps")
 
 
-def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
-    """A second run, as `nkru benchmark` in a fresh process, gives identical files."""
-    out = tmp_path / "again"
-    env = {**os.environ, "NKRU_ROOT": str(bench["root"]), "PYTHONHASHSEED": "123"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nkru.benchmark",
-            "--system",
-            EXAMPLE,
-            "--output",
-            str(out),
-            "--bootstrap",
-            str(BOOTSTRAP),
-            "--curve-subsets",
-            "1",
-        ],
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _nkru(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NKRU_ROOT": str(root), "PYTHONHASHSEED": "123"}
+    return subprocess.run(
+        [sys.executable, "-m", "nkru.app.benchmark", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=3600,  # a hang guard, not a speed check: the full benchmark of five documents
-        cwd=bench["root"],
+        timeout=3600,  # a hang guard, not a speed check
+        cwd=root,
     )
+
+
+def test_a_users_run_leaves_the_repository_alone(tmp_path: Path) -> None:
+    """`nkru benchmark --system ...` writes its leaderboard and report to its own folder
+    (results/user/), not over the committed leaderboard: git status stays clean. Prediction
+    files of earlier runs are removed, and --bootstrap 0 (no intervals) makes a report."""
+    root = tmp_path / "project"
+    make_project(root)
+    shutil.copy(REPO / ".gitignore", root / ".gitignore")
+    (root / "README.md").write_text(README, encoding="utf-8")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    stale = root / "results" / "user" / "predictions" / "ner" / "old-system.test.jsonl"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}\n", encoding="utf-8")
+    done = _nkru(root, "--system", EXAMPLE, "--task", "ner", "--skip-lodo", "--bootstrap", "0")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert _git(root, "status", "--porcelain") == ""
+    out = root / "results" / "user"
+    board = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
+    assert "capitalised" in [row["name"] for row in board["tasks"]["ner"]["systems"]]
+    assert (out / "report.html").is_file() and not stale.exists()
+    splits = [s for s in ("test", "validation") if board["dataset"]["splits"].get(s)]
+    assert sorted(p.name for p in (out / "predictions" / "ner").iterdir()) == sorted(
+        f"{row['name']}.{split}.jsonl"
+        for row in board["tasks"]["ner"]["systems"]
+        for split in splits
+    )
+    assert (root / "README.md").read_text(encoding="utf-8") == README
+
+
+def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
+    """A second run, as `nkru benchmark` in a fresh process, gives identical files (on two
+    of the tasks, to keep the suite short)."""
+    out = tmp_path / "again"
+    tasks = ("stance", "normalization")
+    args = ["--system", CHEATER, "--output", str(out), "--bootstrap", str(BOOTSTRAP)]
+    args += ["--curve-subsets", "1"]
+    done = _nkru(bench["root"], *args, *(arg for t in tasks for arg in ("--task", t)))
     output = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert done.returncode == 0, output
     first = bench["results"]
-    for name in ("leaderboard.json", "leaderboard.md", "troops.json"):
-        assert (out / name).read_bytes() == (first / name).read_bytes(), name
-    for path in sorted((first / "predictions").rglob("*.jsonl")):
-        again = out / path.relative_to(first)
-        assert again.read_bytes() == path.read_bytes(), path
+    board = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
+    again = {
+        t: [r for r in i["systems"] if r["name"] != "capitalised"]
+        for t, i in board["tasks"].items()
+    }
+    assert again == {t: bench["board"]["tasks"][t]["systems"] for t in tasks}
+    assert (out / "troops.json").read_bytes() == (first / "troops.json").read_bytes()
+    for path in sorted((out / "predictions").rglob("*.jsonl")):
+        assert path.read_bytes() == (first / path.relative_to(out)).read_bytes(), path
 
 
 @pytest.mark.browser
@@ -290,6 +401,7 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     )
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
+    assert "Headline: the cross-document score" in page
     assert page.count('<table class="leaderboard"') == len(TASKS)
     for task in TASKS:
         assert f'data-plot="headline-{task}"' in page

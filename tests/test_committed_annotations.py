@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from nkru.annotation import client
-from nkru.annotation.agreement import agreement_report, compute_agreement
 from nkru.annotation.convert import task_annotations
 from nkru.annotation.exports import read_exports
 from nkru.annotation.worksheet import load_worksheets
-from nkru.cli import app
-from nkru.dataset.features import CONFIGS, FEATURES
+from nkru.app.agreement import agreement_report, compute_agreement
+from nkru.app.cli import app
+from nkru.app.dataset.features import CONFIGS, FEATURES
 from nkru.paths import data_dir, exports_dir, project_root
 from nkru.splits import SPLITS
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nkru.cli import app
+from nkru.app.cli import app
 from nkru.corpus import METADATA_FIELDS, CorpusError, load_corpus
 from nkru.paths import project_root, raw_dir
 from nkru.segment import content_sentences, sentences

@@ -15,9 +15,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from nkru.dataset.cli import build_command
-from nkru.dataset.croissant import CROISSANT
-from nkru.dataset.features import CONFIGS, FEATURES
+from nkru.app.dataset.cli import build_command
+from nkru.app.dataset.croissant import CROISSANT
+from nkru.app.dataset.features import CONFIGS, FEATURES
 from nkru.paths import exports_dir
 from nkru.splits import SPLITS
 

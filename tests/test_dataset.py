@@ -13,19 +13,20 @@ import yaml
 from typer.testing import CliRunner
 
 from nkru.annotation import convert
+from nkru.app.dataset import publish as publish_module
+from nkru.app.dataset.build import CARD, build
+from nkru.app.dataset.cli import build_command, publish_command
+from nkru.app.dataset.features import CONFIGS, FEATURES
+from nkru.app.dataset.ground_truth import export_files, load_ground_truth
+from nkru.app.dataset.publish import PublishError, publish
 from nkru.corpus import get_document
-from nkru.dataset.build import CARD, build
-from nkru.dataset.card import LEADERBOARD_BEGIN, LEADERBOARD_END
-from nkru.dataset.cli import build_command, publish_command
-from nkru.dataset.examples import BuildError
-from nkru.dataset.features import CLAIM_TAGS, CONFIGS, FEATURES, NER_TAGS
-from nkru.dataset.ground_truth import export_files, load_ground_truth
-from nkru.dataset.publish import PublishError, publish
 from nkru.files import write_atomic
-from nkru.paths import data_dir, exports_dir
+from nkru.paths import data_dir, exports_dir, project_root
 from nkru.records import Annotation, Claim, Source, Span, Stance
-from nkru.schema import ENTITY_LABELS, TASK_NAMES
+from nkru.rows import BuildError
+from nkru.schema import CLAIM_TAGS, ENTITY_LABELS, NER_TAGS
 from nkru.splits import split_of
+from nkru.tasks import TASK_NAMES
 
 # --------------------------------------------------------------------------- hand-made gold
 
@@ -158,7 +159,7 @@ def load(folder: Path, config: str, cache: Path) -> datasets.DatasetDict:
 def built(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("root")
     messages: list[str] = []
-    report = build(gold(), root / "data", results=root / "results", log=messages.append)
+    report = build(gold(), root / "data", log=messages.append)
     return root / "data", report, messages
 
 
@@ -196,10 +197,10 @@ def test_load_dataset_every_config_with_declared_features(built, tmp_path: Path)
 
 def test_rebuild_is_byte_identical(built, tmp_path: Path) -> None:
     folder, _, _ = built
-    again = build(gold(), tmp_path / "data", results=tmp_path / "results")
+    again = build(gold(), tmp_path / "data")
     assert files_of(tmp_path / "data") == files_of(folder)
     assert len(files_of(folder)) == 2 + 2 * len(CONFIGS)  # card, croissant.json, parquet
-    same = build(gold(), tmp_path / "data", results=tmp_path / "results")
+    same = build(gold(), tmp_path / "data")
     assert not same.written and not same.removed and len(same.unchanged) == len(again.written)
 
 
@@ -395,27 +396,25 @@ def test_card_header_and_body(built) -> None:
         "num_examples": report.counts["ner"]["test"],
     }
     card = (folder / CARD).read_text(encoding="utf-8")
-    assert "No results yet" in card and "validation" in card
+    assert "`nkru benchmark`" in card and "validation" in card
     for doc_id in ("002", "004"):
         assert get_document(doc_id).sha256 in card
     assert 'load_dataset("./data", "ner")' in card and ".feature.int2str" in card
     assert "NKRU-FR contributors" in card
+    # the attribution config's rows are documents, and its description says so
+    assert "One row per document: content sentences" in card
+    assert "| `attribution` | document -> (source, claim, stance) pairs |" in card
     assert f"| `ner` | {report.counts['ner']['train']} | {report.counts['ner']['test']} |" in card
 
 
-def test_card_records_exports_and_includes_the_leaderboard(tmp_path: Path) -> None:
+def test_card_records_exports_and_reads_no_results(tmp_path: Path) -> None:
+    """The card depends on the annotations only: the committed leaderboard in results/ (the
+    benchmark's output) does not reach it, so build and benchmark form no file cycle."""
     exports = write_exports(tmp_path / "exports", gold())
-    (tmp_path / "results").mkdir()
-    board = "| model | ner |\n|---|---|\n| baseline | 0.42 |\n"
-    (tmp_path / "results" / "leaderboard.md").write_text(board, encoding="utf-8")
-    build(
-        load_ground_truth(exports),
-        tmp_path / "data",
-        exports=export_files(exports),
-        results=tmp_path / "results",
-    )
+    board = (project_root() / "results" / "leaderboard.md").read_text(encoding="utf-8")
+    build(load_ground_truth(exports), tmp_path / "data", exports=export_files(exports))
     card = (tmp_path / "data" / CARD).read_text(encoding="utf-8")
-    assert f"{LEADERBOARD_BEGIN}\n{board}{LEADERBOARD_END}" in card
+    assert board.splitlines()[0] not in card and "| system |" not in card
     for info in export_files(exports).values():
         assert info.sha256 in card and info.name in card
 
@@ -470,13 +469,12 @@ def test_cli_build_prints_a_summary(tmp_path: Path) -> None:
 
 def test_publish_dry_run_writes_what_would_be_uploaded(built, tmp_path, monkeypatch) -> None:
     folder, _, _ = built
-    import huggingface_hub
 
     def no_network(*args, **kwargs):
         raise AssertionError("a dry run must not touch the network")
 
-    monkeypatch.setattr(huggingface_hub, "HfApi", no_network)
-    monkeypatch.setattr(huggingface_hub, "get_token", no_network)
+    monkeypatch.setattr(publish_module, "HfApi", no_network)
+    monkeypatch.setattr(publish_module, "get_token", no_network)
     result = publish("owner/nkru-fr", tmp_path / "dry", data=folder)
     assert result.dry_run_dir == tmp_path / "dry"
     dry = files_of(tmp_path / "dry")
@@ -496,13 +494,12 @@ def test_publish_dry_run_is_a_flag(built, tmp_path, monkeypatch) -> None:
     """`--dry-run` alone writes a new temporary folder and says where; `--dry-run-dir` picks
     the folder (and implies the dry run)."""
     folder, _, _ = built
-    import huggingface_hub
 
     def no_network(*args, **kwargs):
         raise AssertionError("a dry run must not touch the network")
 
-    monkeypatch.setattr(huggingface_hub, "HfApi", no_network)
-    monkeypatch.setattr(huggingface_hub, "get_token", no_network)
+    monkeypatch.setattr(publish_module, "HfApi", no_network)
+    monkeypatch.setattr(publish_module, "get_token", no_network)
     monkeypatch.setenv("NKRU_ROOT", str(folder.parent))
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     import tempfile
@@ -524,10 +521,8 @@ def test_publish_dry_run_is_a_flag(built, tmp_path, monkeypatch) -> None:
 
 def test_publish_without_token_is_a_message_and_exit_2(built, monkeypatch) -> None:
     folder, _, _ = built
-    import huggingface_hub
-
     monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
+    monkeypatch.setattr(publish_module, "get_token", lambda: None)
     monkeypatch.setenv("NKRU_ROOT", str(folder.parent))
     result = CliRunner().invoke(_app(), ["publish", "--repo-id", "owner/nkru-fr"])
     assert result.exit_code == 2, result.output
@@ -538,8 +533,6 @@ def test_publish_without_token_is_a_message_and_exit_2(built, monkeypatch) -> No
 
 def test_publish_uploads_the_staged_folder(built, monkeypatch) -> None:
     folder, _, _ = built
-    import huggingface_hub
-
     calls: dict = {}
 
     class FakeApi:
@@ -555,7 +548,7 @@ def test_publish_uploads_the_staged_folder(built, monkeypatch) -> None:
             return "https://huggingface.co/datasets/owner/nkru-fr/commit/x"
 
     monkeypatch.setenv("HF_TOKEN", "hf_test")
-    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    monkeypatch.setattr(publish_module, "HfApi", FakeApi)
     publish("owner/nkru-fr", data=folder)
     assert calls["token"] == "hf_test" and calls["repo"][1]["repo_type"] == "dataset"
     assert calls["repo"][1]["private"] is True, "private unless --public (DATASHEET.md)"

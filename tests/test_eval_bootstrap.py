@@ -22,7 +22,9 @@ BAD = ["support"] * 60
 
 
 def test_interval_is_seeded_recorded_and_brackets_the_value():
-    result = score("stance", stance_records(GOLD), stance_records(GOOD), seed=7, bootstrap=500)
+    result = score(
+        "stance", stance_records(GOLD), stance_records(GOOD), Options(seed=7, bootstrap=500)
+    ).to_dict()
     head = result["headline"]
     assert head["ci_low"] <= head["value"] <= head["ci_high"]
     assert result["bootstrap"] == {
@@ -33,9 +35,13 @@ def test_interval_is_seeded_recorded_and_brackets_the_value():
         "unit": "example",
         "units": 60,
     }
-    again = score("stance", stance_records(GOLD), stance_records(GOOD), seed=7, bootstrap=500)
+    again = score(
+        "stance", stance_records(GOLD), stance_records(GOOD), Options(seed=7, bootstrap=500)
+    ).to_dict()
     assert again["headline"] == head
-    other = score("stance", stance_records(GOLD), stance_records(GOOD), seed=8, bootstrap=500)
+    other = score(
+        "stance", stance_records(GOLD), stance_records(GOOD), Options(seed=8, bootstrap=500)
+    ).to_dict()
     assert (
         other["headline"]["ci_low"] != head["ci_low"]
         or other["headline"]["ci_high"] != head["ci_high"]
@@ -47,9 +53,8 @@ def test_document_unit_groups_examples():
         "stance",
         stance_records(GOLD),
         stance_records(GOOD),
-        bootstrap=200,
-        bootstrap_unit="document",
-    )
+        Options(bootstrap=200, bootstrap_unit="document"),
+    ).to_dict()
     assert result["bootstrap"]["unit"] == "document"
     assert result["bootstrap"]["units"] == 5
 
@@ -68,11 +73,11 @@ def test_interval_matches_a_naive_bootstrap():
 def test_paired_comparison_detects_a_real_difference_and_not_a_null_one():
     gold = load_gold("stance", records=stance_records(GOLD))
     options = Options(bootstrap=500, seed=1)
-    result = compare(gold, stance_records(GOOD), stance_records(BAD), options)
+    result = compare(gold.task, gold, stance_records(GOOD), stance_records(BAD), options).to_dict()
     assert result["delta"] > 0.5
     assert result["p_value"] < 0.01
     assert result["ci_low"] > 0
-    same = compare(gold, stance_records(GOOD), stance_records(GOOD), options)
+    same = compare(gold.task, gold, stance_records(GOOD), stance_records(GOOD), options).to_dict()
     assert same["delta"] == 0.0 and same["p_value"] == 1.0
 
 
@@ -137,16 +142,15 @@ def test_ner_per_type_intervals_match_a_bootstrap_of_each_type_alone(tmp_path, u
     each example scored alone by NerScorer (the fast and detailed paths alike)."""
     import json
 
-    from nkru.eval.api import score_file
     from nkru.eval.ner import NerScorer
 
     gold, pred = _ner_records(0, 300, False), _ner_records(1, 300, True)
     options = {"bootstrap": 400, "seed": 3, "bootstrap_unit": unit, "label_map": {"GPE": "LOC"}}
-    in_memory = score("ner", gold, pred, **options)
+    in_memory = score("ner", gold, pred, Options(**options)).to_dict()
     path = tmp_path / "pred.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in pred), encoding="utf-8")
     gold_set = load_gold("ner", records=gold)
-    from_file = score_file(gold_set, path, Options(**options))
+    from_file = score(gold_set.task, gold_set, path, Options(**options)).to_dict()
     units: dict[str, dict[str, np.ndarray]] = {}
     for example, p in zip(gold_set.examples, pred, strict=True):
         scorer = NerScorer({"GPE": "LOC"})
@@ -169,6 +173,45 @@ def test_per_type_interval_leaves_out_resamples_without_the_type():
     """A rare type predicted perfectly: resamples without it are undefined, not F1 = 0."""
     gold = _ner_records(5, 60, False)
     gold[0]["entities"] = [{"start": 60, "end": 65, "label": "LAW"}]
-    result = score("ner", gold, gold, bootstrap=300, seed=1)
+    result = score("ner", gold, gold, Options(bootstrap=300, seed=1)).to_dict()
     law = result["per_type"]["LAW"]["strict"]
     assert (law["f1"], law["ci_low"], law["ci_high"]) == (1.0, 1.0, 1.0)
+
+
+def test_nested_units_resample_documents_then_their_examples():
+    """Two documents, one all right and one all wrong: resampling documents first draws
+    {right, right} or {wrong, wrong} a quarter of the time each, so the interval spans nearly
+    all of [0, 1]; resampling examples alone (ignoring documents) gives a narrow interval."""
+    gold = [
+        {"id": f"{doc}-{i}", "document_id": doc, "label": "support"}
+        for doc in ("a", "b")
+        for i in range(20)
+    ]
+    pred = [
+        {"id": g["id"], "label": "support" if g["document_id"] == "a" else "deny"} for g in gold
+    ]
+    task = "stance"
+    nested = score(task, gold, pred, Options(bootstrap=400, bootstrap_unit="nested")).to_dict()
+    flat = score(task, gold, pred, Options(bootstrap=400)).to_dict()
+    assert nested["bootstrap"]["unit"] == "document/example" and nested["bootstrap"]["units"] == 40
+    assert nested["headline"]["value"] == flat["headline"]["value"]
+    assert nested["headline"]["ci_low"] < 0.1 and nested["headline"]["ci_high"] > 0.9
+    assert flat["headline"]["ci_high"] - flat["headline"]["ci_low"] < 0.5
+    again = score(task, gold, pred, Options(bootstrap=400, bootstrap_unit="nested")).to_dict()
+    assert again["headline"] == nested["headline"]  # seeded
+    paired = compare(task, gold, pred, gold, Options(bootstrap=400, bootstrap_unit="nested"))
+    assert paired.ci_low < -0.5 and paired.ci_high <= 0
+
+
+def test_report_and_comparison_are_typed_with_format_and_scheme_versions():
+    import nkru
+    from nkru.schema import SCHEMA_VERSION
+
+    report = score("stance", stance_records(GOLD), stance_records(GOOD), Options(bootstrap=0))
+    assert report.headline.name == "macro_f1" and report.examples.gold == len(GOLD)
+    data = report.to_dict()
+    assert data["format_version"] == "2.0" and data["scheme_version"] == SCHEMA_VERSION
+    assert data["headline"]["value"] == report.headline.value
+    result = compare("stance", stance_records(GOLD), stance_records(GOOD), stance_records(BAD))
+    assert result.to_dict()["delta"] == result.delta > 0
+    assert isinstance(nkru.__version__, str) and nkru.__version__[0].isdigit()

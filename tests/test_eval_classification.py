@@ -12,7 +12,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from nkru.eval.api import score
+from nkru.eval.api import Options, score
 from nkru.schema import CERTAINTY_LABELS, STANCE_LABELS, TOPIC_LABELS
 
 LABELS = {"stance": STANCE_LABELS, "certainty": CERTAINTY_LABELS, "topic": TOPIC_LABELS}
@@ -38,7 +38,7 @@ def records(labels: list[str]) -> list[dict]:
 @given(labelled())
 def test_classification_equals_sklearn(case):
     task, gold, pred = case
-    result = score(task, records(gold), records(pred), bootstrap=0)
+    result = score(task, records(gold), records(pred), Options(bootstrap=0)).to_dict()
     assert result["micro"]["accuracy"] == pytest.approx(accuracy_score(gold, pred))
     assert result["headline"]["value"] == pytest.approx(
         f1_score(gold, pred, average="macro", zero_division=0)
@@ -61,7 +61,9 @@ def test_classification_equals_sklearn(case):
 
 def test_missing_predictions_count_as_wrong_when_allowed():
     gold = records(["support", "deny", "query"])
-    result = score("stance", gold, records(["support"]), allow_missing=True, bootstrap=0)
+    result = score(
+        "stance", gold, records(["support"]), Options(allow_missing=True, bootstrap=0)
+    ).to_dict()
     assert result["micro"]["accuracy"] == pytest.approx(1 / 3)
     assert result["counts"]["missing"] == 2
     assert result["per_type"]["deny"]["recall"] == 0.0
@@ -78,7 +80,7 @@ def test_normalization_accuracy_per_type():
         {"id": "m2", "value": "2024-11"},
         {"id": "m3", "value": "9000000 USD"},
     ]
-    result = score("normalization", gold, pred, bootstrap=0)
+    result = score("normalization", gold, pred, Options(bootstrap=0)).to_dict()
     assert result["headline"]["value"] == pytest.approx(2 / 3)
     assert result["per_type"]["DATE"] == {"accuracy": 0.5, "correct": 1, "total": 2}
     assert result["per_type"]["MONEY"]["accuracy"] == 1.0

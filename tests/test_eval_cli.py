@@ -12,11 +12,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from nkru.eval.api import load_gold, score
+from nkru.eval.api import Options, load_gold, score
 from nkru.eval.cli import compare_command, eval_command
 from nkru.eval.gold import gold_from_rows
 from nkru.eval.problems import LIMIT, ValidationFailed
-from nkru.schema import SCHEMA_VERSION, TASKS
+from nkru.schema import SCHEMA_VERSION
+from nkru.tasks import TASKS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "eval" / "samples"
 TEXT = "Kim Jong-un a rencontré Poutine à Moscou."
@@ -63,7 +64,7 @@ def test_samples_validate_and_score_perfectly(task):
     gold = load_gold(task, sample)
     assert gold.examples and not gold.warnings
     records = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines()]
-    assert score(task, records, records, bootstrap=0)["headline"]["value"] == 1.0
+    assert score(task, records, records, Options(bootstrap=0)).to_dict()["headline"]["value"] == 1.0
     result = invoke("eval", task, sample, "--gold", sample, "--bootstrap", "100")
     assert result.exit_code == 0, result.output
 
@@ -164,9 +165,11 @@ def test_all_problems_are_reported_not_just_the_first(tmp_path, gold_file):
         ],
     )
     with pytest.raises(ValidationFailed) as info:
-        from nkru.eval.api import Options, score_file
+        from nkru.eval.api import Options, score
 
-        score_file(load_gold("ner", gold_file), preds, Options())
+        score(
+            load_gold("ner", gold_file).task, load_gold("ner", gold_file), preds, Options()
+        ).to_dict()
     kinds = [(p.line, p.kind) for p in info.value.problems]
     assert kinds == [
         (1, "unknown_label"),
@@ -196,9 +199,14 @@ def test_every_problem_of_one_entity_and_its_neighbours_is_reported(tmp_path, go
         ],
     )
     with pytest.raises(ValidationFailed) as info:
-        from nkru.eval.api import Options, score_file
+        from nkru.eval.api import Options, score
 
-        score_file(load_gold("ner", gold_file), preds, Options(allow_missing=True))
+        score(
+            load_gold("ner", gold_file).task,
+            load_gold("ner", gold_file),
+            preds,
+            Options(allow_missing=True),
+        ).to_dict()
     found = [(p.field, p.kind) for p in info.value.problems]
     assert found == [
         ("entities[0]", "bad_offsets"),
@@ -218,9 +226,7 @@ def test_a_line_of_many_overlapping_entities_keeps_the_first_problems_and_counts
         tmp_path / "preds.jsonl", [{"id": "s1", "entities": _ents(*[(2, 6, "ORG")] * n)}]
     )
     with pytest.raises(ValidationFailed) as info:
-        from nkru.eval.api import Options, score_file
-
-        score_file(load_gold("ner", gold_file), preds, Options(allow_missing=True))
+        score("ner", load_gold("ner", gold_file), preds, Options(allow_missing=True))
     failed = info.value
     assert (len(failed.problems), failed.omitted, failed.errors) == (LIMIT, n - 1 - LIMIT, n - 1)
     assert str(failed.problems[-1]) == (
@@ -272,7 +278,7 @@ def test_missing_ids_scored_empty_when_allowed_and_unknown_keys_warn(tmp_path, g
     report = json.loads(out.read_text())
     assert report["examples"] == {"gold": 2, "predicted": 1, "missing": 1}
     assert report["headline"]["name"] == "strict_micro_f1" and report["headline"]["value"] == 1.0
-    assert report["schema_version"] == SCHEMA_VERSION
+    assert report["scheme_version"] == SCHEMA_VERSION and report["format_version"] == "2.0"
     assert report["warnings"][0]["kind"] == "unknown_key"
 
 
@@ -344,7 +350,7 @@ def test_bad_arguments_exit_2(tmp_path, gold_file, args, message):
 @pytest.mark.parametrize(("option", "value"), [("bootstrap", -5), ("seed", -1)])
 def test_api_refuses_negative_counts(gold_file, option, value):
     with pytest.raises(ValueError, match=f"{option}.*0 or more, got {value}"):
-        score("ner", GOLD, GOLD, **{option: value})
+        score("ner", GOLD, GOLD, Options(**{option: value}))
 
 
 @pytest.mark.parametrize(
@@ -604,3 +610,59 @@ def test_gold_from_rows_attribution_and_normalization():
     ]
     (record,) = gold_from_rows("normalization", norm)
     assert (record["value"], record["entity_type"]) == ("2024", "DATE")
+
+
+def test_eval_finds_the_dataset_as_build_does(tmp_path: Path, monkeypatch) -> None:
+    """`nkru eval --split` reads the project's data/, wherever the command is run from (as
+    `nkru build` writes it), not a data/ folder of the working directory."""
+    from nkru.eval.gold import read_split
+    from nkru.paths import data_dir
+
+    rows = read_split(TASKS["stance"], "test", data_dir())
+    preds = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "label": r["label"]} for r in rows])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NKRU_ROOT", raising=False)
+    result = runner.invoke(app, ["eval", "stance", str(preds), "--split", "test"])
+    assert result.exit_code == 0, result.output
+    assert "macro_f1 = 1.0000" in result.output
+
+
+def test_conll_predictions_are_converted_through_the_dataset_tokens(tmp_path: Path) -> None:
+    """A CoNLL token/BIO file (what NER toolkits write) scores like the same entities as
+    JSON Lines; a token that differs from the gold's is reported with its line."""
+    from nkru.eval.gold import read_split
+    from nkru.paths import data_dir
+
+    rows = read_split(TASKS["ner"], "test", data_dir())
+    lines = []
+    for row in rows:
+        lines.append(f"# id = {row['id']}")
+        lines += [
+            f"{token}\t{tag}" for token, tag in zip(row["tokens"], row["ner_tags"], strict=True)
+        ]
+        lines.append("")
+    conll = tmp_path / "p.conll"
+    conll.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    jsonl = write_jsonl(
+        tmp_path / "p.jsonl", [{"id": r["id"], "entities": r["entities"]} for r in rows]
+    )
+    reports = []
+    for path in (conll, jsonl):
+        out = tmp_path / f"{path.suffix}.json"
+        result = runner.invoke(
+            app, ["eval", "ner", str(path), "--split", "test", "--output", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(out.read_text(encoding="utf-8")))
+    assert (
+        reports[0]["headline"] == reports[1]["headline"] and reports[0]["headline"]["value"] == 1.0
+    )
+    assert reports[0]["counts"] == reports[1]["counts"]
+    bad = tmp_path / "bad.conll"
+    bad.write_text("\n".join(lines).replace(rows[0]["tokens"][0], "XX", 1) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "ner", str(bad), "--split", "test"])
+    assert (
+        result.exit_code == 2
+        and f"{bad}:2: token:" in result.output
+        and "Traceback" not in result.output
+    )

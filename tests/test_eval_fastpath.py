@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from nkru.eval.api import Options, load_gold, make_parser, score_file
+from nkru.eval.api import Options, load_gold, score
 from nkru.eval.gold import GoldSet, build_gold
-from nkru.eval.jsonl import chunked, read_jsonl
+from nkru.eval.jsonl import blocks, read_jsonl
 from nkru.eval.problems import ProblemLog, ValidationFailed
+from nkru.eval.run import make_parser
 from nkru.eval.validate import FlatExample
 from nkru.schema import ENTITY_LABELS
+from nkru.tasks import TASKS
+
+NER = TASKS["ner"]
 
 LABELS = sorted(ENTITY_LABELS)
 ODD = (True, 1.0, "3", None, -1, 2**31, 2**40, [], {})
@@ -90,7 +94,7 @@ def records(seed: int, n: int, broken: float) -> list[object]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_fast_entities_agree_with_the_detailed_checks(seed: int) -> None:
-    parser = make_parser("ner")
+    parser = make_parser(NER)
     objs = [r for r in records(seed, 400, 0.15) if isinstance(r, dict)]
     lens = [len(r["text"]) if type(r.get("text")) is str else None for r in objs]
     chunk = parser.fast_entity_chunk(objs, lens)
@@ -123,8 +127,9 @@ def test_block_reader_equals_line_reader(tmp_path: Path, seed: int) -> None:
     _write(path, records(seed, 700, 0.05), rnd)
     log_a, log_b = ProblemLog("x"), ProblemLog("x")
     lines = list(read_jsonl(path, log_a))
-    blocks = [item for buffer in chunked(read_jsonl(path, log_b), log_b, 64) for item in buffer]
-    assert lines == blocks
+    reader = blocks(read_jsonl(path, log_b), log_b, 64, lambda raws: None)
+    read = [item for block in reader for buffer in block.buffers() for item in buffer]
+    assert lines == read
     assert log_a.problems == log_b.problems and log_a.problems
 
 
@@ -133,7 +138,7 @@ def _detailed_gold(objs: list[object]) -> tuple[list[tuple], list]:
     from nkru.eval.gold import _GoldBuilder
 
     log = ProblemLog("<gold>")
-    builder = _GoldBuilder("ner", log, make_parser("ner"))
+    builder = _GoldBuilder(log, make_parser(NER))
     for line, obj in enumerate(objs, start=1):
         builder.add(line, obj)
     return [_fields(ex) for ex in builder.examples], log.problems
@@ -150,7 +155,7 @@ def test_fast_gold_equals_detailed_gold(seed: int, broken: float) -> None:
     log = ProblemLog("<gold>")
     lines = enumerate(objs, start=1)
     try:
-        gold = build_gold("ner", lines, log, make_parser("ner"))
+        gold = build_gold(NER, lines, log, make_parser(NER))
     except ValidationFailed as err:
         assert err.problems == problems and problems
         return
@@ -180,11 +185,11 @@ def test_fast_scoring_equals_detailed_scoring(tmp_path: Path, seed: int, broken:
 def _assert_scored_like_line_by_line(
     gold: GoldSet, pred_path: Path, lines: Iterable[tuple[int, object]], log: ProblemLog
 ) -> None:
-    """``score_file`` on ``pred_path`` equals the detailed checks and ``NerScorer.add`` run on
+    """``score`` on the file ``pred_path`` equals the detailed checks and ``NerScorer.add`` run on
     its numbered ``lines`` one at a time: the same scores, or the same problems."""
     from nkru.eval.ner import NerScorer
 
-    parser = make_parser("ner")
+    parser = make_parser(NER)
     scorer = NerScorer()
     by_id: dict[str, object] = {}
     for line, obj in lines:
@@ -204,7 +209,9 @@ def _assert_scored_like_line_by_line(
         if position is not None:
             by_id[rid] = payload
     try:
-        report = score_file(gold, pred_path, Options(bootstrap=0, allow_missing=True))
+        report = score(
+            gold.task, gold, pred_path, Options(bootstrap=0, allow_missing=True)
+        ).to_dict()
     except ValidationFailed as err:
         assert log.errors
         assert [(p.line, p.field, p.kind) for p in err.problems] == [
@@ -246,7 +253,7 @@ VALID_SPECIALS = 5
 def test_typed_decoder_accepts_only_what_the_standard_library_reads_alike() -> None:
     from nkru.eval.ner_block import decode_ner_block
 
-    parser = make_parser("ner")
+    parser = make_parser(NER)
     for i, raw in enumerate(_special_lines("r1")):
         block = decode_ner_block([raw], parser)
         if block is not None:
@@ -287,7 +294,7 @@ def test_typed_block_reader_equals_line_by_line_checks(tmp_path: Path, seed: int
     ids = [f"r{i}" for i in rnd.sample(range(800 if seed % 4 else 0, 900), 6)]
     _write_with_specials(path, objs, rnd, ids, valid_only=seed % 2 == 1)
     log = ProblemLog(str(path))
-    builder = _GoldBuilder("ner", log, make_parser("ner"))
+    builder = _GoldBuilder(log, make_parser(NER))
     for line, obj in read_jsonl(path, log):
         builder.add(line, obj)
     try:

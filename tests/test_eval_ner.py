@@ -12,7 +12,7 @@ from nervaluate import Evaluator
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from nkru.eval.api import score
+from nkru.eval.api import Options, score
 from nkru.eval.ner import SCHEMES
 from nkru.schema import ENTITY_LABELS
 
@@ -65,7 +65,9 @@ def bio(spans: list[tuple[int, int, str]], n: int = N_TOKENS) -> list[str]:
 def run_score(golds: list, preds: list, **options) -> dict:
     gold = [record(f"s{i}", g) for i, g in enumerate(golds)]
     pred = [record(f"s{i}", p, text=False) for i, p in enumerate(preds)]
-    return score("ner", gold, pred, bootstrap=options.pop("bootstrap", 0), **options)
+    return score(
+        "ner", gold, pred, Options(bootstrap=options.pop("bootstrap", 0), **options)
+    ).to_dict()
 
 
 corpora = st.integers(1, 6).flatmap(
@@ -199,6 +201,23 @@ def test_optimal_matching_beats_greedy():
     assert result["counts"]["partial"]["par"] == 2
 
 
+def test_type_pairs_are_matched_optimally_not_greedily():
+    """Gold [0,2) PER, [2,4) ORG; predictions [1,3) ORG, [3,4) PER. Taking for each prediction
+    the first gold entity it overlaps pairs ORG with PER and PER with ORG (type COR 0); the
+    optimal matching pairs [1,3) ORG with [2,4) ORG (type COR 1)."""
+    result = run_score([[(0, 2, "PER"), (2, 4, "ORG")]], [[(1, 3, "ORG"), (3, 4, "PER")]])
+    assert result["counts"]["type"] == {
+        "cor": 1,
+        "inc": 0,
+        "par": 0,
+        "mis": 1,
+        "spu": 1,
+        "pos": 2,
+        "act": 2,
+    }
+    assert result["per_type"]["ORG"]["type"]["cor"] == 1
+
+
 def test_multi_document_aggregation_is_a_sum_not_a_mean():
     golds = [[(0, 1, "PER")], [(0, 1, "PER"), (2, 3, "ORG"), (4, 5, "GPE")]]
     preds = [[(0, 1, "PER")], [(0, 1, "ORG")]]
@@ -266,9 +285,9 @@ def test_shuffling_lines_changes_nothing(corpus, rnd: random.Random):
     golds, preds = corpus
     gold = [record(f"s{i}", g) for i, g in enumerate(golds)]
     pred = [record(f"s{i}", p) for i, p in enumerate(preds)]
-    before = score("ner", gold, pred, bootstrap=100, seed=3)
+    before = score("ner", gold, pred, Options(bootstrap=100, seed=3)).to_dict()
     rnd.shuffle(pred)
-    assert score("ner", gold, pred, bootstrap=100, seed=3) == before
+    assert score("ner", gold, pred, Options(bootstrap=100, seed=3)).to_dict() == before
 
 
 @settings(max_examples=60, deadline=None)
@@ -282,11 +301,16 @@ def test_touching_spans_never_overlap(lengths):
     # Touching spans are valid in one file, and a span touching another is no partial match.
     gold = {"id": "t", "text": text, "entities": spans[0::2]}
     pred = {"id": "t", "entities": spans[1::2]}
-    result = score("ner", [gold], [pred], bootstrap=0)
+    result = score("ner", [gold], [pred], Options(bootstrap=0)).to_dict()
     for scheme in SCHEMES:
         counts = result["counts"][scheme]
         assert (counts["cor"], counts["inc"], counts["par"]) == (0, 0, 0)
-    assert score("ner", [{**gold, "entities": spans}], [pred], bootstrap=0)["headline"]["value"] > 0
+    assert (
+        score("ner", [{**gold, "entities": spans}], [pred], Options(bootstrap=0)).to_dict()[
+            "headline"
+        ]["value"]
+        > 0
+    )
 
 
 def test_every_entity_label_is_accepted():
@@ -298,4 +322,4 @@ def test_every_entity_label_is_accepted():
             {"start": 2 * i, "end": 2 * i + 1, "label": lab} for i, lab in enumerate(ENTITY_LABELS)
         ],
     }
-    assert score("ner", [gold], [gold], bootstrap=0)["headline"]["value"] == 1.0
+    assert score("ner", [gold], [gold], Options(bootstrap=0)).to_dict()["headline"]["value"] == 1.0

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nkru.eval.api import score
+from nkru.eval.api import Options, score
 from nkru.eval.spans import TokenGrid, best_matching, overlapping, overlaps, regex_tokens
 
 TEXT = "Selon Séoul, Pyongyang a envoyé environ 3 000 soldats supplémentaires en Russie."
@@ -63,6 +63,40 @@ def test_overlapping_in_one_pass_finds_what_one_at_a_time_found(raw):
     assert overlapping(spans) == _overlaps_one_at_a_time(spans)
 
 
+def test_claims_match_at_token_iou_one_half_and_not_below():
+    """IoU >= 0.5 matches (2 of 4 tokens), 1/3 does not: a scorer testing > 0.5, or using
+    characters instead of tokens, gets one of these wrong."""
+    text = "aa bb cc dd ee"
+    gold = {"id": "s", "text": text, "claims": [{"start": 0, "end": 11}]}  # aa bb cc dd
+    half = {"id": "s", "claims": [{"start": 6, "end": 14}]}  # cc dd ee: 2 / 5 tokens
+    assert score("claims", [gold], [half], Options(bootstrap=0)).headline.value == 0.0
+    two_of_four = {"id": "s", "claims": [{"start": 6, "end": 11}]}  # cc dd: 2 / 4 tokens
+    assert score("claims", [gold], [two_of_four], Options(bootstrap=0)).headline.value == 1.0
+    grid = TokenGrid(regex_tokens(text))
+    assert grid.iou((0, 11), (6, 11)) == 0.5 and grid.iou((0, 11), (6, 14)) == 0.4
+
+
+def attribution_gold(pairs: list[tuple[str, str]]) -> dict:
+    return {
+        "id": "d",
+        "text": TEXT,
+        "pairs": [{"source": span(TEXT, s), "claim": span(TEXT, c)} for s, c in pairs],
+    }
+
+
+def test_a_pair_needs_both_its_source_and_its_claim():
+    """A prediction with the right source but another claim (or the right claim and another
+    source) is no match: matching on one side alone would count it."""
+    gold = attribution_gold([("Séoul", "Pyongyang a envoyé environ 3 000 soldats")])
+    wrong_claim = attribution_gold([("Séoul", "supplémentaires en Russie")])
+    wrong_source = attribution_gold([("Selon", "Pyongyang a envoyé environ 3 000 soldats")])
+    for pred in (wrong_claim, wrong_source):
+        result = score("attribution", [gold], [pred], Options(bootstrap=0)).to_dict()
+        assert result["counts"]["overlap_matched"] == 0
+    both = score("attribution", [gold], [gold], Options(bootstrap=0)).to_dict()
+    assert both["counts"]["overlap_matched"] == 1
+
+
 def test_claims_overlap_strict_and_detection():
     gold = [
         claims_gold(["Pyongyang a envoyé environ 3 000 soldats supplémentaires en Russie"]),
@@ -72,7 +106,7 @@ def test_claims_overlap_strict_and_detection():
         claims_gold(["Pyongyang a envoyé environ 3 000 soldats"]),
         claims_gold(["Selon Séoul"], rid="s2"),
     ]
-    result = score("claims", gold, pred, bootstrap=0)
+    result = score("claims", gold, pred, Options(bootstrap=0)).to_dict()
     micro = result["micro"]
     # 7 of 11 tokens: IoU 0.64 -> overlap match, not strict.
     assert micro["overlap_span"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3)}
@@ -96,7 +130,9 @@ def test_claims_use_gold_tokens_when_present():
     }  # two coarse tokens
     pred = {"id": "s", "claims": [{"start": 0, "end": 2}]}
     # By the regex tokens IoU is 1/3; by the gold tokens ("aa bb", "cc dd") it is 1/2.
-    assert score("claims", [gold], [pred], bootstrap=0)["headline"]["value"] == 1.0
+    assert (
+        score("claims", [gold], [pred], Options(bootstrap=0)).to_dict()["headline"]["value"] == 1.0
+    )
 
 
 def test_best_matching_is_optimal_not_greedy():
@@ -127,7 +163,7 @@ def test_attribution_matching_is_optimal_not_first_fit():
         "id": "d",
         "pairs": [{"source": source, "claim": whole}, {"source": source, "claim": second_half}],
     }
-    result = score("attribution", [gold], [pred], bootstrap=0)
+    result = score("attribution", [gold], [pred], Options(bootstrap=0)).to_dict()
     assert result["counts"]["overlap_matched"] == 2
 
 
@@ -179,13 +215,15 @@ def test_attribution_pairs_labels_and_sentence_units():
             },
         ],
     }
-    result = score("attribution", [gold], [pred], bootstrap=200)
+    result = score("attribution", [gold], [pred], Options(bootstrap=200)).to_dict()
     assert result["micro"]["overlap_pair"]["precision"] == 1.0
     assert result["micro"]["overlap_pair"]["recall"] == pytest.approx(2 / 3)
     assert result["micro"]["labelled_pair"]["precision"] == 0.5
     assert result["bootstrap"]["unit"] == "sentence"
     assert result["bootstrap"]["units"] == 3
-    doc = score("attribution", [gold], [pred], bootstrap=200, bootstrap_unit="document")
+    doc = score(
+        "attribution", [gold], [pred], Options(bootstrap=200, bootstrap_unit="document")
+    ).to_dict()
     assert doc["bootstrap"]["units"] == 1
     assert doc["headline"]["ci_low"] == doc["headline"]["ci_high"] == doc["headline"]["value"]
 
@@ -199,7 +237,7 @@ def test_attribution_requires_both_spans_to_match():
             {"source": span(text, "Séoul"), "claim": span(text, "Koursk")},
         ],
     }
-    result = score("attribution", [gold], [pred], bootstrap=0)
+    result = score("attribution", [gold], [pred], Options(bootstrap=0)).to_dict()
     assert result["counts"]["overlap_matched"] == 0
 
 
@@ -216,6 +254,8 @@ def test_claims_gold_against_itself_and_empty(raw):
         used |= idx
         spans.append({"start": tokens[first][0], "end": tokens[first + length - 1][1]})
     gold = {"id": "s", "text": text, "claims": spans}
-    assert score("claims", [gold], [gold], bootstrap=0)["headline"]["value"] == 1.0
-    empty = score("claims", [gold], [{"id": "s", "claims": []}], bootstrap=0)
+    assert (
+        score("claims", [gold], [gold], Options(bootstrap=0)).to_dict()["headline"]["value"] == 1.0
+    )
+    empty = score("claims", [gold], [{"id": "s", "claims": []}], Options(bootstrap=0)).to_dict()
     assert empty["micro"]["overlap_span"]["recall"] == 0.0

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nkru.annotation.exports import ExportError, read_export, read_exports
-from nkru.cli import app
+from nkru.app.cli import app
 from nkru.paths import exports_dir
 
 EXPORT = exports_dir() / "002.json"

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nkru.annotation import guidelines
-from nkru.cli import app
+from nkru.app.cli import app
 from nkru.corpus import get_document, load_corpus
 from nkru.paths import project_root
 from nkru.segment import content_sentences

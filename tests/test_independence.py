@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from nkru.annotation.convert import make_task
 from nkru.annotation.independence import compare_worksheets, layout, pair_independence
 from nkru.annotation.worksheet import load_worksheet
-from nkru.cli import app
+from nkru.app.cli import app
 from nkru.corpus import get_document
 from nkru.paths import project_root
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from nkru.app.cli import app
 from nkru.boilerplate import propose
-from nkru.cli import app
 from nkru.corpus import CorpusError, forget_corpus, load_corpus
 from nkru.paths import raw_dir
 

@@ -6,7 +6,10 @@ from typing import ClassVar
 
 import pytest
 
-from nkru.benchmark.curve import learning_curve, subsets
+from nkru.app.benchmark.curve import learning_curve, subsets
+from nkru.tasks import TASKS
+
+NER = TASKS["ner"]
 
 # three documents, two sentences each, two one-token entities per sentence
 ROWS = [
@@ -41,13 +44,9 @@ class CountingSystem:
         return [{"id": r["id"], "entities": GOLD[r["id"]][: len(self.documents)]} for r in rows]
 
 
-def strip(rows):
-    return [{"id": r["id"], "document_id": r["document_id"], "text": r["text"]} for r in rows]
-
-
 def test_curve_trains_on_every_subset_of_the_other_documents_and_pools() -> None:
     CountingSystem.fits = []
-    points = learning_curve("ner", CountingSystem, ROWS, strip=strip)
+    points = learning_curve(NER, CountingSystem, ROWS)
     assert [p["documents"] for p in points] == [1, 2]
     # one of two entities found: P 1, R 0.5 → F1 2/3; two training documents: all found
     assert points[0]["pooled"] == pytest.approx(2 / 3)
@@ -65,7 +64,7 @@ def test_pooled_weighs_each_fit_not_each_document_mean() -> None:
             out = super().predict(rows)
             return [{**p, "entities": []} if p["id"].startswith("a") else p for p in out]
 
-    one, _ = learning_curve("ner", Uneven, ROWS, strip=strip)
+    one, _ = learning_curve(NER, Uneven, ROWS)
     assert one["min"] == 0.0 and one["max"] == pytest.approx(2 / 3)
     assert one["mean"] == pytest.approx(4 / 9)
     assert one["pooled"] == pytest.approx(2 * 8 / (24 + 8))  # 8 found of 24 gold, 8 predicted
@@ -79,9 +78,7 @@ def test_a_fitted_selection_is_reused_and_subsets_can_be_sampled() -> None:
             made.append(True)
             return CountingSystem()
 
-    points = learning_curve(
-        "ner", CountingSystem, ROWS, strip=strip, fitted={"a": Chosen()}, max_subsets=1
-    )
+    points = learning_curve(NER, CountingSystem, ROWS, fitted={"a": Chosen()}, max_subsets=1)
     assert [p["fits"] for p in points] == [3, 3]
     assert len(made) == 2  # document a's fits, one per size
     assert subsets(["d", "c", "b"], 2, 2, seed=0) == subsets(["b", "c", "d"], 2, 2, seed=0)

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
 
-from nkru.benchmark.plots import per_type_figure, troops_figure
-from nkru.benchmark.troops import TroopPoint, date_key
+from nkru.app.benchmark.plots import per_type_figure, troops_figure
+from nkru.app.benchmark.troops import TroopPoint, date_key
 
 
 def _point(source: str, date: str, value: float, stance: str = "support", q: str = ">="):
@@ -92,7 +92,7 @@ def test_troop_chart_text_never_overlaps_and_every_point_shows(points) -> None:
 
 @pytest.mark.parametrize("empty", [[], [("majority", {})]])
 def test_per_type_chart_without_scores_draws(empty) -> None:
-    plt.close(per_type_figure(empty))
+    plt.close(per_type_figure("ner", empty))
 
 
 def test_per_type_chart_shows_zero_scores_and_the_floor() -> None:
@@ -107,7 +107,7 @@ def test_per_type_chart_shows_zero_scores_and_the_floor() -> None:
         ("majority", {"GPE": figures(0.0, 0.0, 0.0, 31), "DATE": figures(0.0, 0.0, 0.0, 6)}),
         ("user", {"GPE": figures(1.0, 1.0, 1.0, 31)}),  # no figure for DATE: no dot
     ]
-    fig = per_type_figure(systems)
+    fig = per_type_figure("ner", systems)
     fig.canvas.draw()
     ax = fig.axes[0]
     inside = ax.get_window_extent()

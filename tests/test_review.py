@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nkru.annotation import review as rv
+from nkru.app import review as rv
+from nkru.app.cli import app
 from nkru.baselines.nlp import french
-from nkru.cli import app
 from nkru.corpus import Document
 from nkru.records import Annotation, Span
 

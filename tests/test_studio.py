@@ -188,7 +188,7 @@ def test_spacy_predictions_are_mapped_and_labelled_as_model_output(ls):
         and "fr_core_news_md" in prediction.model_version
     )
     labels = {r["value"]["labels"][0] for r in prediction.result}
-    assert labels and labels <= set(client.SPACY_LABEL_MAP.values())
+    assert labels and labels <= set(client.FROM_SPACY.values())
     for r in prediction.result:
         v = r["value"]
         assert doc.text[v["start"] : v["end"]] == v["text"]

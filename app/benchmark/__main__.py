@@ -1,0 +1,5 @@
+"""``python -m nkru.app.benchmark`` runs ``nkru benchmark``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,181 @@
+"""``benchmark_command``, registered by ``nkru.app.cli`` as ``nkru benchmark``.
+
+Exit codes: 0 ok, 1 failure (annotation errors, stale dataset, a system failed), 2 bad input
+(bad --system or --task, no exports and no dataset). Errors are messages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from nkru.console import Console, fail, missing_extra
+from nkru.paths import results_dir
+from nkru.tasks import TASKS
+
+from .leaderboard import figures_text, versus
+
+TASK_HELP = ", ".join(TASKS)
+
+console = Console()
+
+
+class ConsoleProgress:
+    """Pipeline progress on the console: a bar per stage, messages above it."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar: RichProgress | None = None
+        self.task: Any = None
+
+    def log(self, message: str) -> None:
+        self.console.print(message, highlight=False)
+
+    @contextmanager
+    def stage(self, name: str, total: int) -> Iterator[None]:
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[step]}"),
+        )
+        with RichProgress(*columns, console=self.console, transient=False) as bar:
+            self.bar, self.task = bar, bar.add_task(name, total=total, step="")
+            try:
+                yield
+            finally:
+                bar.update(self.task, step="done")
+                self.bar = None
+
+    def advance(self, description: str = "") -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, step=escape(description))
+
+
+def _summary(board: dict[str, Any]) -> Table:
+    table = Table(title="NKRU-FR leaderboard (headline: cross-document score)")
+    for column in ("task", "system", "kind", "cross-document", "Δ vs floor", "beats", "test"):
+        table.add_column(column)
+    for task, info in board["tasks"].items():
+        for row in info["systems"]:
+            pooled = row["pooled"] or (row["mapped"].get(row["label_map"]) or {}).get("pooled")
+            flag = row["beats_floor"]
+            beats = "" if flag is None else "yes" if flag else "[red]no[/]"
+            cells = [figures_text(pooled), versus(row), beats, figures_text(row["test"])]
+            table.add_row(task, row["name"], row["kind"], *cells)
+        table.add_section()
+    return table
+
+
+def benchmark_command(
+    system: Annotated[
+        list[str],
+        typer.Option(
+            "--system",
+            help="A user system, module:callable (or path/to/file.py:callable); repeatable.",
+        ),
+    ] = [],  # noqa: B006
+    task: Annotated[
+        list[str],
+        typer.Option("--task", help=f"Only this task (repeatable; default all: {TASK_HELP})."),
+    ] = [],  # noqa: B006
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Results folder (default results/, or results/user/ when --system is given: "
+            "a user's run leaves the committed leaderboard alone)."
+        ),
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples (0: no intervals).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap resampling.")] = 0,
+    skip_lodo: Annotated[
+        bool,
+        typer.Option(help="Skip the cross-document runs (the headline is then the test split)."),
+    ] = False,
+    curve_subsets: Annotated[
+        int | None,
+        typer.Option(
+            help="Learning curve: at most this many subsets of each size per held-out "
+            "document (default: all).",
+            min=1,
+        ),
+    ] = None,
+) -> None:
+    """The main job: every baseline, reference and --system on every task, on the fixed split
+    and across documents (the headline), compared with each task's floor; writes the
+    leaderboard and the HTML report into the results folder, nothing else."""
+    # Imported here, not at the top: the pipeline loads the baselines (scikit-learn, spaCy,
+    # matplotlib), which `nkru --help` and the light install (`pip install nkru`) do without.
+    try:
+        from .pipeline import BenchmarkError, Settings, run_benchmark
+        from .systems import SystemSpecError, builtin_systems, user_entries
+    except ModuleNotFoundError as err:
+        raise missing_extra(err, "baselines,report") from None
+
+    started = time.perf_counter()
+    if bootstrap < 0:
+        raise fail("--bootstrap must be 0 or more", 2)
+    unknown = [name for name in task if name not in TASKS]
+    if unknown:
+        raise fail(f"unknown task {unknown[0]!r} (expected one of {TASK_HELP})", 2)
+    tasks = tuple(TASKS[name] for name in task) if task else tuple(TASKS.values())
+    if output is None:
+        output = results_dir() / "user" if system else results_dir()
+    try:
+        taken = [e.key for e in builtin_systems(tasks)]
+        users = []
+        for spec in system:
+            found = user_entries(spec, taken, tasks)
+            taken += [e.key for e in found]
+            users += found
+            for entry in found:
+                console.print(
+                    f"user system [bold]{escape(entry.key)}[/] from {escape(spec)}", highlight=False
+                )
+    except SystemSpecError as err:
+        raise fail(str(err), 2) from None
+    settings = Settings(
+        output=output,
+        tasks=tasks,
+        bootstrap=bootstrap,
+        seed=seed,
+        lodo=not skip_lodo,
+        curve_subsets=curve_subsets,
+    )
+    try:
+        board = run_benchmark(settings, users, ConsoleProgress(console))
+    except BenchmarkError as err:
+        message = str(err)
+        if err.problems:
+            shown = err.problems[:30]
+            message += "\n" + "\n".join(f"  - {escape(p)}" for p in shown)
+            if len(err.problems) > len(shown):
+                message += f"\n  … {len(err.problems) - len(shown)} more"
+        raise fail(message, err.code) from None
+    console.print(_summary(board))
+    failed = [
+        f"{name}/{row['name']}: {row['error']}"
+        for name, info in board["tasks"].items()
+        for row in info["systems"]
+        if row["error"]
+    ]
+    console.print(f"results in {output} ({time.perf_counter() - started:.1f} s)")
+    if failed:
+        raise fail("some systems failed:\n" + "\n".join(f"  - {escape(f)}" for f in failed), 1)
+
+
+def main() -> None:
+    """``python -m nkru.app.benchmark``: the command alone (same as ``nkru benchmark``)."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(benchmark_command)
+    app()

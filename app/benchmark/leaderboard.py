@@ -1,0 +1,358 @@
+"""The leaderboard: ``leaderboard.json`` (the data) and ``leaderboard.md`` (its tables).
+
+``leaderboard.json`` holds, per task and system: the cross-document (pooled
+leave-one-document-out) score with its interval, the fixed-split test and validation scores,
+the scores under each of the task's label maps (NER: spaCy's labels), the paired comparison
+with the task's floor, and whether the system beats it. ``nkru readme`` copies
+``leaderboard.md`` into the README.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from nkru.schema import SCHEMA_VERSION
+from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, PAIRS, SPANS, Row, Task, answer_counts
+
+from .entries import BASELINE, REFERENCE, USER, Entry
+
+LEADERBOARD_FORMAT = "2.0"
+"""Version of ``leaderboard.json``'s format (separate from the label scheme's version)."""
+README_START = "<!-- leaderboard:start -->"
+README_END = "<!-- leaderboard:end -->"
+POOLED_WHY = (
+    "Each annotated document is held out in turn and predicted by a system trained on all the "
+    "others; the held-out predictions of every document are pooled and scored once. Every "
+    "annotated document is thus test data once, so the score rests on all the annotation "
+    "rather than on the one test document of the fixed split, and its interval resamples "
+    "documents, then the examples (sentences) within them, so it shows how much the score "
+    "varies from article to article. The fixed split (test, validation) is reported beside "
+    "it: a held-out test set that no model choice has seen."
+)
+SMALL_DATA = (
+    "Small data: the benchmark has a handful of annotated articles, so a learned model trains "
+    "on few examples per class; a constant prediction can then match or beat it, and the "
+    "interval of the difference says whether the comparison is settled."
+)
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    """Stable JSON (sorted keys, indent 2, UTF-8)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+# -------------------------------------------------------------------------------- data facts
+
+
+def _counts(counter: Counter) -> str:
+    return ", ".join(
+        f"{k}: {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+def split_facts(task: Task, rows: list[Row]) -> str:
+    """A one-line description of rows of ``task`` (what a score on them rests on)."""
+    n = len(rows)
+    counts = answer_counts(task, rows)
+    documents = len({r["document_id"] for r in rows})
+    where = f"{documents} document(s)"
+    if task.kind == LABELLED_SPANS:
+        return (
+            f"{where}, {n} examples, {sum(counts.values())} gold spans of {len(counts)} types "
+            f"({_counts(counts)})"
+        )
+    if task.kind == SPANS:
+        with_spans = sum(1 for r in rows if r[task.payload])
+        return f"{where}, {n} examples, {with_spans} with a span, {sum(counts.values())} spans"
+    if task.kind == PAIRS:
+        sentences = sum(len(r.get("sentences") or []) for r in rows)
+        pairs = sum(counts.values())
+        return f"{where} ({sentences} sentences), {pairs} gold pairs ({_counts(counts)})"
+    if task.kind == CLASSIFICATION:
+        return (
+            f"{where}, {n} examples, {len(counts)} of {len(task.labels)} classes present "
+            f"({_counts(counts)})"
+        )
+    return f"{where}, {n} examples ({_counts(counts)})"
+
+
+# ------------------------------------------------------------------------------- leaderboard
+
+
+def _headline(row: dict[str, Any], score: str) -> float | None:
+    """The row's headline value: its own, or under its declared label map."""
+    figures = row[score] if not row["label_map"] else row["mapped"][row["label_map"]].get(score)
+    return (figures or {}).get("value")
+
+
+def _note(row: dict[str, Any], floor: dict[str, Any], score: str) -> str:
+    value, floor_value = _headline(row, score), _headline(floor, score)
+    verdict = "tie" if value == floor_value else "lower"
+    parts = [f"{row['name']} {value:.3f} vs {floor['name']} {floor_value:.3f} ({verdict})."]
+    versus = row.get("versus_floor") or {}
+    if versus.get("ci_low") is not None:
+        parts.append(
+            f"Difference {versus['delta']:+.3f}, 95% interval [{versus['ci_low']:+.3f}, "
+            f"{versus['ci_high']:+.3f}], p = {versus['p_value']:.3f}."
+        )
+    parts.append(SMALL_DATA)
+    return " ".join(parts)
+
+
+def _row(entry: Entry, result: dict[str, Any], level: float) -> dict[str, Any]:
+    splits = result.get("splits") or {}
+    error = result.get("error") or next(
+        (f["error"] for f in [result.get("pooled") or {}, *splits.values()] if "error" in f),
+        None,
+    )
+    return {
+        "name": entry.name,
+        "kind": entry.kind,
+        "description": entry.description,
+        "label_map": entry.label_map,
+        "pooled": result.get("pooled"),
+        "folds": result.get("folds") or [],
+        "test": splits.get("test"),
+        "validation": splits.get("validation"),
+        "mapped": result.get("mapped") or {},
+        "versus_floor": result.get("versus_floor"),
+        "beats_floor": None,
+        "ci_level": level,
+        "note": None,
+        "error": error,
+    }
+
+
+def build_leaderboard(
+    entries: Sequence[Entry],
+    results: dict[str, dict[str, Any]],
+    rows: dict[str, dict[str, list[Row]]],
+    summary: dict[str, Any],
+    settings: Any,
+) -> dict[str, Any]:
+    """The leaderboard dict written to ``leaderboard.json``."""
+    score = "pooled" if settings.lodo else "test"
+    tasks: dict[str, Any] = {}
+    for task in settings.tasks:
+        task_rows = [
+            _row(e, results.get(e.key, {}), settings.level) for e in entries if e.task is task
+        ]
+        floor = next(
+            (r for r in task_rows if r["name"] == task.floor and r["kind"] == REFERENCE), None
+        )
+        for row in task_rows:
+            if row is floor or floor is None or row["kind"] == REFERENCE:
+                continue
+            value, floor_value = _headline(row, score), _headline(floor, score)
+            if value is None or floor_value is None:
+                row["note"] = f"not scored: {row['error'] or 'no examples'}"
+                continue
+            row["beats_floor"] = bool(value > floor_value)
+            if not row["beats_floor"]:
+                row["note"] = _note(row, floor, score)
+        every = [r for split_rows in rows.get(task.name, {}).values() for r in split_rows]
+        tasks[task.name] = {
+            "metric": task.headline,
+            "kind": task.kind,
+            "description": task.description,
+            "floor": task.floor,
+            "floor_description": floor["description"] if floor else "",
+            "label_maps": list(task.label_maps),
+            "test": split_facts(task, rows.get(task.name, {}).get("test") or []),
+            "all": split_facts(task, every),
+            "systems": task_rows,
+        }
+    return {
+        "format_version": LEADERBOARD_FORMAT,
+        "scheme_version": SCHEMA_VERSION,
+        "headline": {"score": score, "why": POOLED_WHY if score == "pooled" else ""},
+        "dataset": summary,
+        "bootstrap": {
+            "resamples": settings.bootstrap,
+            "seed": settings.seed,
+            "level": settings.level,
+            "method": "percentile",
+            "units": {
+                "pooled": "documents, then examples within them (sentences for attribution)",
+                "fixed": "examples (sentences for attribution)",
+            },
+        },
+        "kinds": [BASELINE, REFERENCE, USER],
+        "tasks": tasks,
+    }
+
+
+# ---------------------------------------------------------------------------------- markdown
+
+
+def _num(figures: dict[str, Any] | None) -> str:
+    if not figures or figures.get("value") is None:
+        return "—"
+    return f"{figures['value']:.3f}"
+
+
+def _ci(figures: dict[str, Any] | None) -> str:
+    if not figures or figures.get("ci_low") is None:
+        return ""
+    return f" [{figures['ci_low']:.3f}, {figures['ci_high']:.3f}]"
+
+
+def figures_text(figures: dict[str, Any] | None) -> str:
+    """``value [low, high]`` of a score (``—`` when there is none)."""
+    if not figures or figures.get("value") is None:
+        return "—"
+    if figures.get("ci_low") is None:
+        return f"{figures['value']:.3f}"
+    return f"{figures['value']:.3f} [{figures['ci_low']:.3f}, {figures['ci_high']:.3f}]"
+
+
+def versus(row: dict[str, Any]) -> str:
+    versus = row.get("versus_floor")
+    if not versus or versus.get("delta") is None:
+        return "—"
+    interval = (
+        f" [{versus['ci_low']:+.3f}, {versus['ci_high']:+.3f}]"
+        if versus.get("ci_low") is not None
+        else ""
+    )
+    p = f", p = {versus['p_value']:.3f}" if versus.get("p_value") is not None else ""
+    return f"{versus['delta']:+.3f}{interval}{p}"
+
+
+def _beats(row: dict[str, Any], floor: str) -> str:
+    if row["kind"] == REFERENCE:
+        return "(floor)" if row["name"] == floor else "(reference)"
+    flag = row["beats_floor"]
+    if flag is None:
+        return "—"
+    return "yes" if flag else "**no** (see note)"
+
+
+def intro(board: dict[str, Any]) -> list[str]:
+    """What the tables show and how they are made."""
+    boot, data = board["bootstrap"], board["dataset"]
+    splits = "; ".join(f"{s}: {', '.join(d)}" for s, d in data["splits"].items())
+    headline = (
+        f"**Headline: the cross-document score** (pooled leave-one-document-out over the "
+        f"{len(data['documents'])} annotated documents: {', '.join(data['documents'])}). "
+        + board["headline"]["why"]
+        if board["headline"]["score"] == "pooled"
+        else "**Headline: the fixed-split test score** (leave-one-document-out was skipped)."
+    )
+    return [
+        "<!-- generated by `nkru benchmark` (results/leaderboard.json, results/leaderboard.md); "
+        "do not edit -->",
+        "",
+        headline,
+        "",
+        f"Fixed split by document ({splits}). Intervals: {boot['level']:.0%} percentile "
+        f"bootstrap ({boot['resamples']} resamples, seed {boot['seed']}); the cross-document "
+        "one resamples documents and then examples within them, the fixed-split ones examples. "
+        "**Floor**: each task's own reference system that every learned system must beat, "
+        "named under each table with what it predicts. **Δ vs floor**: the paired difference "
+        "of the cross-document scores (`nkru compare`), with its paired bootstrap interval "
+        "(documents, then examples) and the approximate-randomisation p-value (the two "
+        "systems' predictions swapped example by example, so it can be smaller than the "
+        "interval suggests); **beats floor**: the cross-document score is above the floor's "
+        "(whether the difference is clear of zero is the Δ column's to say).",
+        "",
+    ]
+
+
+def render_markdown(board: dict[str, Any]) -> str:
+    """``leaderboard.md``: one table per task, then the notes. Generated; do not edit."""
+    lines = intro(board)
+    notes: list[str] = []
+    for task, info in board["tasks"].items():
+        maps = info["label_maps"]
+        head = [
+            "system",
+            "kind",
+            "cross-document",
+            "Δ vs floor",
+            "beats floor",
+            "test",
+            "validation",
+            *(f"cross-document, {m} labels" for m in maps),
+        ]
+        lines += [
+            f"### {task} — `{info['metric']}`",
+            "",
+            f"All annotated documents: {info['all']}. Test split: {info['test']}. "
+            f"Floor: `{info['floor']}` ({info['floor_description']}).",
+            "",
+            "| " + " | ".join(head) + " |",
+            "|" + "---|" * len(head),
+        ]
+        for row in info["systems"]:
+            mark = ""
+            if row["label_map"]:
+                notes.append(
+                    f"{task}/{row['name']}: predicts the labels of the {row['label_map']!r} "
+                    f"label map; scored under it only (column '{row['label_map']} labels')."
+                )
+                mark = f"[^{len(notes)}]"
+            if row["note"] or row["error"]:
+                notes.append(f"{task}/{row['name']}: {row['note'] or row['error']}")
+                mark += f"[^{len(notes)}]"
+            cells = [
+                f"`{row['name']}`{mark}",
+                row["kind"],
+                f"{_num(row['pooled'])}{_ci(row['pooled'])}",
+                versus(row),
+                _beats(row, info["floor"]),
+                f"{_num(row['test'])}{_ci(row['test'])}",
+                _num(row["validation"]),
+                *(
+                    _num(row["mapped"].get(m, {}).get("pooled"))
+                    + _ci(row["mapped"].get(m, {}).get("pooled"))
+                    for m in maps
+                ),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    if notes:
+        lines += ["Notes:", ""]
+        lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ README
+
+
+def replace_section(text: str, body: str, start: str = README_START, end: str = README_END) -> str:
+    """``text`` with what is between the ``start`` and ``end`` markers replaced by ``body``."""
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < 0:
+        missing = " and ".join(m for m, k in ((start, i), (end, j)) if k < 0)
+        raise ValueError(f"leaderboard markers missing: add {missing} on their own lines")
+    if j < i or text.count(start) != 1 or text.count(end) != 1:
+        raise ValueError(f"leaderboard markers must appear once each, {start} before {end}")
+    return text[: i + len(start)] + "\n" + body.strip("\n") + "\n" + text[j:]
+
+
+def update_readme(readme_path: Path, leaderboard_md: str) -> bool:
+    """Fill the README section between ``<!-- leaderboard:start -->`` and
+    ``<!-- leaderboard:end -->`` with ``leaderboard_md``; True when the file changed.
+
+    Raises ``ValueError`` naming the missing marker(s) when the section is not there.
+    """
+    readme_path = Path(readme_path)
+    text = readme_path.read_text(encoding="utf-8")
+    try:
+        new = replace_section(text, leaderboard_md)
+    except ValueError as err:
+        raise ValueError(f"{readme_path}: {err}") from None
+    if new == text:
+        return False
+    readme_path.write_text(new, encoding="utf-8")
+    return True

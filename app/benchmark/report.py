@@ -1,0 +1,208 @@
+"""``report.html``: one self-contained page (inline SVG plots, inline CSS, no scripts or links).
+
+Sections: the leaderboard tables (with notes and per-document values), cross-document headline
+bars per task, per-type F1 bars with bootstrap intervals for labelled-spans tasks (ner),
+confusion matrices for classification tasks, and the troop numbers reported in the corpus by
+source and date (chart and table).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from nkru.tasks import CLASSIFICATION, LABELLED_SPANS
+
+from . import plots
+from .entries import REFERENCE
+from .leaderboard import figures_text, versus
+from .troops import TroopPoint, date_key
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>NKRU-FR benchmark report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222;
+       padding: 0 1rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.reference td { color: #555; }
+tr.user td { background: #fff4e5; }
+.no { color: #b00020; font-weight: bold; }
+.note { font-size: 0.85rem; color: #444; max-width: 60rem; }
+figure { margin: 1rem 0; }
+figure svg { max-width: 100%; height: auto; }
+.grid { display: flex; flex-wrap: wrap; gap: 1rem; }
+code { background: #f4f4f4; padding: 0 0.2rem; }
+</style>
+</head>
+<body>
+<h1>NKRU-FR benchmark report</h1>
+<p><strong>Headline: the cross-document score</strong> over {{ documents|length }} annotated
+documents ({{ documents|join(", ") }}). {{ board.headline.why }}</p>
+<p>Fixed split by document ({{ splits }}). {{ "%.0f"|format(boot.level * 100) }}% percentile
+bootstrap intervals ({{ boot.resamples }} resamples, seed {{ boot.seed }}); the cross-document
+ones resample documents, then examples within them. Floor: each task's own reference system
+that every learned system must beat; Δ vs floor: the paired difference of the cross-document
+scores with its interval and randomisation p-value (<code>nkru compare</code>); beats floor: the
+cross-document score is above the floor's. Label scheme version {{ board.scheme_version }},
+leaderboard format {{ board.format_version }}.</p>
+
+<h2 id="leaderboard">Leaderboard</h2>
+{% for task, info in board.tasks.items() %}
+<section class="task" id="task-{{ task }}">
+<h3>{{ task }} — <code>{{ info.metric }}</code></h3>
+<p class="note">All annotated documents: {{ info.all }}. Test split: {{ info.test }}.
+Floor: <code>{{ info.floor }}</code> ({{ info.floor_description }}).</p>
+<table class="leaderboard" data-task="{{ task }}">
+<thead><tr><th>system</th><th>kind</th><th>cross-document (headline)</th><th>Δ vs floor</th>
+<th>beats floor</th><th>test</th><th>validation</th>
+{% for m in info.label_maps %}<th>cross-document, {{ m }} labels</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in info.systems %}
+<tr class="{{ row.kind }}"><td><code>{{ row.name }}</code></td><td>{{ row.kind }}</td>
+<td class="num">{{ figures(row.pooled) }}</td><td class="num">{{ versus(row) }}</td>
+<td>{% if row.kind == "reference" %}{{ "(floor)" if row.name == info.floor else "(reference)" }}
+{%- elif row.beats_floor is none %}—{% elif row.beats_floor %}yes
+{%- else %}<span class="no">no</span>{% endif %}</td>
+<td class="num">{{ figures(row.test) }}</td><td class="num">{{ figures(row.validation) }}</td>
+{% for m in info.label_maps -%}
+<td class="num">{{ figures(row.mapped.get(m, {}).get("pooled")) }}</td>
+{%- endfor %}
+</tr>
+{% endfor %}
+</tbody>
+</table>
+{% for row in info.systems if row.note or row.error or row.label_map or row.folds %}
+<p class="note"><code>{{ row.name }}</code>:
+{% if row.label_map %}predicts the labels of the {{ row.label_map }} label map; scored under it
+only. {% endif %}
+{% if row.folds %}per held-out document: {% for f in row.folds %}{{ f.document }}
+{{ "%.3f"|format(f.value) }}{{ ", " if not loop.last else ". " }}{% endfor %}{% endif %}
+{% if row.error %}error: {{ row.error }}. {% endif %}
+{% if row.note %}{{ row.note }}{% endif %}</p>
+{% endfor %}
+<figure class="plot" data-plot="headline-{{ task }}">{{ headline[task]|safe }}</figure>
+</section>
+{% endfor %}
+
+{% for item in per_type %}
+<h2 id="{{ item.task }}-per-type">{{ item.task }}: F1 per type</h2>
+<p class="note">Strict F1 per type of the cross-document predictions, one dot per system (a
+score of 0 is a dot at 0; no dot: the system has no figure for that type), with the number of
+gold entities of each type; intervals from the same seeded resamples as the headline.</p>
+<figure class="plot" data-plot="{{ item.task }}-per-type">{{ item.svg|safe }}</figure>
+{% endfor %}
+
+{% if curve_svg %}
+<h2 id="learning-curve">Learning curve</h2>
+<p class="note">Cross-document score against the number of training documents: every annotated
+document held out in turn, the system trained on every subset of that size of the other
+documents, all held-out predictions of one size pooled and scored once (band: lowest and
+highest single fit). Learned systems reuse the settings their leave-one-document-out fold
+chose. What more annotated documents would buy; the table is <code>learning_curve</code> in
+<code>leaderboard.json</code>.</p>
+<figure class="plot" data-plot="learning-curve">{{ curve_svg|safe }}</figure>
+{% endif %}
+
+<h2 id="confusion">Confusion matrices</h2>
+<div class="grid">
+{% for item in confusions %}
+<figure class="plot" data-plot="confusion-{{ item.task }}-{{ item.system }}">{{ item.svg|safe }}
+<figcaption>{{ item.task }} / {{ item.system }} (rows: gold, columns: predicted)</figcaption>
+</figure>
+{% endfor %}
+</div>
+
+<h2 id="troops">Troop numbers reported in the corpus</h2>
+<p class="note">QUANTITY entities inside claims with topic <code>troops</code>, from the
+ground-truth annotations: value from the normalised value (marker: ~ circle, &gt; up triangle,
+&lt; down triangle, range square with its bounds, exact diamond), source from the stance
+relations (<code>author</code> when the claim has none; colour), its stance (filled: support,
+hollow: deny, half-filled: query), date from a DATE entity in the claim, else the document
+date. Numbers reported on the same date stand side by side; the table names each one.</p>
+<figure class="plot" data-plot="troops">{{ troops_svg|safe }}</figure>
+<table class="troops">
+<thead><tr><th>date</th><th>source</th><th>stance</th><th>value</th><th>mention</th>
+<th>document</th><th>claim</th></tr></thead>
+<tbody>
+{% for p in troops %}
+<tr><td>{{ p.date }}{% if p.date_from == "document" %} (doc){% endif %}</td><td>{{ p.source }}</td>
+<td>{{ p.stance }}</td><td class="num">{{ p.normalised }}</td><td>{{ p.mention }}</td>
+<td>{{ p.document_id }}</td><td>{{ p.claim }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+</body>
+</html>
+"""
+
+
+def _scores(output: Path, figures: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not figures or not figures.get("scores"):
+        return None
+    return json.loads((output / figures["scores"]).read_text(encoding="utf-8"))
+
+
+def _chart_rows(info: dict[str, Any]) -> list[dict[str, Any]]:
+    """The systems' cross-document figures, for the headline chart."""
+    return [
+        {"name": row["name"], "kind": row["kind"], **(row["pooled"] or {})}
+        for row in info["systems"]
+    ]
+
+
+def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoint]) -> str:
+    """The HTML page (reads the per-system eval reports under ``output/scores``)."""
+    headline = {
+        task: plots.headline_chart(task, info["metric"], _chart_rows(info))
+        for task, info in board["tasks"].items()
+    }
+    per_type, confusions = [], []
+    for task, info in board["tasks"].items():
+        kind = info["kind"]
+        rows = [(row, _scores(output, row["pooled"])) for row in info["systems"]]
+        if kind == LABELLED_SPANS:
+            systems = [
+                (row["name"], {label: m["strict"] for label, m in report["per_type"].items()})
+                for row, report in rows
+                if report
+            ]
+            per_type.append({"task": task, "svg": plots.per_type_chart(task, systems)})
+        if kind == CLASSIFICATION:
+            for row, report in rows:
+                if row["kind"] != REFERENCE and report and "confusion_matrix" in report:
+                    svg = plots.confusion_chart(task, row["name"], report["confusion_matrix"])
+                    confusions.append({"task": task, "system": row["name"], "svg": svg})
+    ordered = sorted(points, key=lambda p: (date_key(p.date), p.source, p.value))
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    template = env.from_string(TEMPLATE)
+    data = board["dataset"]
+    return template.render(
+        board=board,
+        boot=board["bootstrap"],
+        documents=data["documents"],
+        splits="; ".join(f"{s}: {', '.join(d)}" for s, d in data["splits"].items()),
+        headline=headline,
+        per_type=per_type,
+        curve_svg=plots.learning_curve_chart(board.get("learning_curve") or {}),
+        confusions=confusions,
+        troops=ordered,
+        troops_svg=plots.troops_chart(ordered),
+        figures=figures_text,
+        versus=versus,
+    )
+
+
+def write_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoint]) -> Path:
+    """Write ``output/report.html``."""
+    path = output / "report.html"
+    path.write_text(render_report(board, output, points), encoding="utf-8")
+    return path

@@ -1,0 +1,147 @@
+"""The systems the benchmark runs: every baseline and reference per task, plus user systems.
+
+A benchmark entry is a :class:`Entry`: a task, a name, a kind (``baseline``, ``reference`` or
+``user``) and a factory returning a fresh, unfitted system. A system follows the protocol of
+:class:`nkru.baselines.protocol.System`: ``fit(train_rows)`` (optional for user systems) and
+``predict(rows) -> list[dict]``, one prediction object per row in the task's JSON Lines format.
+
+User systems (``nkru benchmark --system module:callable``): the callable is called once per
+task with the task name and returns a system for that task, or ``None`` when it does not handle
+the task. A :class:`~nkru.baselines.protocol.System` subclass (it has a string ``task``) can be
+given directly: it is instantiated with no arguments for its own task only. ``module`` is an
+importable module name (the current directory is on the import path) or a path to a ``.py``
+file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from nkru.tasks import TASKS, Task
+
+from ...baselines.registry import baselines, create, references
+from .entries import BASELINE, REFERENCE, USER, Entry, SystemSpecError, declared_label_map
+
+
+def _entry(task: Task, name: str, kind: str, factory: Callable[[], Any], probe: Any) -> Entry:
+    description = str(getattr(probe, "description", "") or "")
+    return Entry(task, name, kind, factory, description, declared_label_map(task, probe))
+
+
+def builtin_systems(tasks: Iterable[Task] = TASKS.values()) -> list[Entry]:
+    """Every baseline and reference of ``nkru.baselines.registry``, per task, baselines first."""
+    entries = []
+    for task in tasks:
+        for kind, table in ((BASELINE, baselines(task)), (REFERENCE, references(task))):
+            for name in table:
+                factory = partial(create, task, name)
+                entries.append(_entry(task, name, kind, factory, factory()))
+    return entries
+
+
+# ------------------------------------------------------------------------------- user systems
+
+
+def _import(module: str) -> Any:
+    if module.endswith(".py") or "/" in module or "\\" in module:
+        path = Path(module)
+        if not path.is_file():
+            raise SystemSpecError(f"{module}: no such Python file")
+        stem = re.sub(r"\W", "_", path.stem)
+        name = f"nkru_user_{stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise SystemSpecError(f"{module}: cannot be imported")
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
+        return loaded
+    cwd = str(Path.cwd())
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise SystemSpecError(f"cannot import module {module!r}: {err}") from None
+
+
+def load_callable(spec: str) -> Callable[..., Any]:
+    """The callable named by ``module:callable`` (or ``path/to/file.py:callable``)."""
+    module, sep, attr = spec.rpartition(":")
+    if not sep or not module or not attr:
+        raise SystemSpecError(f"--system {spec!r}: expected module:callable")
+    loaded = _import(module)
+    target: Any = loaded
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise SystemSpecError(f"--system {spec!r}: {module} has no attribute {attr!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise SystemSpecError(f"--system {spec!r}: {attr} is not callable")
+    return target
+
+
+def safe_name(name: str) -> str:
+    """A system name usable as a file name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return cleaned or "system"
+
+
+def _check_system(obj: Any, spec: str, task: str) -> None:
+    if not callable(getattr(obj, "predict", None)):
+        raise SystemSpecError(
+            f"--system {spec!r} returned {type(obj).__name__} for {task}: it has no predict(rows)"
+        )
+
+
+def user_entries(
+    spec: str, taken: Sequence[str] = (), tasks: Iterable[Task] = TASKS.values()
+) -> list[Entry]:
+    """Benchmark entries for one ``--system`` spec (one per task the callable handles)."""
+    target = load_callable(spec)
+    default = getattr(target, "__name__", None) or spec.rpartition(":")[2]
+    declared = {task.name: task for task in tasks}
+    entries: list[Entry] = []
+    names: list[str]
+    if inspect.isclass(target) and isinstance(getattr(target, "task", None), str):
+        if target.task not in declared:
+            raise SystemSpecError(f"--system {spec!r}: unknown task {target.task!r}")
+        names = [target.task]
+        make = {target.task: target}
+    else:
+        names, make = [], {}
+        for task in declared:
+            try:
+                probe = target(task)
+            except Exception as err:  # the user's code: report, do not crash
+                raise SystemSpecError(
+                    f"--system {spec!r}: calling it with {task!r} failed: "
+                    f"{type(err).__name__}: {err}"
+                ) from None
+            if probe is None:
+                continue
+            _check_system(probe, spec, task)
+            names.append(task)
+            make[task] = lambda t=task: target(t)
+    if not names:
+        raise SystemSpecError(f"--system {spec!r}: returned None for every task")
+    for task in names:
+        probe = make[task]()
+        _check_system(probe, spec, task)
+        name = safe_name(str(getattr(probe, "name", None) or default))
+        while f"{task}/{name}" in taken or any(e.key == f"{task}/{name}" for e in entries):
+            name = f"{name}-user"
+        entry = _entry(declared[task], name, USER, make[task], probe)
+        if not entry.description:
+            entry = replace(entry, description=f"user system {spec}")
+        entries.append(entry)
+    return entries

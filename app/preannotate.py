@@ -1,0 +1,298 @@
+"""Pre-annotations from the benchmark's baselines, as Label Studio predictions.
+
+:meth:`Preannotator.train` builds each layer's system from the baseline registry and fits it on
+the built dataset's training rows (the benchmark's own fit), or on every annotated document.
+:meth:`Preannotator.predict` turns one corpus document into one Label Studio prediction:
+
+- entities with their types (``ner``), DATE/QUANTITY/MONEY with a normalised value
+  (``normalization``);
+- claims (``claims``, plus the claims of the attribution pairs that no detected claim overlaps),
+  each with certainty and topic (``certainty``, ``topic``: required choices of the config);
+- sources and stance relations (``attribution``: each pair is a source, a claim and a stance);
+- the manifest's boilerplate regions, so that the annotator sees the site chrome too.
+
+Every system sees only the task's inputs (the gold-free rows of the document). Every result item
+carries ``score``: the layer system's test headline score in ``results/leaderboard.json`` (an
+estimate of its quality on unseen text, not a per-region probability); the prediction's
+``score`` is the mean over its regions. ``model_version`` names the systems, what they were fit
+on and a digest of the training rows, so a refit on other data gives another version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nkru import schema
+from nkru.corpus import Document
+from nkru.records import Annotation
+from nkru.segment import content_sentences, sentence_at
+from nkru.splits import SPLITS
+from nkru.tasks import TASKS, document_rows, strip_rows
+
+from ..annotation import labeling_config as lc
+from ..baselines.protocol import System
+from ..baselines.registry import BASELINES, create
+from ..eval.gold import read_split
+
+LAYERS: tuple[str, ...] = ("ner", "normalization", "claims", "certainty", "topic", "attribution")
+FIT_ON = ("train", "all")
+
+
+class PreannotationError(RuntimeError):
+    """The systems cannot be trained or cannot predict this task."""
+
+
+def _inputs(task: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What the task's systems may see: the rows stripped to the task's inputs."""
+    return strip_rows(TASKS[task], rows)
+
+
+def _headline(entry: Mapping[str, Any]) -> float | None:
+    """A leaderboard row's headline: its cross-document score, else its test score (None for
+    a system scored under another label set)."""
+    for score in ("pooled", "test"):
+        value = (entry.get(score) or {}).get("value")
+        if isinstance(value, int | float):
+            return float(value)
+    return None
+
+
+def leaderboard_scores(path: Path) -> dict[tuple[str, str], float]:
+    """(task, system) -> headline score (cross-document), from ``results/leaderboard.json``."""
+    try:
+        board = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PreannotationError(f"{path}: cannot read the leaderboard ({exc})") from exc
+    return {
+        (task, entry["name"]): value
+        for task, block in board.get("tasks", {}).items()
+        for entry in block.get("systems", [])
+        if (value := _headline(entry)) is not None
+    }
+
+
+def _best(task: str, board: Mapping[tuple[str, str], float]) -> str:
+    """The task's learned baseline with the best test score (registry order breaks ties)."""
+    names = list(BASELINES[task])
+    return max(names, key=lambda n: (board.get((task, n), float("-inf")), -names.index(n)))
+
+
+@dataclass
+class Preannotator:
+    """Fitted systems per layer, their scores and the model version they make together."""
+
+    systems: dict[str, System]
+    scores: dict[str, float]
+    model_version: str
+
+    @classmethod
+    def train(
+        cls,
+        data_dir: Path,
+        leaderboard: Path,
+        choice: Mapping[str, str] | None = None,
+        fit_on: str = "train",
+    ) -> Preannotator:
+        """Fit each layer's system (``choice[task]``, else the task's best learned baseline on
+        the leaderboard) on
+        the built dataset's train split (``fit_on="train"``: the benchmark's models) or on
+        every split (``"all"``)."""
+        if fit_on not in FIT_ON:
+            raise PreannotationError(f"fit_on must be one of {FIT_ON}, not {fit_on!r}")
+        unknown = sorted(set(choice or {}) - set(LAYERS))
+        if unknown:
+            raise PreannotationError(
+                f"no pre-annotation layer for {unknown} (layers: {', '.join(LAYERS)})"
+            )
+        board = leaderboard_scores(leaderboard)
+        systems: dict[str, System] = {}
+        scores: dict[str, float] = {}
+        digest = hashlib.sha256()
+        for task in LAYERS:
+            name = (choice or {}).get(task) or _best(task, board)
+            try:
+                system = create(task, name)
+            except KeyError as exc:
+                raise PreannotationError(str(exc.args[0])) from exc
+            splits = ("train",) if fit_on == "train" else tuple(SPLITS)
+            rows = []
+            for split in splits:
+                if (Path(data_dir) / task / f"{split}.parquet").is_file():
+                    rows += read_split(TASKS[task], split, Path(data_dir))
+            if not rows:
+                raise PreannotationError(
+                    f"{data_dir}: no {'/'.join(splits)} rows for {task} (run nkru build)"
+                )
+            if (task, name) not in board:
+                raise PreannotationError(
+                    f"{task}/{name} is not on {leaderboard}: run `nkru benchmark` first "
+                    "(each prediction's score is the system's test score there)"
+                )
+            systems[task] = system.fit(rows)
+            scores[task] = board[(task, name)]
+            digest.update(json.dumps(rows, sort_keys=True, default=str).encode())
+        names = "+".join(f"{t}={s.name}" for t, s in systems.items())
+        version = f"nkru-{schema.SCHEMA_VERSION}/{fit_on}-{digest.hexdigest()[:10]}/{names}"
+        return cls(systems, scores, version)
+
+    def predict(self, doc: Document) -> dict[str, Any]:
+        """One Label Studio prediction (``result``, ``score``, ``model_version``) for ``doc``."""
+        empty = Annotation(document_id=doc.id, annotator="model")
+        rows = document_rows(doc, empty, content_sentences(doc))
+        items: list[dict[str, Any]] = []
+
+        def region(rid: str, control: str, start: int, end: int, label: str, task: str):
+            items.append(
+                {
+                    "id": rid,
+                    "from_name": control,
+                    "to_name": lc.TEXT_NAME,
+                    "type": "labels",
+                    "origin": "prediction",
+                    "score": self.scores[task],
+                    "value": {
+                        "start": start,
+                        "end": end,
+                        "text": doc.text[start:end],
+                        "labels": [label],
+                    },
+                }
+            )
+
+        def attribute(rid: str, control: str, kind: str, start: int, end: int, value, task):
+            items.append(
+                {
+                    "id": rid,
+                    "from_name": control,
+                    "to_name": lc.TEXT_NAME,
+                    "type": kind,
+                    "origin": "prediction",
+                    "score": self.scores[task],
+                    "value": {"start": start, "end": end, **value},
+                }
+            )
+
+        sentences = {row["id"]: row for row in rows["ner"]}
+        # entities and their values
+        entities = []
+        for pred in self.systems["ner"].predict(_inputs("ner", rows["ner"])):
+            offset = sentences[pred["id"]]["doc_start"]
+            for ent in pred["entities"]:
+                entities.append((ent["start"] + offset, ent["end"] + offset, ent["label"]))
+        entities.sort()
+        valued = []
+        for n, (start, end, label) in enumerate(entities, start=1):
+            region(f"e{n:03d}", lc.ENTITIES, start, end, label, "ner")
+            if label in schema.VALUED_LABELS:
+                valued.append((f"e{n:03d}", start, end, label))
+        values = self.systems["normalization"].predict(
+            [self._mention_row(doc, rid, start, end, label) for rid, start, end, label in valued]
+        )
+        for (rid, start, end, _), pred in zip(valued, values, strict=True):
+            attribute(rid, lc.VALUE, "textarea", start, end, {"text": [pred["value"]]}, "ner")
+        # claims, then the pairs' sources and claims
+        claims: list[tuple[int, int]] = []
+        for pred in self.systems["claims"].predict(_inputs("claims", rows["claims"])):
+            offset = sentences[pred["id"]]["doc_start"]
+            claims += [(c["start"] + offset, c["end"] + offset) for c in pred["claims"]]
+        (pairs,) = self.systems["attribution"].predict(_inputs("attribution", rows["attribution"]))
+        relations = []
+        sources: list[tuple[int, int]] = []
+        for pair in pairs["pairs"]:
+            claim = (pair["claim"]["start"], pair["claim"]["end"])
+            source = (pair["source"]["start"], pair["source"]["end"])
+            overlapping = [c for c in claims if c[0] < claim[1] and claim[0] < c[1]]
+            if overlapping:
+                claim = max(overlapping, key=lambda c: min(c[1], claim[1]) - max(c[0], claim[0]))
+            else:
+                claims.append(claim)
+            if source not in sources:
+                sources.append(source)
+            relations.append((source, claim, pair["label"]))
+        claims.sort()
+        sources.sort()
+        claim_ids = {c: f"c{n:03d}" for n, c in enumerate(claims, start=1)}
+        source_ids = {s: f"s{n:03d}" for n, s in enumerate(sources, start=1)}
+        claim_rows = [self._claim_row(doc, claim_ids[c], *c) for c in claims]
+        certainty = self.systems["certainty"].predict(claim_rows)
+        topic = self.systems["topic"].predict(claim_rows)
+        for (start, end), cert, top in zip(claims, certainty, topic, strict=True):
+            rid = claim_ids[(start, end)]
+            region(rid, lc.CLAIMS, start, end, schema.CLAIM, "claims")
+            text = doc.text[start:end]
+            for control, pred, task in (
+                (lc.CERTAINTY, cert, "certainty"),
+                (lc.TOPIC, top, "topic"),
+            ):
+                value = {"text": text, "choices": [pred["label"]]}
+                attribute(rid, control, "choices", start, end, value, task)
+        for (start, end), rid in source_ids.items():
+            region(rid, lc.CLAIMS, start, end, schema.SOURCE, "attribution")
+        for source, claim, label in relations:
+            items.append(
+                {
+                    "from_id": source_ids[source],
+                    "to_id": claim_ids[claim],
+                    "type": "relation",
+                    "direction": "right",
+                    "labels": [label],
+                    "score": self.scores["attribution"],
+                }
+            )
+        for n, b in enumerate(doc.boilerplate, start=1):
+            item = {
+                "id": f"b{n:03d}",
+                "from_name": lc.BOILERPLATE_CONTROL,
+                "to_name": lc.TEXT_NAME,
+                "type": "labels",
+                "origin": "prediction",
+                "value": {
+                    "start": b.start,
+                    "end": b.end,
+                    "text": b.text,
+                    "labels": [schema.BOILERPLATE],
+                },
+            }
+            if b.value:
+                item["meta"] = {"text": [b.value]}
+            items.append(item)
+        scored = [i["score"] for i in items if "score" in i]
+        score = statistics.fmean(scored) if scored else statistics.fmean(self.scores.values())
+        return {"result": items, "score": round(score, 4), "model_version": self.model_version}
+
+    @staticmethod
+    def _context_row(doc: Document, rid: str, start: int, end: int) -> dict[str, Any]:
+        """A context row's inputs: the sentences from the one holding ``start`` to the one
+        holding ``end - 1``, where the task's offsets are counted from."""
+        first, last = sentence_at(doc, start), sentence_at(doc, end - 1)
+        lo = first.start if first is not None else start
+        hi = last.end if last is not None else end
+        return {"id": rid, "document_id": doc.id, "text": doc.text[lo:hi], "context_start": lo}
+
+    def _mention_row(self, doc: Document, rid: str, start: int, end: int, label: str) -> dict:
+        row = self._context_row(doc, rid, start, end)
+        offset = row["context_start"]
+        return {
+            **row,
+            "start": start - offset,
+            "end": end - offset,
+            "mention": doc.text[start:end],
+            "entity_type": label,
+            "document_date": doc.date,
+        }
+
+    def _claim_row(self, doc: Document, rid: str, start: int, end: int) -> dict:
+        row = self._context_row(doc, rid, start, end)
+        offset = row["context_start"]
+        return {
+            **row,
+            "claim_start": start - offset,
+            "claim_end": end - offset,
+            "claim_text": doc.text[start:end],
+        }
