@@ -316,6 +316,15 @@ def test_bad_system_spec() -> None:
         user_entries("json:dumps")
 
 
+@pytest.mark.parametrize("option", ["--bootstrap", "--seed"])
+def test_negative_counts_are_refused_before_any_work(option: str) -> None:
+    """A negative --bootstrap or --seed exits 2 naming the option, before a system is fitted."""
+    result = CliRunner().invoke(app, ["benchmark", option, "-1"])
+    assert result.exit_code == 2, result.output
+    assert option in result.output
+    assert "fit" not in result.output
+
+
 def _git(root: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
     return done.stdout
