@@ -31,7 +31,8 @@ from typing import Any
 from nkru import schema
 from nkru.corpus import Document
 from nkru.records import Annotation
-from nkru.segment import content_sentences, sentence_at
+from nkru.rows import AnnotatedDocument, context_row
+from nkru.segment import content_sentences
 from nkru.splits import SPLITS
 from nkru.tasks import TASKS, document_rows, strip_rows
 
@@ -144,7 +145,9 @@ class Preannotator:
     def predict(self, doc: Document) -> dict[str, Any]:
         """One Label Studio prediction (``result``, ``score``, ``model_version``) for ``doc``."""
         empty = Annotation(document_id=doc.id, annotator="model")
-        rows = document_rows(doc, empty, content_sentences(doc))
+        content = content_sentences(doc)
+        rows = document_rows(doc, empty, content)
+        view = AnnotatedDocument(doc, content, (), (), (), ())  # for the context rows
         items: list[dict[str, Any]] = []
 
         def region(rid: str, control: str, start: int, end: int, label: str, task: str):
@@ -192,7 +195,17 @@ class Preannotator:
             if label in schema.VALUED_LABELS:
                 valued.append((f"e{n:03d}", start, end, label))
         values = self.systems["normalization"].predict(
-            [self._mention_row(doc, rid, start, end, label) for rid, start, end, label in valued]
+            [
+                context_row(
+                    view,
+                    rid,
+                    {"start": start, "end": end},
+                    mention=doc.text[start:end],
+                    entity_type=label,
+                    document_date=doc.date,
+                )
+                for rid, start, end, label in valued
+            ]
         )
         for (rid, start, end, _), pred in zip(valued, values, strict=True):
             attribute(rid, lc.VALUE, "textarea", start, end, {"text": [pred["value"]]}, "ner")
@@ -219,7 +232,15 @@ class Preannotator:
         sources.sort()
         claim_ids = {c: f"c{n:03d}" for n, c in enumerate(claims, start=1)}
         source_ids = {s: f"s{n:03d}" for n, s in enumerate(sources, start=1)}
-        claim_rows = [self._claim_row(doc, claim_ids[c], *c) for c in claims]
+        claim_rows = [
+            context_row(
+                view,
+                claim_ids[c],
+                {"claim_start": c[0], "claim_end": c[1]},
+                claim_text=doc.text[c[0] : c[1]],
+            )
+            for c in claims
+        ]
         certainty = self.systems["certainty"].predict(claim_rows)
         topic = self.systems["topic"].predict(claim_rows)
         for (start, end), cert, top in zip(claims, certainty, topic, strict=True):
@@ -265,34 +286,3 @@ class Preannotator:
         scored = [i["score"] for i in items if "score" in i]
         score = statistics.fmean(scored) if scored else statistics.fmean(self.scores.values())
         return {"result": items, "score": round(score, 4), "model_version": self.model_version}
-
-    @staticmethod
-    def _context_row(doc: Document, rid: str, start: int, end: int) -> dict[str, Any]:
-        """A context row's inputs: the sentences from the one holding ``start`` to the one
-        holding ``end - 1``, where the task's offsets are counted from."""
-        first, last = sentence_at(doc, start), sentence_at(doc, end - 1)
-        lo = first.start if first is not None else start
-        hi = last.end if last is not None else end
-        return {"id": rid, "document_id": doc.id, "text": doc.text[lo:hi], "context_start": lo}
-
-    def _mention_row(self, doc: Document, rid: str, start: int, end: int, label: str) -> dict:
-        row = self._context_row(doc, rid, start, end)
-        offset = row["context_start"]
-        return {
-            **row,
-            "start": start - offset,
-            "end": end - offset,
-            "mention": doc.text[start:end],
-            "entity_type": label,
-            "document_date": doc.date,
-        }
-
-    def _claim_row(self, doc: Document, rid: str, start: int, end: int) -> dict:
-        row = self._context_row(doc, rid, start, end)
-        offset = row["context_start"]
-        return {
-            **row,
-            "claim_start": start - offset,
-            "claim_end": end - offset,
-            "claim_text": doc.text[start:end],
-        }

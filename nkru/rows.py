@@ -352,7 +352,7 @@ def attribution_rows(d: AnnotatedDocument) -> list[Row]:
     ]
 
 
-def _in_context(d: AnnotatedDocument, row_id: str, offsets: dict[str, int], **fields: Any) -> Row:
+def context_row(d: AnnotatedDocument, row_id: str, offsets: dict[str, int], **fields: Any) -> Row:
     """A row whose ``text`` is the sentences holding ``offsets`` (document offsets, made
     relative to that text), with ``fields`` after them."""
     ctx, context = d.context(min(offsets.values()), max(offsets.values()))
@@ -369,7 +369,7 @@ def _in_context(d: AnnotatedDocument, row_id: str, offsets: dict[str, int], **fi
 def stance_rows(d: AnnotatedDocument) -> list[Row]:
     """One row per stance relation: source and claim in their context sentences."""
     return [
-        _in_context(
+        context_row(
             d,
             f"{d.doc.id}-r{n:02d}",
             {
@@ -388,7 +388,7 @@ def stance_rows(d: AnnotatedDocument) -> list[Row]:
 
 def _claim_rows(d: AnnotatedDocument, label: str) -> list[Row]:
     return [
-        _in_context(
+        context_row(
             d,
             f"{d.doc.id}-c{n:02d}",
             {"claim_start": claim.start, "claim_end": claim.end},
@@ -413,7 +413,7 @@ def normalization_rows(d: AnnotatedDocument) -> list[Row]:
     """One row per DATE/QUANTITY/MONEY entity: the mention in its sentence and its value."""
     valued = [e for e in d.entities if e.label in VALUED_LABELS]
     return [
-        _in_context(
+        context_row(
             d,
             f"{d.doc.id}-e{n:02d}",
             {"start": ent.start, "end": ent.end},
