@@ -177,6 +177,10 @@ class Task:
         dataset's other columns, accepted silently."""
         return frozenset(self.columns) - {"id", self.payload}
 
+    def label_map(self, name: str | None) -> LabelMap | None:
+        """The label map called ``name`` (None for none: the task's own labels)."""
+        return self.label_maps[name] if name else None
+
     def strip(self, row: Row) -> Row:
         """The row as ``predict()`` sees it: its input columns only."""
         return {key: row[key] for key in self.inputs if key in row}

@@ -275,9 +275,8 @@ class Scoring:
     def gold(self, task: Task, split: str, label_map: str | None) -> GoldSet:
         key = (task.name, split, label_map)
         if key not in self.golds:
-            mapping = task.label_maps[label_map] if label_map else None
             self.golds[key] = load_gold(
-                task, split=split, data_dir=self.settings.data, label_map=mapping
+                task, split=split, data_dir=self.settings.data, label_map=task.label_map(label_map)
             )
         return self.golds[key]
 
@@ -285,13 +284,12 @@ class Scoring:
         """The headline figures of a prediction file; its report in ``scores/``."""
         task, output = entry.task, self.settings.output
         unit = "nested" if split == ALL_SPLITS else "example"
-        mapping = task.label_maps[label_map] if label_map else None
         try:
             report = score(
                 task,
                 self.gold(task, split, label_map),
                 path,
-                self.settings.options(unit, mapping),
+                self.settings.options(unit, task.label_map(label_map)),
             ).to_dict()
         except Exception as err:
             return {"error": describe_error(err)}
@@ -314,14 +312,13 @@ class Scoring:
     ) -> dict[str, Any]:
         """``nkru compare`` of a pooled prediction file with the floor's."""
         task = entry.task
-        mapping = task.label_maps[label_map] if label_map else None
         try:
             result = compare(
                 task,
                 self.gold(task, ALL_SPLITS, label_map),
                 path,
                 floor,
-                self.settings.options("nested", mapping),
+                self.settings.options("nested", task.label_map(label_map)),
             )
         except Exception as err:
             return {"error": describe_error(err)}
@@ -342,8 +339,8 @@ def _path(output: Path, entry: Entry, split: str) -> Path:
 def _fold_values(entry: Entry, folds: Mapping[str, list[dict]], documents: Mapping) -> list:
     """Each held-out document's headline (no bootstrap), for the report."""
     values = []
+    label_map = entry.task.label_map(entry.label_map)
     for doc, predictions in folds.items():
-        label_map = entry.task.label_maps[entry.label_map] if entry.label_map else None
         report = score(
             entry.task,
             gold_from_rows(entry.task, documents[doc]),
@@ -458,7 +455,7 @@ def run_curves(
                     task,
                     entry.factory,
                     every,
-                    label_map=task.label_maps[entry.label_map] if entry.label_map else None,
+                    label_map=task.label_map(entry.label_map),
                     fitted=fitted.get(entry.key),
                     max_subsets=settings.curve_subsets,
                     seed=settings.seed,
