@@ -40,15 +40,16 @@ class Selection:
         }
 
 
-def document_folds(rows: Sequence[Row]) -> list[Fold]:
-    """``(train, held-out)`` rows for each training document, or ``[]`` with fewer than two."""
+def document_folds(rows: Sequence[Row]) -> dict[str, Fold]:
+    """Held-out document -> ``(train, held-out)`` rows: the rows of every other document and
+    its own (documents sorted); ``{}`` with fewer than two documents."""
     groups = by_document(rows)
     if len(groups) < 2:
-        return []
-    return [
-        ([r for other, rs in groups.items() if other != doc for r in rs], held)
+        return {}
+    return {
+        doc: ([r for other, rs in groups.items() if other != doc for r in rs], held)
         for doc, held in groups.items()
-    ]
+    }
 
 
 def headline(task: str, rows: Sequence[Row], predictions: Sequence[Prediction]) -> float:
@@ -73,16 +74,16 @@ def select(
     folds = document_folds(rows)
     if len(candidates) == 1 or not folds:
         return Selection(candidates[0])
-    held = [r for _, h in folds for r in h]
+    held = [r for _, h in folds.values() for r in h]
     scores: dict[str, float] = {}
     best, best_score = candidates[0], float("-inf")
     for candidate in candidates:
-        predictions = [p for train, h in folds for p in fit_predict(candidate, train, h)]
+        predictions = [p for train, h in folds.values() for p in fit_predict(candidate, train, h)]
         value = headline(task, held, predictions)
         scores[str(candidate)] = round(value, 4)
         if value > best_score:
             best, best_score = candidate, value
-    return Selection(best, scores, tuple(by_document(rows)))
+    return Selection(best, scores, tuple(folds))
 
 
 class SelectedSystem(System):

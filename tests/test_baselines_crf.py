@@ -118,7 +118,7 @@ def test_selection_pools_the_held_out_documents_instead_of_averaging_folds() -> 
 
 def test_selection_needs_two_training_documents_and_breaks_ties_to_the_default() -> None:
     one_doc = [_ner_row("a", 3, 1), _ner_row("a", 4, 2)]
-    assert document_folds(one_doc) == []
+    assert document_folds(one_doc) == {}
     assert select("ner", one_doc, ["default", "other"], lambda *a: []) == Selection("default")
     rows = [_ner_row("a", 3, 1), _ner_row("b", 4, 2)]
     tie = select(

@@ -48,6 +48,7 @@ from nkru.tasks import TASKS, Row, Task, strip_rows
 
 from ...annotation.validate import validate_exports
 from ...baselines.io import by_document
+from ...baselines.selection import document_folds
 from ...eval.api import Options, compare, load_gold, score
 from ...eval.gold import GoldSet, gold_from_rows, read_split
 from ...eval.options import ALL_SPLITS
@@ -230,14 +231,14 @@ def leave_one_document_out(
     """For every document with rows: a fresh system fitted on the rows of all the other
     documents predicts its rows. Needs rows of two documents. ``fitted`` receives each
     held-out document's fitted system (the learning curve reuses their settings)."""
-    documents = by_document(rows)
-    if len(documents) < 2:
-        raise ValueError(f"leave-one-document-out needs two documents, got {list(documents)}")
+    cross = document_folds(rows)
+    if not cross:
+        documents = list(by_document(rows))
+        raise ValueError(f"leave-one-document-out needs two documents, got {documents}")
     folds = {}
-    for held, held_rows in documents.items():
+    for held, (train, held_rows) in cross.items():
         if progress is not None:
             progress.advance(f"{task.name} without {held}")
-        train = [r for doc, rs in documents.items() if doc != held for r in rs]
         system = fit(factory(), train)
         if fitted is not None:
             fitted[held] = system
