@@ -144,7 +144,7 @@ def corpus_add(
     try:
         added = add_document(file, given, split, split_reason)
     except IntakeError as err:
-        raise fail(str(err), 2) from None
+        raise fail(escape(str(err)), 2) from None
     entry = added.entry
     size = len(added.path.read_text(encoding="utf-8"))
     console.print(
@@ -509,7 +509,10 @@ WorksheetFiles = Annotated[
 @worksheets_app.command("check")
 def worksheets_check(files: WorksheetFiles = None) -> None:
     """Resolve every quote to offsets and run the dataset build's checks on each worksheet."""
-    from ..annotation.worksheet import WorksheetError, load_worksheets  # spaCy, PyYAML
+    try:  # spaCy, PyYAML: the baselines extra
+        from ..annotation.worksheet import WorksheetError, load_worksheets
+    except ModuleNotFoundError as err:
+        raise missing_extra(err, "baselines") from None
 
     try:
         annotations = load_worksheets(files)

@@ -135,12 +135,45 @@ def test_nkru_eval_scores_a_file_without_the_extras(light: Path, tmp_path: Path)
     assert api.stdout.split() == ["0.0", "[]"]
 
 
-def test_a_command_that_needs_an_extra_says_which(light: Path, tmp_path: Path) -> None:
+EXTRA_COMMANDS = [
+    (["benchmark"], "baselines,report"),
+    (["build"], "baselines"),
+    (["publish", "--repo-id", "someone/nkru", "--dry-run"], "baselines"),
+    (["corpus"], "baselines"),
+    (["corpus", "add", "{page}"], "studio"),
+    (["review", "000"], "baselines"),
+    (["agreement"], "baselines"),
+    (["worksheets", "check"], "baselines"),
+    (["studio", "serve", "--data-dir", "{tmp}"], "studio"),
+    (["studio", "push", "--data-dir", "{tmp}"], "studio"),
+    (["studio", "pull", "--data-dir", "{tmp}"], "studio"),
+    (["studio", "backend"], "studio"),
+]
+
+
+@pytest.mark.parametrize(("args", "extra"), EXTRA_COMMANDS, ids=lambda a: " ".join(a))
+def test_a_command_that_needs_an_extra_says_which(
+    light: Path, tmp_path: Path, args: list[str], extra: str
+) -> None:
+    """In a clone, without the extra: one line naming `nkru[EXTRA]`, exit 2, no traceback."""
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>Un article.</p></body></html>", encoding="utf-8")
+    command = [a.format(page=page, tmp=tmp_path / "ls") for a in args]
+    env = {**os.environ, "NKRU_ROOT": str(REPO), "NKRU_LS_TOKEN": "a-test-token"}
     done = subprocess.run(
-        [str(light / "bin" / "nkru"), "benchmark"], capture_output=True, text=True, cwd=tmp_path
+        [str(light / "bin" / "nkru"), *command],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
     )
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "pip install 'nkru[baselines,report]'" in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"pip install 'nkru[{extra}]'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_help_needs_no_extra(light: Path) -> None:
     assert (
         subprocess.run([str(light / "bin" / "nkru"), "--help"], capture_output=True).returncode == 0
     )
