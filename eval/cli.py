@@ -171,6 +171,15 @@ LabelMapOpt = Annotated[
 OutputOpt = Annotated[Path | None, typer.Option(help="Write the JSON report here.")]
 
 
+EVAL_EXAMPLES = """Examples:
+
+  nkru eval ner predictions.jsonl --split test
+  nkru eval stance predictions.jsonl --split all --bootstrap-unit nested --output report.json
+  nkru eval ner predictions.conll --gold gold.jsonl --label-map eval/samples/spacy_label_map.json
+
+The file format of each task: eval/FORMAT.md."""
+
+
 def eval_command(
     task: TaskArg,
     predictions: Annotated[
