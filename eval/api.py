@@ -23,7 +23,7 @@ token/BIO file for labelled spans, or records). They return a typed :class:`Repo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from nkru.tasks import LabelMap, Task, get_task
 
 from .bootstrap import bootstrap_interval, paired_comparison
 from .conll import is_conll, read_conll
+from .errors import COLUMNS, Error, as_rows, list_errors
 from .gold import GoldSet, build_gold, gold_from_rows, read_split
 from .jsonl import numbered, read_jsonl
 from .metrics import span_f1_defined
@@ -183,18 +184,21 @@ def _gold_set(task: Task, gold: Gold, options: Options) -> GoldSet:
     return load_gold(task, records=gold, label_map=options.label_map)
 
 
-def _scored(gold: GoldSet, predictions: Predictions, name: str, options: Options) -> Scored:
-    """Validate and score one prediction set (a file: read a line at a time)."""
+def _lines(
+    gold: GoldSet, predictions: Predictions, name: str
+) -> tuple[Iterable[tuple[int, object]], ProblemLog]:
+    """Numbered prediction records (a file: read a line at a time) and their problem log."""
     if isinstance(predictions, Path):
         log = ProblemLog(str(predictions))
-        lines = (
-            read_conll(predictions, gold, log)
-            if is_conll(predictions)
-            else read_jsonl(predictions, log)
-        )
-    else:
-        log = ProblemLog(name)
-        lines = numbered(predictions)
+        if is_conll(predictions):
+            return read_conll(predictions, gold, log), log
+        return read_jsonl(predictions, log), log
+    return numbered(predictions), ProblemLog(name)
+
+
+def _scored(gold: GoldSet, predictions: Predictions, name: str, options: Options) -> Scored:
+    """Validate and score one prediction set."""
+    lines, log = _lines(gold, predictions, name)
     per_type = options.bootstrap > 0 and options.per_type_intervals
     return run(
         gold,
@@ -315,3 +319,40 @@ def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray, np.
         groups[where] = scored.groups
         out.append(counts)
     return out[0], out[1], groups
+
+
+def errors(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> list[Error]:
+    """Every error of a prediction set, one :class:`~nkru.eval.errors.Error` each, in gold
+    order (kinds and context: :mod:`nkru.eval.errors`). The predictions are validated first,
+    as ``score`` does (``ValidationFailed``)."""
+    options = options or Options()
+    spec = get_task(task)
+    gold_set = _gold_set(spec, gold, options)
+    _scored(gold_set, predictions, "<predictions>", replace(options, bootstrap=0))
+    parser = make_parser(spec, options.label_map)
+    lines, log = _lines(gold_set, predictions, "<predictions>")
+    payloads: dict[str, Any] = {}
+    for line, obj in lines:
+        assert isinstance(obj, dict)  # validated above
+        position = gold_set.index[obj["id"]]
+        text_len = gold_set.examples[position].text_len
+        payloads[obj["id"]] = parser.payload(obj, line, log, text_len)
+    if gold_set.source is None:
+        raise ValueError(f"{gold_set.name}: the gold records cannot be read again")
+    records = {obj["id"]: obj for _, obj in gold_set.source() if isinstance(obj, dict)}
+    examples = [(ex, records[ex.id]) for ex in gold_set.examples]
+    return list_errors(spec.kind, examples, payloads, options.label_map)
+
+
+def errors_frame(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> Any:
+    """:func:`errors` as a pandas DataFrame (columns :data:`nkru.eval.errors.COLUMNS`);
+    pandas is imported here only."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("errors_frame needs pandas: pip install 'nkru[report]'") from None
+    return pd.DataFrame(as_rows(errors(task, gold, predictions, options)), columns=list(COLUMNS))
