@@ -31,11 +31,12 @@ import numpy as np
 
 from nkru.paths import data_dir as default_data_dir
 from nkru.schema import SCHEMA_VERSION
-from nkru.tasks import LabelMap, Task, get_task
+from nkru.tasks import LABELLED_SPANS, LabelMap, Task, get_task
 
 from .bootstrap import bootstrap_interval, paired_comparison
 from .conll import is_conll, read_conll
 from .errors import COLUMNS, Error, as_rows, list_errors
+from .errors import entity_confusion as confusion_of_entities
 from .gold import GoldSet, build_gold, gold_from_rows, read_split
 from .jsonl import numbered, read_jsonl
 from .metrics import span_f1_defined
@@ -321,6 +322,23 @@ def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray, np.
     return out[0], out[1], groups
 
 
+def _parsed(
+    spec: Task, gold: Gold, predictions: Predictions, options: Options
+) -> tuple[GoldSet, dict[str, Any]]:
+    """The gold set and the validated predictions' parsed payloads by id (``ValidationFailed``
+    as ``score`` raises it)."""
+    gold_set = _gold_set(spec, gold, options)
+    _scored(gold_set, predictions, "<predictions>", replace(options, bootstrap=0))
+    parser = make_parser(spec, options.label_map)
+    lines, log = _lines(gold_set, predictions, "<predictions>")
+    payloads: dict[str, Any] = {}
+    for line, obj in lines:
+        assert isinstance(obj, dict)  # validated above
+        text_len = gold_set.examples[gold_set.index[obj["id"]]].text_len
+        payloads[obj["id"]] = parser.payload(obj, line, log, text_len)
+    return gold_set, payloads
+
+
 def errors(
     task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
 ) -> list[Error]:
@@ -329,21 +347,25 @@ def errors(
     as ``score`` does (``ValidationFailed``)."""
     options = options or Options()
     spec = get_task(task)
-    gold_set = _gold_set(spec, gold, options)
-    _scored(gold_set, predictions, "<predictions>", replace(options, bootstrap=0))
-    parser = make_parser(spec, options.label_map)
-    lines, log = _lines(gold_set, predictions, "<predictions>")
-    payloads: dict[str, Any] = {}
-    for line, obj in lines:
-        assert isinstance(obj, dict)  # validated above
-        position = gold_set.index[obj["id"]]
-        text_len = gold_set.examples[position].text_len
-        payloads[obj["id"]] = parser.payload(obj, line, log, text_len)
+    gold_set, payloads = _parsed(spec, gold, predictions, options)
     if gold_set.source is None:
         raise ValueError(f"{gold_set.name}: the gold records cannot be read again")
     records = {obj["id"]: obj for _, obj in gold_set.source() if isinstance(obj, dict)}
     examples = [(ex, records[ex.id]) for ex in gold_set.examples]
     return list_errors(spec.kind, examples, payloads, options.label_map)
+
+
+def entity_confusion(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> dict[str, Any]:
+    """A labelled-spans task's type confusion matrix (:func:`nkru.eval.errors.entity_confusion`:
+    rows gold, columns predicted, ``O`` for no entity)."""
+    options = options or Options()
+    spec = get_task(task)
+    if spec.kind != LABELLED_SPANS:
+        raise ValueError(f"task {spec.name!r} has no entity types (kind {spec.kind})")
+    gold_set, payloads = _parsed(spec, gold, predictions, options)
+    return confusion_of_entities(gold_set.examples, payloads, options.label_map)
 
 
 def errors_frame(

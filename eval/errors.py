@@ -16,6 +16,7 @@ input spans they classify in ``[[…]]``. Rows come in gold order, then by offse
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -91,13 +92,14 @@ class Context:
 Lister = Callable[[Context, Any, Any], list[Error]]
 
 
-def _entity_errors(ctx: Context, gold: list, predicted: list) -> list[Error]:
+def entity_matching(gold: list, predicted: list) -> list[tuple[Any, Any]]:
     """nervaluate's strict matching, in offset order: a prediction takes the gold entity it
-    matches exactly, else the first gold entity not yet taken that it overlaps (an error named
-    by what differs), else it is spurious; gold entities no prediction took are missed."""
+    matches exactly, else the first gold entity not yet taken that it overlaps, else it is
+    spurious; gold entities no prediction took are missed. Returns ``(gold, predicted)``
+    entity pairs, None on the side that has none."""
     gold, predicted = sorted(gold), sorted(predicted)
-    taken: set[int] = set()
-    errors = []
+    taken: dict[int, Any] = {}
+    spurious = []
     for entity in predicted:
         hit = None
         for g, other in enumerate(gold):
@@ -109,21 +111,25 @@ def _entity_errors(ctx: Context, gold: list, predicted: list) -> list[Error]:
             if hit is None and other[0] < entity[1] and entity[0] < other[1]:
                 hit = g
         if hit is None:
-            errors.append(_span_error(ctx, "spurious", None, entity))
+            spurious.append((None, entity))
+        else:
+            taken[hit] = entity
+    return [(entity, taken.get(g)) for g, entity in enumerate(gold)] + spurious
+
+
+def _entity_errors(ctx: Context, gold: list, predicted: list) -> list[Error]:
+    """Each pair of :func:`entity_matching` that differs, named by what differs."""
+    errors = []
+    for match, entity in entity_matching(gold, predicted):
+        if match == entity:
             continue
-        taken.add(hit)
-        match = gold[hit]
-        if match != entity:
-            same_bounds, same_label = match[:2] == entity[:2], match[2] == entity[2]
-            kind = (
-                "wrong label"
-                if same_bounds
-                else "wrong boundary"
-                if same_label
-                else "wrong label and boundary"
-            )
-            errors.append(_span_error(ctx, kind, match, entity))
-    errors += [_span_error(ctx, "missed", e, None) for g, e in enumerate(gold) if g not in taken]
+        if match is None or entity is None:
+            kind = "missed" if entity is None else "spurious"
+        elif match[:2] == entity[:2]:
+            kind = "wrong label"
+        else:
+            kind = "wrong boundary" if match[2] == entity[2] else "wrong label and boundary"
+        errors.append(_span_error(ctx, kind, match, entity))
     return sorted(errors, key=_position)
 
 
@@ -298,6 +304,18 @@ def _mapped(entities: list | None, label_map: LabelMap | None) -> list:
     return out
 
 
+def mapped_payloads(
+    kind: str, gold: Any, predicted: Any, label_map: LabelMap | None
+) -> tuple[Any, Any]:
+    """An example's gold and predicted payloads as compared: a missing prediction is empty,
+    labelled spans go through the label map."""
+    empty: Any = [] if kind in (LABELLED_SPANS, SPANS, PAIRS) else None
+    predicted = empty if predicted is None else predicted
+    if kind == LABELLED_SPANS:
+        return _mapped(gold, label_map), _mapped(predicted, label_map)
+    return gold, predicted
+
+
 def list_errors(
     kind: str,
     examples: Iterable[tuple[Example, Mapping[str, Any]]],
@@ -308,15 +326,34 @@ def list_errors(
     empty) on gold ``examples`` (each with its raw gold record), in gold order."""
     lister = LISTERS[kind]
     errors: list[Error] = []
-    empty: Any = [] if kind in (LABELLED_SPANS, SPANS, PAIRS) else None
     for example, record in examples:
-        gold, predicted = example.payload, predictions.get(example.id, empty)
-        if kind == LABELLED_SPANS:
-            gold, predicted = _mapped(gold, label_map), _mapped(predicted, label_map)
-        errors += lister(
-            Context(example, record), gold, predicted if predicted is not None else empty
+        gold, predicted = mapped_payloads(
+            kind, example.payload, predictions.get(example.id), label_map
         )
+        errors += lister(Context(example, record), gold, predicted)
     return errors
+
+
+NO_ENTITY = "O"
+
+
+def entity_confusion(
+    examples: Iterable[Example], predictions: Mapping[str, Any], label_map: LabelMap | None
+) -> dict[str, Any]:
+    """Entity types confused under :func:`entity_matching`: counts of (gold type, predicted
+    type) over matched entities (whatever their boundaries), missed ones in the predicted
+    column ``O``, spurious ones in the gold row ``O``; ``{"labels", "matrix"}`` as the
+    classification scorers give it."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for example in examples:
+        gold, predicted = mapped_payloads(
+            LABELLED_SPANS, example.payload, predictions.get(example.id), label_map
+        )
+        for g, p in entity_matching(gold, predicted):
+            counts[(g[2] if g else NO_ENTITY, p[2] if p else NO_ENTITY)] += 1
+    labels = [*sorted({label for pair in counts for label in pair} - {NO_ENTITY}), NO_ENTITY]
+    matrix = [[counts[(g, p)] for p in labels] for g in labels]
+    return {"labels": labels, "matrix": matrix}
 
 
 def write_csv(errors: Iterable[Error], path: Path) -> int:

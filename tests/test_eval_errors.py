@@ -327,3 +327,26 @@ def test_ner_categories_agree_with_nervaluate(gold: list, pred: list) -> None:
             }[(same_bounds, same_label)]
         )
     assert all(isinstance(e, Error) for e in found)
+
+
+def test_entity_confusion_counts_every_entity_once() -> None:
+    from nkru.eval.api import entity_confusion
+
+    rows = _test_rows()
+    predictions, expected = _planted_ner(rows)
+    confusion = entity_confusion("ner", rows, predictions, Options(bootstrap=0))
+    labels, matrix = confusion["labels"], confusion["matrix"]
+    assert labels[-1] == "O"
+    gold_total = sum(len(r["entities"]) for r in rows)
+    pred_total = sum(len(p["entities"]) for p in predictions)
+    assert sum(sum(row) for row in matrix[:-1]) == gold_total  # every gold entity in one row
+    assert sum(row[j] for row in matrix for j in range(len(labels) - 1)) == pred_total
+    planted = {kind for _, kind, _, _ in expected}
+    off_diagonal = sum(
+        matrix[i][j] for i in range(len(labels) - 1) for j in range(len(labels) - 1) if i != j
+    )
+    label_errors = len(planted & {"wrong label", "wrong label and boundary"})
+    assert off_diagonal == label_errors
+    assert matrix[-1][-1] == 0
+    with pytest.raises(ValueError, match="no entity types"):
+        entity_confusion("claims", [], [], Options(bootstrap=0))
