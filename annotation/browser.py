@@ -26,6 +26,8 @@ from typing import Any
 
 import websocket
 
+from nkru.errors import NkruError
+
 CHROMIUM_FLAGS: tuple[str, ...] = (
     "--headless",
     "--no-sandbox",
@@ -40,7 +42,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 """Headless chromium flags shared by the labeling-page check and the report test."""
 
 
-class BrowserError(RuntimeError):
+class BrowserError(NkruError, RuntimeError):
+    exit_code = 1
     pass
 
 

@@ -27,6 +27,7 @@ from nkru.corpus import CorpusError, get_document, load_corpus
 from nkru.paths import project_root
 
 from . import convert, exports, guidelines, studio
+from . import validate as validation
 from .instructions import InstructionsError, instructions_html
 
 console = Console()
@@ -297,16 +298,11 @@ def validate_command(
     max_problems: Annotated[int, typer.Option(help="Print at most this many problems.")] = 200,
 ) -> None:
     """Check every annotation of every export against the scheme and the corpus."""
-    from . import validate as validation  # spaCy: the baselines extra
-
     console = Console()  # created here so that the terminal width is read at run time
     folder = resolve_path(exports_dir)
     if not folder.is_dir():
         raise fail(f"{folder}: no such folder of exports", 2)
-    try:
-        report = validation.validate_exports(folder)
-    except Exception as exc:  # corpus problems and the like: a message, not a traceback
-        raise fail(f"{type(exc).__name__}: {exc}", 2) from exc
+    report = validation.validate_exports(folder)  # errors: nkru.errors.NkruError, exit 2
     for problem in report.problems[:max_problems]:
         style = "red" if problem.severity == validation.ERROR else "yellow"
         console.print(f"[{style}]{problem}[/]", highlight=False, soft_wrap=True)

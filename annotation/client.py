@@ -22,6 +22,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from nkru import schema
+from nkru.errors import NkruError
 
 from . import convert
 from . import labeling_config as lc
@@ -37,8 +38,10 @@ FROM_SPACY: dict[str, str] = {"PER": "PER", "ORG": "ORG", "LOC": "GPE"}
 ``spacy`` label map, which scores systems on spaCy's labels)."""
 
 
-class ClientError(RuntimeError):
+class ClientError(NkruError, RuntimeError):
     """A clear, user-facing problem talking to Label Studio."""
+
+    exit_code = 1
 
 
 def connect(url: str, token: str) -> Any:

@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from nkru.errors import NkruError
+
 TOKEN_ENV = "NKRU_LS_TOKEN"
 DATABASE_ENV = "NKRU_LS_DATABASE"
 DATA_DIR_ENV = "NKRU_LS_DATA_DIR"
@@ -49,8 +51,10 @@ DEFAULT_TITLE = "NKRU-FR"
 """The Label Studio project's title unless one is given."""
 
 
-class StudioError(RuntimeError):
+class StudioError(NkruError, RuntimeError):
     """A clear, user-facing problem with the local Label Studio server."""
+
+    exit_code = 1
 
 
 def label_studio_version() -> str:

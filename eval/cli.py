@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from nkru.console import Console
+from nkru.errors import NkruError
 from nkru.paths import data_dir as default_data_dir
 from nkru.tasks import TASK_NAMES, get_task
 
@@ -26,7 +27,7 @@ from .problems import LIMIT, ValidationFailed
 from .report import print_comparison, print_report
 
 
-class BadInput(Exception):
+class BadInput(NkruError):
     """Bad input that is not a file validation problem (exit 2)."""
 
 

@@ -1,14 +1,20 @@
-"""Shared terminal output for the command line: the console every command prints with, and
-the one way a command reports an error."""
+"""Shared terminal output for the command line: the console every command prints with, the
+one way a command reports an error, and the command group that reports the project's errors
+(:class:`nkru.errors.NkruError`)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
+import click
 import rich.console
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
+
+from nkru.errors import NkruError
 
 
 class Console(rich.console.Console):
@@ -36,3 +42,15 @@ def missing_extra(err: ModuleNotFoundError, extras: str) -> typer.Exit:
             "(`pip install nkru` alone gives nkru eval and nkru compare)"
         )
     )
+
+
+class CommandGroup(TyperGroup):
+    """A Typer command group (``typer.Typer(cls=CommandGroup)``) in which an
+    :class:`~nkru.errors.NkruError` raised by any command, nested ones included, is printed as
+    ``error: message`` and ends the command with the error's ``exit_code``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NkruError as err:
+            raise fail(escape(str(err)), err.exit_code) from None

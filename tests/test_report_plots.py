@@ -98,8 +98,20 @@ def test_troop_chart_text_never_overlaps_and_every_point_shows(points) -> None:
 
 
 @pytest.mark.parametrize("empty", [[], [("majority", {})]])
-def test_per_type_chart_without_scores_draws(empty) -> None:
-    plt.close(per_type_figure("ner", empty))
+def test_per_type_chart_without_scores_is_an_empty_frame_with_its_legend(empty) -> None:
+    """No type to show: one empty row, no dot, no tick label, and the legend names exactly
+    the systems given (none for no system)."""
+    fig = per_type_figure("ner", empty)
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    assert ax.get_title() == "ner: F1 per type"
+    assert [line for line in ax.get_lines() if line.get_gid()] == []
+    assert [t.get_text() for t in ax.get_yticklabels()] == []
+    assert ax.get_ylim() == (0.5, -0.5)
+    legend = ax.get_legend()
+    shown = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+    assert shown == [name for name, _ in empty]
+    plt.close(fig)
 
 
 def test_per_type_chart_shows_zero_scores_and_the_floor() -> None:
