@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from nkru.console import Console, fail
+from nkru.console import Console, fail, missing_extra
 from nkru.corpus import CorpusError, get_document, load_corpus
 from nkru.paths import project_root
 
@@ -91,7 +92,8 @@ def serve(
         server = studio.start_server(data_dir, port=port, database=database)
     except studio.StudioError as exc:
         signal.signal(signal.SIGTERM, previous)
-        raise fail(str(exc), 1) from exc
+        bad_install = isinstance(exc, studio.LabelStudioMissing)
+        raise fail(escape(str(exc)), 2 if bad_install else 1) from exc
     how = "from the migrated template" if server.template_copied else "existing data dir"
     if server.database:
         how = f"database {server.database}; files in"
@@ -121,8 +123,10 @@ def serve(
 
 def _client() -> Any:
     """:mod:`.client`, which needs the Label Studio SDK and spaCy (the studio extra)."""
-    from . import client
-
+    try:
+        from . import client
+    except ModuleNotFoundError as err:
+        raise missing_extra(err, "studio") from None
     return client
 
 

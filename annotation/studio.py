@@ -57,12 +57,16 @@ class StudioError(NkruError, RuntimeError):
     exit_code = 1
 
 
+class LabelStudioMissing(StudioError):
+    """label-studio (the studio extra) is not installed."""
+
+
 def label_studio_version() -> str:
     try:
         return metadata.version("label-studio")
     except metadata.PackageNotFoundError as exc:  # pragma: no cover - depends on the install
-        raise StudioError(
-            "label-studio is not installed; install the extra: pip install 'nkru[studio]'"
+        raise LabelStudioMissing(
+            "label-studio is not installed: this command needs `pip install 'nkru[studio]'`"
         ) from exc
 
 

@@ -486,7 +486,10 @@ WorksheetFiles = Annotated[
 @worksheets_app.command("check")
 def worksheets_check(files: WorksheetFiles = None) -> None:
     """Resolve every quote to offsets and run the dataset build's checks on each worksheet."""
-    from ..annotation.worksheet import WorksheetError, load_worksheets  # spaCy, PyYAML
+    try:  # spaCy, PyYAML: the baselines extra
+        from ..annotation.worksheet import WorksheetError, load_worksheets
+    except ModuleNotFoundError as err:
+        raise missing_extra(err, "baselines") from None
 
     try:
         annotations = load_worksheets(files)

@@ -23,6 +23,10 @@ from nkru.errors import NkruError
 
 try:  # the studio extra: only an HTML page needs it
     import trafilatura
+    from htmldate.core import examine_header
+    from htmldate.extractors import json_search
+    from htmldate.utils import Extractor, load_html
+    from htmldate.validators import get_max_date, get_min_date
 except ModuleNotFoundError:
     trafilatura = None
 
@@ -69,6 +73,8 @@ class Added:
 def _decode(path: Path, data: bytes) -> str:
     if not data.strip():
         raise IntakeError(f"{path}: the file is empty (no text to add)")
+    if data.startswith(b"%PDF-"):
+        raise IntakeError(f"{path}: a PDF file, not a UTF-8 text or HTML page (extract its text)")
     if b"\x00" in data:
         raise IntakeError(f"{path}: a binary file (NUL bytes), not a UTF-8 text or HTML page")
     try:
@@ -114,16 +120,26 @@ def extract_html(path: Path, page: str) -> tuple[str, dict[str, object]]:
             f"characters of main text, fewer than {MIN_ARTICLE_CHARS})"
         )
     meta = trafilatura.extract_metadata(page)
-    found: dict[str, object] = {}
+    found: dict[str, object] = {"date": stated_date(page)}
     if meta is not None:
-        found = {
+        found |= {
             "title": meta.title,
             "publisher": meta.sitename,
             "authors": [a.strip() for a in (meta.author or "").split(";") if a.strip()],
-            "date": meta.date,
             "url": meta.url,
         }
     return text.strip() + "\n", found
+
+
+def stated_date(page: str) -> str | None:
+    """The publication date the page's own metadata states (its <meta> tags, its JSON-LD), or
+    None: never a date guessed from the text (trafilatura's metadata, through htmldate's
+    extensive search, turns an "octobre 2024" of the body into 2024-01-01)."""
+    tree = load_html(page)
+    if tree is None:
+        return None
+    published = Extractor(False, get_max_date(None), get_min_date(None), True, "%Y-%m-%d")
+    return examine_header(tree, published) or json_search(tree, published)
 
 
 def _check_metadata(path: Path, given: Metadata) -> None:
@@ -154,6 +170,8 @@ def _merge(given: Metadata, page: dict[str, object], html: bool) -> tuple[dict, 
         else:
             values[key] = None
             notes[key] = f"not given (--{option}) and not in the page's metadata"
+            if key == "date" and html:
+                notes[key] += " (<meta> tags, JSON-LD); a date in the text is not taken"
     if given.authors:
         values["authors"], notes["authors"] = (
             [a.strip() for a in given.authors],

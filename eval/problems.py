@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from nkru.errors import NkruError
 
@@ -72,6 +72,8 @@ class ProblemLog:
     errors: int = 0
     limit: int = LIMIT
     omitted: int = 0
+    # warn_repeated: per warning, its index in ``problems``, its number of lines, its last line.
+    repeated: dict[tuple[str, str], tuple[int, int, int | None]] = field(default_factory=dict)
 
     def add(self, problem: Problem) -> None:
         """Keep a problem (or count it, beyond the limit)."""
@@ -88,3 +90,19 @@ class ProblemLog:
     def warn(self, line: int | None, fld: str | None, message: str, kind: str) -> None:
         """Record a warning."""
         self.add(Problem(self.file, line, fld, message, kind, WARNING))
+
+    def warn_repeated(self, line: int | None, fld: str | None, message: str, kind: str) -> None:
+        """Record a warning once, however many lines repeat it: the first is kept, its message
+        then says on how many lines it occurs."""
+        key = (kind, message)
+        if key not in self.repeated:
+            self.repeated[key] = (len(self.problems), 1, line)
+            self.warn(line, fld, message, kind)
+            return
+        index, lines, last = self.repeated[key]
+        if line == last:  # lines are read in order: the same line again
+            return
+        self.repeated[key] = (index, lines + 1, line)
+        if index < len(self.problems):
+            shown = f"{message} (on {lines + 1} lines; the first is shown)"
+            self.problems[index] = replace(self.problems[index], message=shown)

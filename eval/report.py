@@ -31,6 +31,12 @@ def print_report(report: dict[str, Any], console: Console, warnings: Console) ->
         f"({boot['resamples']} resamples of {boot['units']} {boot['unit']} units, "
         f"seed {boot['seed']})"
     )
+    examples = report["examples"]
+    if examples["missing"]:
+        console.print(
+            f"{examples['missing']} of {examples['gold']} gold ids had no prediction: scored "
+            "as empty (--allow-missing)"
+        )
     overall = Table(title="overall", show_lines=False)
     for column in ("average", "metric", "precision", "recall", "f1 / value"):
         overall.add_column(column)

@@ -169,6 +169,16 @@ class _Run:
         if len(self.seen) == len(examples):
             return 0
         missing = [ex for ex in examples if ex.id not in self.seen]
+        if not self.seen and not self.allow_missing:
+            # One line, not one per gold id: an empty file, or predictions for other data.
+            gold = f"{len(examples)} gold ids in {self.gold.name}"
+            message = (
+                f"no record matches any of the {gold}"
+                if self.log.errors
+                else f"the predictions are empty: no record for any of the {gold}"
+            )
+            self.log.error(None, "id", message, "missing_id")
+            return len(missing)
         for ex in missing:
             if not self.allow_missing:
                 self.log.error(

@@ -321,7 +321,8 @@ class RecordParser:
             return None
         for key in obj:
             if key not in self.known:
-                log.warn(line, key, f"unknown key for task {self.task!r} ignored", "unknown_key")
+                message = f"unknown key {key!r} (task {self.task.name}) ignored"
+                log.warn_repeated(line, key, message, "unknown_key")
         if "id" not in obj:
             log.error(line, "id", "missing id", "missing_id")
             return None
@@ -415,7 +416,8 @@ class RecordParser:
             return None
         for key in obj:
             if key not in _SPAN_KEYS and key not in extra:
-                log.warn(line, f"{field}.{key}", "unknown key ignored", "unknown_key")
+                message = f"unknown key {key!r} in {self.key} ignored"
+                log.warn_repeated(line, f"{field}.{key}", message, "unknown_key")
         ok = True
         for key in ("start", "end"):
             if key not in obj:
@@ -504,7 +506,8 @@ class RecordParser:
                 continue
             for key in item:
                 if key not in ("source", "claim", "label"):
-                    log.warn(line, f"{path}.{key}", "unknown key ignored", "unknown_key")
+                    message = f"unknown key {key!r} in {self.key} ignored"
+                    log.warn_repeated(line, f"{path}.{key}", message, "unknown_key")
             spans = []
             for role in ("source", "claim"):
                 if role not in item:

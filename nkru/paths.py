@@ -1,9 +1,14 @@
-"""Where the project's files live (a clone of the repository)."""
+"""Where the project's files live: a clone of the repository, or (the built dataset only) the
+copy of it that an installed wheel ships."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+SHIPPED_DATA = Path(__file__).resolve().parent / "data"
+"""The built dataset inside an installed wheel (copied from data/ when the wheel is built; see
+pyproject.toml's package data); absent in a clone and in an editable install."""
 
 
 def project_root() -> Path:
@@ -23,8 +28,12 @@ def raw_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """The publishable Hugging Face dataset folder."""
-    return project_root() / "data"
+    """The publishable Hugging Face dataset folder: the clone's data/, else (an install from
+    the wheel, run outside a clone) the copy the package ships."""
+    folder = project_root() / "data"
+    if folder.is_dir() or not SHIPPED_DATA.is_dir():
+        return folder
+    return SHIPPED_DATA
 
 
 def exports_dir() -> Path:

@@ -246,7 +246,8 @@ def test_warnings_beyond_the_limit_are_counted_in_the_report(tmp_path, gold_file
     n = LIMIT + 5
     gold = write_jsonl(tmp_path / "gold.jsonl", [{**GOLD[1], "id": f"s{i}"} for i in range(n)])
     preds = write_jsonl(
-        tmp_path / "preds.jsonl", [{"id": f"s{i}", "entities": [], "score": 1} for i in range(n)]
+        tmp_path / "preds.jsonl",
+        [line for i in range(n) for line in ({"id": f"s{i}", "entities": []}, "\n")],
     )
     out = tmp_path / "r.json"
     result = invoke("eval", "ner", preds, "--gold", gold, "--bootstrap", "0", "--output", out)
@@ -280,6 +281,57 @@ def test_missing_ids_scored_empty_when_allowed_and_unknown_keys_warn(tmp_path, g
     assert report["headline"]["name"] == "strict_micro_f1" and report["headline"]["value"] == 1.0
     assert report["scheme_version"] == SCHEMA_VERSION and report["format_version"] == "2.0"
     assert report["warnings"][0]["kind"] == "unknown_key"
+
+
+def test_an_unknown_key_is_one_warning_naming_key_task_and_count(tmp_path):
+    """Every record with the same unknown key (top level or in an entity): one warning each,
+    saying on how many lines; the task by its name, not its whole definition."""
+    n = 40
+    gold = write_jsonl(tmp_path / "gold.jsonl", [{**GOLD[0], "id": f"s{i}"} for i in range(n)])
+    entities = [{**e, "score": 0.5} for e in GOLD[0]["entities"]]
+    preds = write_jsonl(
+        tmp_path / "preds.jsonl",
+        [{"id": f"s{i}", "entities": entities, "score": 1} for i in range(n)],
+    )
+    out = tmp_path / "r.json"
+    result = invoke("eval", "ner", preds, "--gold", gold, "--bootstrap", "0", "--output", out)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "[warning" in line]
+    assert warnings == [
+        f"{preds}:1: score: unknown key 'score' (task ner) ignored (on {n} lines; the first is "
+        "shown) [warning: unknown_key]",
+        f"{preds}:1: entities[0].score: unknown key 'score' in entities ignored (on {n} lines; "
+        "the first is shown) [warning: unknown_key]",
+    ]
+    assert len(json.loads(out.read_text(encoding="utf-8"))["warnings"]) == 2
+
+
+EMPTY = "the predictions are empty: no record for any of the 2 gold ids in"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([], EMPTY),
+        (["\n"], EMPTY),
+        ([{"id": "x1", "entities": []}], "no record matches any of the 2 gold ids in"),
+    ],
+)
+def test_predictions_without_any_gold_id_are_one_line(tmp_path, gold_file, lines, message):
+    """An empty file, or one of other data, says so once rather than once per gold id."""
+    preds = write_jsonl(tmp_path / "preds.jsonl", lines)
+    result = invoke("eval", "ner", preds, "--gold", gold_file)
+    assert result.exit_code == 2
+    missing = [line for line in result.output.splitlines() if "missing_id" in line]
+    assert missing == [f"{preds}: id: {message} {gold_file} [error: missing_id]"]
+
+
+def test_allow_missing_says_how_many_ids_had_no_prediction(tmp_path, gold_file):
+    for lines, missing in (([], 2), ([GOLD[0]], 1)):
+        preds = write_jsonl(tmp_path / "preds.jsonl", lines)
+        result = invoke("eval", "ner", preds, "--gold", gold_file, "--allow-missing")
+        assert result.exit_code == 0, result.output
+        assert f"{missing} of 2 gold ids had no prediction: scored as empty" in result.output
 
 
 def test_gold_file_problems_are_reported_against_the_gold_file(tmp_path):

@@ -33,13 +33,14 @@ TEXT = (
     "---\n\n"
     "Website | Telegram | LinkedIn\n"
 )
-PAGE = """<!DOCTYPE html>
+PAGE_DATE = '<meta property="article:published_time" content="2024-06-19T08:30:00+01:00">'
+PAGE = f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8">
 <title>Kim Jong-un et Poutine signent un traité – Le Journal</title>
 <meta property="og:title" content="Kim Jong-un et Poutine signent un traité">
 <meta property="og:site_name" content="Le Journal">
 <meta name="author" content="Claire Martin">
-<meta property="article:published_time" content="2024-06-19T08:30:00+01:00">
+{PAGE_DATE}
 </head><body>
 <header><nav><a href="/">Accueil</a> <a href="/monde">Monde</a></nav></header>
 <main><article>
@@ -52,6 +53,13 @@ global, a annoncé l'agence officielle KCNA.</p>
 <footer><p>© Le Journal 2024 – Mentions légales</p></footer>
 </body></html>
 """
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+"""An ASCII-only PDF: no NUL byte, valid UTF-8."""
 
 
 @pytest.fixture
@@ -188,12 +196,43 @@ def test_add_an_html_page_keeps_it_and_extracts_its_text(corpus: Path, tmp_path:
 
 
 @pytest.mark.parametrize(
+    ("stated", "published"),
+    [
+        ("", None),
+        ('<meta property="article:published_time" content="2024-10-25T08:30:00">', "2024-10-25"),
+        (
+            '<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2024-10-25T08:30:00"}</script>',
+            "2024-10-25",
+        ),
+    ],
+    ids=["none", "meta", "json-ld"],
+)
+def test_a_page_date_is_only_what_its_metadata_states(
+    corpus: Path, tmp_path: Path, stated: str, published: str | None
+) -> None:
+    """A month in the text ("en octobre 2024") is not the page's date (it was recorded as
+    2024-01-01 "from the HTML page's own metadata"); its <meta> tags and JSON-LD are."""
+    page = tmp_path / "page.html"
+    html = PAGE.replace(PAGE_DATE, stated).replace("global,", "global, en octobre 2024,")
+    page.write_text(html, encoding="utf-8")
+    result = _add(str(page))
+    assert result.exit_code == 0, result.output
+    entry = _manifest(corpus)["documents"][-1]
+    assert entry["date"] == published
+    stated_nowhere = "not in the page's metadata" in entry["notes"]["date"]
+    assert stated_nowhere == (published is None)
+
+
+@pytest.mark.parametrize(
     ("name", "content", "options", "message"),
     [
         ("latin1.txt", "Les soldats nord-coréens à Koursk.\n".encode("latin-1"), [], "not UTF-8"),
         ("empty.txt", b"", [], "the file is empty"),
         ("blank.txt", b" \n\n\t\n", [], "the file is empty"),
         ("binary.txt", b"PK\x03\x04\x00\x00", [], "binary file"),
+        ("ascii.pdf", PDF, [], "a PDF file"),
+        ("report.txt", PDF, [], "a PDF file"),
         ("chrome.html", b"<html><body><nav>Accueil</nav></body></html>", [], "without article"),
         ("date.txt", b"Un texte.\n", ["--date", "25/10/2024"], "--date"),
         ("url.txt", b"Un texte.\n", ["--url", "example.org"], "--url"),

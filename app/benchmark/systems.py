@@ -20,6 +20,8 @@ import importlib.util
 import inspect
 import re
 import sys
+import sysconfig
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -51,6 +53,30 @@ def builtin_systems(tasks: Iterable[Task] = TASKS.values()) -> list[Entry]:
 # ------------------------------------------------------------------------------- user systems
 
 
+_INSTALLED = {Path(sysconfig.get_path(k)).resolve() for k in ("stdlib", "purelib", "platlib")}
+"""Where the Python installation and the installed packages live (not the user's code)."""
+
+
+def _import_failure(module: str, err: BaseException) -> SystemSpecError:
+    """The one-line error of a user module that fails to import: the file and line of a syntax
+    error, else the file and line of the user's code that raised (the innermost outside the
+    Python installation)."""
+    if isinstance(err, SyntaxError) and err.filename:
+        return SystemSpecError(
+            f"{err.filename}:{err.lineno}: cannot import {module}: SyntaxError: {err.msg}"
+        )
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if not f.filename.startswith("<")]
+    own = [f for f in frames if not _installed(f.filename)]
+    where = f"{own[-1].filename}:{own[-1].lineno}: " if own else ""
+    return SystemSpecError(f"{where}cannot import {module}: {type(err).__name__}: {err}")
+
+
+def _installed(filename: str) -> bool:
+    """A file of the Python installation or of an installed package."""
+    path = Path(filename).resolve()
+    return any(path.is_relative_to(prefix) for prefix in _INSTALLED)
+
+
 def _import(module: str) -> Any:
     if module.endswith(".py") or "/" in module or "\\" in module:
         path = Path(module)
@@ -63,15 +89,23 @@ def _import(module: str) -> Any:
             raise SystemSpecError(f"{module}: cannot be imported")
         loaded = importlib.util.module_from_spec(spec)
         sys.modules[name] = loaded
-        spec.loader.exec_module(loaded)
+        try:
+            spec.loader.exec_module(loaded)
+        except Exception as err:  # the user's code: report where, do not crash
+            del sys.modules[name]
+            raise _import_failure(module, err) from None
         return loaded
     cwd = str(Path.cwd())
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     try:
         return importlib.import_module(module)
-    except ImportError as err:
-        raise SystemSpecError(f"cannot import module {module!r}: {err}") from None
+    except ModuleNotFoundError as err:
+        if err.name == module:
+            raise SystemSpecError(f"cannot import module {module!r}: {err}") from None
+        raise _import_failure(module, err) from None
+    except Exception as err:  # the user's code: report where, do not crash
+        raise _import_failure(module, err) from None
 
 
 def load_callable(spec: str) -> Callable[..., Any]:

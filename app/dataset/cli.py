@@ -101,7 +101,10 @@ def publish_command(
     ] = False,
 ) -> None:
     """Upload the built dataset folder (without data/raw) to the Hugging Face Hub."""
-    from .publish import PublishError, publish
+    try:  # PyYAML, huggingface_hub: the baselines extra
+        from .publish import PublishError, publish
+    except ModuleNotFoundError as err:
+        raise missing_extra(err, "baselines") from None
 
     if dry_run and dry_run_dir is None:
         dry_run_dir = Path(tempfile.mkdtemp(prefix="nkru-publish-dry-run-"))
