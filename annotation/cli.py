@@ -13,6 +13,7 @@ commands that use them, so that `nkru --help` works with the light install.
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import time
@@ -46,6 +47,14 @@ DataDirOpt = Annotated[
         "$NKRU_LS_TOKEN is set."
     ),
 ]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="A PostgreSQL database for a team, postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME "
+        "(default $NKRU_LS_DATABASE, else the sqlite file of the data dir).",
+        show_default=False,
+    ),
+]
 TitleOpt = Annotated[str, typer.Option(help="Project title (created if missing).")]
 ExportsOpt = Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")]
 
@@ -69,14 +78,7 @@ def _documents(ids: list[str] | None) -> list:
 def serve(
     data_dir: DataDirOpt = None,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
-    database: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL database for a team, postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME "
-            "(default $NKRU_LS_DATABASE, else the sqlite file of the data dir).",
-            show_default=False,
-        ),
-    ] = None,
+    database: DatabaseOpt = None,
 ) -> None:
     """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running."""
     stop = False
@@ -270,23 +272,33 @@ def annotator(
     name: Annotated[str, typer.Argument(help="Annotator name: lower-case letters, digits, . _ -")],
     url: UrlOpt = DEFAULT_URL,
     data_dir: DataDirOpt = None,
+    database: DatabaseOpt = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Give an existing login a new password.")
+    ] = False,
 ) -> None:
-    """Create a Label Studio login for an annotator (their annotations carry this identity)."""
+    """Create a Label Studio login for an annotator (their annotations carry this identity);
+    its password is stored in the data dir (mode 0600) and checked by logging in with it."""
     try:
         convert.annotator_email(name)
     except convert.ConvertError as exc:
         raise fail(str(exc), 2) from exc
-    _, ls = _connect(url, data_dir)
+    base, ls = _connect(url, data_dir)
     folder = Path(data_dir or studio.default_data_dir()).expanduser()
     client = _client()
     try:
-        email, path, created = client.ensure_annotator(ls, name, folder)
-    except client.ClientError as exc:
+        email, path, changed = client.ensure_annotator(
+            ls, name, folder, database or os.environ.get(studio.DATABASE_ENV), reset=reset
+        )
+        if changed:
+            studio.form_login(base, email, client.annotator_password(folder, email))
+    except (client.ClientError, studio.StudioError) as exc:
         raise fail(str(exc), 1) from exc
-    if created:
-        console.print(f"created login {email}; its password is in {path} (mode 0600)")
+    if changed:
+        what = "new password for" if reset else "created login"
+        console.print(f"{what} {email}; its password is in {path} (mode 0600); checked: it logs in")
     else:
-        console.print(f"{email} already exists (password in {path} if created here)")
+        console.print(f"{email} already exists (password in {path}; --reset gives a new one)")
 
 
 def validate_command(

@@ -23,11 +23,12 @@ from label_studio_sdk.core.api_error import ApiError
 
 from nkru import schema
 
-from . import convert
+from . import convert, studio
 from . import labeling_config as lc
 from .studio import DEFAULT_TITLE
 
 SPACY_MODEL = "fr_core_news_md"
+ANNOTATORS_FILE = "nkru-annotators.json"
 # spaCy's French NER has PER, ORG, LOC, MISC. Its LOC covers countries and cities as well as
 # geographic areas; in this corpus most of them are countries and cities (Corée du Nord,
 # Russie, Ukraine, Moscou, Koursk), so LOC is proposed as GPE and annotators correct the
@@ -142,31 +143,40 @@ def ensure_users(ls: Any, emails: Iterable[str]) -> dict[str, int]:
     return existing
 
 
-def ensure_annotator(ls: Any, name: str, data_dir: Path) -> tuple[str, Path, bool]:
-    """A login for annotator ``name`` (user ``name@nkru.invalid``). A new user gets a generated
-    password, stored with mode 0600 in ``<data_dir>/nkru-annotators.json`` (never printed).
-    Returns (email, password file, created)."""
+def ensure_annotator(
+    ls: Any, name: str, data_dir: Path, database: str | None = None, reset: bool = False
+) -> tuple[str, Path, bool]:
+    """A login for annotator ``name`` (user ``name@nkru.invalid``). A new user, or one whose
+    password is ``reset``, gets a generated password set through Label Studio's own
+    ``reset_password`` (:func:`studio.set_password`) and stored with mode 0600 in
+    ``<data_dir>/nkru-annotators.json`` (never printed). Returns (email, password file,
+    whether a password was set)."""
     email = convert.annotator_email(name)
-    path = Path(data_dir) / "nkru-annotators.json"
+    path = Path(data_dir) / ANNOTATORS_FILE
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    existing = {u.email: u for u in _api("list users", ls.users.list)}
-    created = email not in existing
-    if created:
-        password = secrets.token_urlsafe(12)
-        _api(
-            f"create user {email}",
-            ls.users.create,
-            email=email,
-            username=name,
-            first_name=name,
-            password=password,
-        )
-        stored[email] = password
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(stored, fh, indent=2, sort_keys=True)
-    return email, path, created
+    existing = {u.email for u in _api("list users", ls.users.list)}
+    if email not in existing:
+        _api(f"create user {email}", ls.users.create, email=email, username=name, first_name=name)
+    elif not reset:
+        return email, path, False
+    password = secrets.token_urlsafe(12)
+    try:
+        studio.set_password(data_dir, email, password, database)
+    except studio.StudioError as exc:
+        raise ClientError(str(exc)) from exc
+    stored[email] = password
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(stored, fh, indent=2, sort_keys=True)
+    return email, path, True
+
+
+def annotator_password(data_dir: Path, email: str) -> str | None:
+    """The password stored for ``email`` by :func:`ensure_annotator`, if any."""
+    path = Path(data_dir) / ANNOTATORS_FILE
+    stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return stored.get(email)
 
 
 # --------------------------------------------------------------------------- predictions

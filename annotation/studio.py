@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -439,3 +441,89 @@ def connect_info(url: str, data_dir: Path | None = None) -> tuple[str, str]:
             )
         token = json.loads(path.read_text(encoding="utf-8"))["token"]
     return url.rstrip("/"), token
+
+
+def set_password(
+    data_dir: Path, email: str, password: str, database: str | None = None, timeout: float = 300
+) -> None:
+    """Give the Label Studio user ``email`` this password, stored as Label Studio checks it
+    (Django's ``set_password``, through ``label-studio reset_password`` on the server's data
+    dir or database; the users API ignores passwords). The password goes to the command's
+    standard input (it has no terminal), never onto its command line."""
+    data_dir = Path(data_dir).expanduser().resolve()
+    cmd = [*_label_studio_cmd(), "reset_password", "--username", email]
+    cmd += ["--data-dir", str(data_dir)]
+    try:
+        proc = subprocess.run(
+            cmd,
+            input=password + "\n",
+            env=server_env(data_dir, database=database),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=data_dir,
+            start_new_session=True,  # no controlling terminal: getpass reads standard input
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise StudioError(f"setting the password of {email} took over {timeout:.0f} s") from exc
+    if "Password successfully changed" not in proc.stdout:
+        said = (proc.stdout + proc.stderr).strip().splitlines()
+        raise StudioError(
+            f"could not set the password of {email} in {data_dir}: "
+            f"{said[-1] if said else f'exit {proc.returncode}'}"
+        )
+
+
+@dataclass
+class WebSession:
+    """A browser-like session of one Label Studio login (session and CSRF cookies)."""
+
+    base_url: str
+    email: str
+    opener: urllib.request.OpenerDirector
+    jar: http.cookiejar.CookieJar
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return {c.name: c.value for c in self.jar}
+
+    def request(self, method: str, path: str, payload: object = None) -> tuple[int, object]:
+        """(HTTP status, decoded JSON body or text) of a request made with this session."""
+        data = None if payload is None else json.dumps(payload).encode()
+        headers = {"Referer": self.base_url + "/", "X-CSRFToken": self.cookies.get("csrftoken", "")}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base_url + path, data, headers, method=method)
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        text = raw.decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+
+def form_login(base_url: str, email: str, password: str) -> WebSession:
+    """Log in through Label Studio's login form, as a person does; StudioError if refused."""
+    base_url = base_url.rstrip("/")
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = f"{base_url}/user/login/"
+    try:
+        page = opener.open(login, timeout=30).read().decode("utf-8", "replace")
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        token = match.group(1) if match else {c.name: c.value for c in jar}.get("csrftoken", "")
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "email": email, "password": password}
+        ).encode()
+        opener.open(urllib.request.Request(login, body, {"Referer": login}), timeout=30).read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise StudioError(f"cannot reach Label Studio at {base_url} ({exc})") from exc
+    session = WebSession(base_url, email, opener, jar)
+    status, who = session.request("GET", "/api/current-user/whoami")
+    if status != 200 or not isinstance(who, dict) or who.get("email") != email:
+        raise StudioError(f"Label Studio at {base_url} refuses the login {email}")
+    return session
