@@ -55,6 +55,14 @@ DatabaseOpt = Annotated[
         show_default=False,
     ),
 ]
+BlindOpt = Annotated[
+    bool,
+    typer.Option(
+        "--blind",
+        help="The blind server (`nkru studio serve --blind`: port 8081, its own data dir "
+        "and database); it receives no annotation and no pre-annotation.",
+    ),
+]
 TitleOpt = Annotated[str, typer.Option(help="Project title (created if missing).")]
 ExportsOpt = Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")]
 
@@ -77,10 +85,17 @@ def _documents(ids: list[str] | None) -> list:
 @studio_app.command("serve")
 def serve(
     data_dir: DataDirOpt = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1 (default 8080, --blind 8081).")
+    ] = None,
     database: DatabaseOpt = None,
+    blind: BlindOpt = False,
 ) -> None:
-    """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running."""
+    """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running; with
+    --blind, a second server of its own (own data dir and database) for blind annotations."""
+    asked = DEFAULT_URL if port is None else f"http://127.0.0.1:{port}"
+    url, data_dir = _where(asked, data_dir, blind)
+    port = int(url.rsplit(":", 1)[1])
     stop = False
 
     def _stop(*_: object) -> None:
@@ -89,7 +104,7 @@ def serve(
 
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        server = studio.start_server(data_dir, port=port, database=database)
+        server = studio.start_server(data_dir, port=port, database=database, blind=blind)
     except studio.StudioError as exc:
         signal.signal(signal.SIGTERM, previous)
         raise fail(str(exc), 1) from exc
@@ -105,7 +120,9 @@ def serve(
         f"credentials in {server.data_dir / studio.CREDENTIALS_FILE}"
     )
     push = f"nkru studio push --url {server.url}"
-    if data_dir is not None:  # else push finds the same default data dir
+    if server.blind:
+        push += " --blind"
+    if data_dir != (studio.blind_data_dir() if blind else None):  # else push finds it
         push += f" --data-dir {shlex.quote(str(server.data_dir))}"
     console.print(f"next: {push}   (Ctrl-C stops the server)", soft_wrap=True, markup=False)
     try:
@@ -125,6 +142,16 @@ def _client() -> Any:
     from . import client
 
     return client
+
+
+def _where(url: str, data_dir: Path | None, blind: bool) -> tuple[str, Path | None]:
+    """(url, data dir) of the main server, or with ``blind`` of the blind server (port 8081
+    and the blind data dir unless given)."""
+    if not blind:
+        return url, data_dir
+    if url == DEFAULT_URL:
+        url = f"http://127.0.0.1:{studio.BLIND_PORT}"
+    return url, data_dir or studio.blind_data_dir()
 
 
 def _connect(url: str, data_dir: Path | None):
@@ -154,10 +181,14 @@ def push(
     replace: Annotated[
         bool,
         typer.Option(
-            help="Delete and re-import tasks already in the project "
-            "(pull first: work done in the editor is replaced)."
+            help="Delete and re-import tasks already in the project; refused when the "
+            "project holds annotations the exports lack (pull first) unless --force."
         ),
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --replace: drop editor work not in the exports.")
+    ] = False,
+    blind: BlindOpt = False,
     document: Annotated[
         list[str] | None, typer.Option("--document", "-d", help="Only these document ids.")
     ] = None,
@@ -194,13 +225,22 @@ def push(
         if worksheets is None:
             folders = [resolve_path(f) for f in exports_dir or [Path("annotation/exports")]]
             stored = exports.merge_exports(folders)
+            files = {
+                d: " + ".join(str(f / f"{d}.json") for f in folders if (f / f"{d}.json").is_file())
+                for d in stored
+            }
         else:
             stored = _worksheet_tasks(resolve_path(worksheets))
+            files = {d: str(resolve_path(worksheets)) for d in stored}
     except (exports.ExportError, convert.ConvertError) as exc:
         raise fail(str(exc), 2) from exc
-    base, ls = _connect(url, data_dir)
+    base, ls = _connect(*_where(url, data_dir, blind))
     client = _client()
     try:
+        if ml_backend:
+            if client.is_blind(ls):
+                raise fail(client.BLIND_NO_MODEL, 2)
+            client.check_backend(ml_backend)
         report = client.push(
             ls,
             docs,
@@ -210,15 +250,19 @@ def push(
             replace=replace,
             base_url=base,
             instructions=html,
+            force=force,
+            files=files,
         )
         backend_state = (
             client.connect_backend(ls, report.project_id, ml_backend) if ml_backend else None
         )
-    except convert.ConvertError as exc:
-        raise fail(str(exc), 2) from exc
+    except (convert.ConvertError, client.InvalidAnnotations, client.WorkWouldBeLost) as exc:
+        raise fail(f"{exc}\nnothing imported", 2) from exc
     except client.ClientError as exc:
         raise fail(str(exc), 1) from exc
     console.print(f"project {title!r}: {report.project_url}")
+    if report.blind:
+        console.print("blind server: tasks imported with their text only (no annotation)")
     if backend_state is not None:
         console.print(f"ML backend {ml_backend}: {backend_state}")
     console.print(
@@ -253,9 +297,10 @@ def pull(
     data_dir: DataDirOpt = None,
     title: TitleOpt = studio.DEFAULT_TITLE,
     exports_dir: ExportsOpt = Path("annotation/exports"),
+    blind: BlindOpt = False,
 ) -> None:
     """Export the project and write <exports_dir>/<document_id>.json (one task each)."""
-    _, ls = _connect(url, data_dir)
+    _, ls = _connect(*_where(url, data_dir, blind))
     client = _client()
     try:
         paths = client.pull(ls, resolve_path(exports_dir), title=title)
@@ -276,6 +321,7 @@ def annotator(
     reset: Annotated[
         bool, typer.Option("--reset", help="Give an existing login a new password.")
     ] = False,
+    blind: BlindOpt = False,
 ) -> None:
     """Create a Label Studio login for an annotator (their annotations carry this identity);
     its password is stored in the data dir (mode 0600) and checked by logging in with it."""
@@ -283,12 +329,17 @@ def annotator(
         convert.annotator_email(name)
     except convert.ConvertError as exc:
         raise fail(str(exc), 2) from exc
+    url, data_dir = _where(url, data_dir, blind)
     base, ls = _connect(url, data_dir)
     folder = Path(data_dir or studio.default_data_dir()).expanduser()
     client = _client()
     try:
         email, path, changed = client.ensure_annotator(
-            ls, name, folder, database or os.environ.get(studio.DATABASE_ENV), reset=reset
+            ls,
+            name,
+            folder,
+            database or (None if blind else os.environ.get(studio.DATABASE_ENV)),
+            reset=reset,
         )
         if changed:
             studio.form_login(base, email, client.annotator_password(folder, email))

@@ -42,6 +42,9 @@ DB_FILE = "label_studio.sqlite3"
 CREDENTIALS_FILE = "nkru-credentials.json"
 LOG_FILE = "nkru-server.log"
 ADMIN_EMAIL = "admin@nkru.invalid"
+BLIND_ADMIN_EMAIL = "blind-admin@nkru.invalid"
+"""The admin of a blind server: a server whose admin is this user receives no annotation."""
+BLIND_PORT = 8081
 PREDICTION_VALIDATION_FLAG = "fflag_feat_utc_210_prediction_validation_15082025"
 # Unprefixed variables that Label Studio reads as fallbacks: never pass them to the server.
 _UNPREFIXED = ("HOST", "PORT", "USERNAME", "PASSWORD", "DEBUG", "CI", "DJANGO_DB")
@@ -72,6 +75,12 @@ def default_data_dir() -> Path:
     return base / "nkru" / "label-studio"
 
 
+def blind_data_dir() -> Path:
+    """The blind server's own data dir: the default data dir's name with ``-blind``."""
+    main = default_data_dir()
+    return main.with_name(f"{main.name}-blind")
+
+
 def cache_dir() -> Path:
     env = os.environ.get(CACHE_DIR_ENV) or os.environ.get("NKRU_CACHE")
     if env:
@@ -96,12 +105,18 @@ class Credentials:
     token: str
 
 
-def load_credentials(data_dir: Path) -> Credentials:
-    """The admin credentials of ``data_dir``, created (and stored with mode 0600) if missing."""
+def load_credentials(data_dir: Path, blind: bool = False) -> Credentials:
+    """The admin credentials of ``data_dir``, created (and stored with mode 0600) if missing;
+    a ``blind`` server's admin is :data:`BLIND_ADMIN_EMAIL`."""
     path = Path(data_dir) / CREDENTIALS_FILE
     env_token = os.environ.get(TOKEN_ENV, "").strip()
     if path.exists():
         creds = Credentials(**json.loads(path.read_text(encoding="utf-8")))
+        if blind and creds.email != BLIND_ADMIN_EMAIL:
+            raise StudioError(
+                f"{data_dir} holds the main server's data: a blind server needs a data dir of "
+                f"its own (default {blind_data_dir()})"
+            )
         if env_token and env_token != creds.token:
             raise StudioError(
                 f"{TOKEN_ENV} ({mask(env_token)}) differs from the token this data directory was "
@@ -111,7 +126,7 @@ def load_credentials(data_dir: Path) -> Credentials:
     if env_token and len(env_token) < 6:
         raise StudioError(f"{TOKEN_ENV} is too short (Label Studio needs more than 5 characters)")
     creds = Credentials(
-        email=ADMIN_EMAIL,
+        email=BLIND_ADMIN_EMAIL if blind else ADMIN_EMAIL,
         password=secrets.token_urlsafe(18),
         token=env_token or secrets.token_hex(20),
     )
@@ -305,6 +320,10 @@ class Server:
     def token(self) -> str:
         return self.credentials.token
 
+    @property
+    def blind(self) -> bool:
+        return self.credentials.email == BLIND_ADMIN_EMAIL
+
     def log_tail(self, n: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
@@ -338,21 +357,24 @@ def start_server(
     port: int | None = None,
     timeout: float = 180.0,
     database: str | None = None,
+    blind: bool = False,
 ) -> Server:
-    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token.
+    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token
+    (``blind``: a server for blind second annotations, see :data:`BLIND_ADMIN_EMAIL`).
 
     With ``database`` (a PostgreSQL URL, else ``$NKRU_LS_DATABASE``), the projects, tasks,
     annotations and users live in that database; ``data_dir`` keeps the uploads, the log and
     the credentials. The first start on an empty database runs the migrations (no template)."""
     data_dir = Path(data_dir or default_data_dir()).expanduser().resolve()
-    database = database or os.environ.get(DATABASE_ENV) or None
+    # a blind server never shares the team's database: its own sqlite unless one is named
+    database = database or (None if blind else os.environ.get(DATABASE_ENV)) or None
     if database:
         database_env(database)  # a bad URL is refused before anything starts
         data_dir.mkdir(parents=True, exist_ok=True)
         copied = False
     else:
         copied = prepare_data_dir(data_dir)
-    creds = load_credentials(data_dir)
+    creds = load_credentials(data_dir, blind)
     if port is None:
         port = free_port()
     elif _port_busy(port):
