@@ -332,18 +332,32 @@ def test_cli_errors_are_messages_with_exit_codes(studio_server, tmp_path):
         assert "Traceback" not in result.output
 
 
-def test_cli_annotator_login(studio_server, ls):
+def test_cli_annotator_login_logs_in_and_reset_replaces_it(studio_server, ls):
     common = ["--url", studio_server.url, "--data-dir", str(studio_server.data_dir)]
+    project = client.push(ls, [_doc("996")], title="annotator login").project_id
     runner = CliRunner(env={"COLUMNS": "200"})
     made = runner.invoke(studio_app, ["annotator", "dora", *common])
     assert made.exit_code == 0, made.output
-    assert "created login dora@nkru.invalid" in made.output
-    stored = json.loads((studio_server.data_dir / "nkru-annotators.json").read_text())
-    assert stored["dora@nkru.invalid"] not in made.output  # the password is not printed
-    assert (studio_server.data_dir / "nkru-annotators.json").stat().st_mode & 0o077 == 0
-    assert "dora@nkru.invalid" in {u.email for u in ls.users.list()}
+    assert "created login dora@nkru.invalid" in made.output and "it logs in" in made.output
+    path = studio_server.data_dir / client.ANNOTATORS_FILE
+    first = json.loads(path.read_text())["dora@nkru.invalid"]
+    assert first not in made.output  # the password is not printed
+    assert path.stat().st_mode & 0o077 == 0
+    # the login form accepts the stored password, and the login opens the project
+    session = studio.form_login(studio_server.url, "dora@nkru.invalid", first)
+    status, body = session.request("GET", f"/api/projects/{project}/")
+    assert status == 200 and body["title"] == "annotator login"
+    assert session.request("GET", f"/projects/{project}/data")[0] == 200
     again = runner.invoke(studio_app, ["annotator", "dora", *common])
     assert again.exit_code == 0 and "already exists" in again.output
+    assert json.loads(path.read_text())["dora@nkru.invalid"] == first
+    reset = runner.invoke(studio_app, ["annotator", "dora", "--reset", *common])
+    assert reset.exit_code == 0 and "new password for dora@nkru.invalid" in reset.output
+    second = json.loads(path.read_text())["dora@nkru.invalid"]
+    assert second != first
+    with pytest.raises(studio.StudioError, match="refuses the login"):
+        studio.form_login(studio_server.url, "dora@nkru.invalid", first)
+    studio.form_login(studio_server.url, "dora@nkru.invalid", second)
     bad = runner.invoke(studio_app, ["annotator", "Dora Smith", *common])
     assert bad.exit_code == 2 and "annotator name" in bad.output
 
