@@ -18,6 +18,7 @@ from .claim_crf import ClaimCrf
 from .claims import ClaimDetector
 from .classify import CertaintyClassifier, StanceClassifier, TopicClassifier
 from .cues import CertaintyCues, StanceCues, TopicCues
+from .finetune import SpacyFineTuned
 from .ner import NerCrf, NerTagger
 from .normalize import RuleNormalizer
 from .protocol import SEED, System
@@ -42,7 +43,11 @@ BASELINES: dict[str, dict[str, Factory]] = {
     "normalization": {RuleNormalizer.name: RuleNormalizer},
 }
 REFERENCES: dict[str, dict[str, Factory]] = {
-    "ner": {GazetteerTagger.name: GazetteerTagger, SpacyNer.name: SpacyNer},
+    "ner": {
+        GazetteerTagger.name: GazetteerTagger,
+        SpacyNer.name: SpacyNer,
+        SpacyFineTuned.name: SpacyFineTuned,
+    },
     "claims": {AllClaims.name: AllClaims},
     "attribution": {NearestSource.name: NearestSource},
     "stance": {MajorityLabel.name: partial(MajorityLabel, TASKS["stance"])},

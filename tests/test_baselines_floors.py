@@ -1,4 +1,5 @@
-"""Floors that learn: the NER training gazetteer, on synthetic rows and on the committed corpus."""
+"""The NER training-gazetteer floor and the fine-tuned spaCy reference, on synthetic rows and on
+the committed corpus."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from nkru.baselines.finetune import SpacyFineTuned
 from nkru.baselines.ner import Gazetteer
 from nkru.baselines.protocol import System
 from nkru.baselines.registry import create
 from nkru.baselines.selection import document_folds, headline
 from nkru.eval.gold import read_split
 from nkru.paths import data_dir
+from nkru.schema import ENTITY_LABELS
 from nkru.tasks import TASKS, strip_rows
 
 
@@ -91,3 +94,24 @@ def test_gazetteer_floor_learns_across_documents_without_the_held_out_names(ner_
         held_all += held
         predictions += floor.predict(strip_rows(TASKS["ner"], held))
     assert headline("ner", held_all, predictions) > 0.2
+
+
+def test_spacy_ft_fits_a_small_slice_and_predicts_valid_entities_deterministically(
+    ner_rows,
+) -> None:
+    documents = sorted({r["document_id"] for r in ner_rows})
+    train = [r for r in ner_rows if r["document_id"] == documents[0]][:15]
+    held = [r for r in ner_rows if r["document_id"] == documents[-1]][:15]
+    stripped = strip_rows(TASKS["ner"], held)
+    system = create("ner", "spacy-ft")
+    assert isinstance(system, SpacyFineTuned) and system.expensive
+    predictions = system.fit(train).predict(stripped)
+    tokens = [set(zip(r["token_starts"], r["token_ends"], strict=True)) for r in held]
+    found = [e for p in predictions for e in p["entities"]]
+    assert found and {e["label"] for e in found} <= set(ENTITY_LABELS)
+    for row, prediction, words in zip(held, predictions, tokens, strict=True):
+        starts, ends = {s for s, _ in words}, {e for _, e in words}
+        for entity in prediction["entities"]:
+            assert entity["start"] in starts and entity["end"] in ends, (row["id"], entity)
+    assert headline("ner", held, predictions) > 0.2
+    assert SpacyFineTuned().fit(train).predict(stripped) == predictions  # same seed
