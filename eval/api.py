@@ -33,16 +33,23 @@ from nkru.paths import data_dir as default_data_dir
 from nkru.schema import SCHEMA_VERSION
 from nkru.tasks import LABELLED_SPANS, LabelMap, Task, get_task
 
-from .bootstrap import bootstrap_interval, paired_comparison
+from .bootstrap import (
+    PairedTest,
+    bootstrap_interval,
+    document_totals,
+    paired_interval,
+    paired_test,
+)
 from .conll import is_conll, read_conll
 from .errors import COLUMNS, Error, as_rows, list_errors
 from .errors import entity_confusion as confusion_of_entities
 from .gold import GoldSet, build_gold, gold_from_rows, read_split
 from .jsonl import numbered, read_jsonl
-from .metrics import span_f1_defined
-from .options import Options
+from .metrics import span_f1
+from .options import ALTERNATIVES, Options
 from .problems import Problem, ProblemLog, ValidationFailed
 from .run import Scored, make_parser, run
+from .verdicts import comparison_verdict
 
 REPORT_FORMAT = "2.0"
 """Version of the report and comparison formats (``FORMAT.md``), separate from the label
@@ -117,7 +124,9 @@ class Report:
 @dataclass(frozen=True)
 class Comparison:
     """Two prediction sets on the same gold: ``a``, ``b``, ``delta = a - b`` with its paired
-    bootstrap interval, and the approximate randomisation p-value."""
+    bootstrap interval, and the paired permutation test on the same unit: ``p_value`` (for
+    ``alternative``), ``p_floor`` (the smallest p its ``test_units`` allow) and the
+    ``verdict`` (``verdicts.comparison_verdict``: interval and test must agree)."""
 
     task: str
     metric: str
@@ -129,8 +138,13 @@ class Comparison:
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
+    p_floor: float | None
+    alternative: str
+    test: str
+    test_unit: str
+    test_units: int
+    verdict: str
     bootstrap: Bootstrap
-    test: str = "approximate randomisation (two-sided); delta interval by paired bootstrap"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON comparison."""
@@ -236,7 +250,7 @@ def score(
         for label, figures in details["per_type"].items():
             counts = scored.types.counts[:, scored.types.columns[label]]
             figures["strict"]["ci_low"], figures["strict"]["ci_high"] = bootstrap_interval(
-                counts, span_f1_defined, options.bootstrap, options.seed, options.level, groups
+                counts, _type_f1, options.bootstrap, options.seed, options.level, groups
             )
     value = float(scored.metric(scored.counts.sum(axis=0)))
     return Report(
@@ -252,6 +266,11 @@ def score(
     )
 
 
+def _type_f1(counts: np.ndarray) -> np.ndarray:
+    """A type's strict F1, undefined (NaN) in a resample without that type."""
+    return span_f1(counts, measured=True)
+
+
 def _bootstrap(scored: Scored, options: Options, units: int) -> Bootstrap:
     return Bootstrap(options.bootstrap, options.seed, options.level, scored.unit, units)
 
@@ -262,9 +281,19 @@ def compare(
     a: Predictions,
     b: Predictions,
     options: Options | None = None,
+    alternative: str = "two-sided",
 ) -> Comparison:
-    """Paired comparison of two prediction sets on the same gold (headline metric)."""
+    """Paired comparison of two prediction sets on the same gold (headline metric).
+
+    The interval and the test share the unit: with ``bootstrap_unit`` ``document`` or
+    ``nested`` the test swaps the two systems' predictions document by document (all
+    ``2^n`` swaps, an exact test), with ``example`` example by example (sentences for
+    pairs; drawn swaps). ``alternative``: ``two-sided`` (A differs from B), ``greater`` (A
+    is better), ``less`` (A is worse).
+    """
     options = options or Options()
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}")
     spec = get_task(task)
     gold_set = _gold_set(spec, gold, options)
     runs: list[Scored] = []
@@ -281,29 +310,44 @@ def compare(
             sum(err.errors for err in failures),
         )
     first, second = runs
+    metric = first.metric
     counts_a, counts_b, groups = _aligned(first, second)
-    test = paired_comparison(
-        counts_a,
-        counts_b,
-        first.metric,
-        options.bootstrap,
-        options.seed,
-        options.level,
-        groups if options.bootstrap_unit == "nested" else None,
+    units = len(counts_a)
+    nested = groups if options.bootstrap_unit == "nested" else None
+    low, high = paired_interval(
+        counts_a, counts_b, metric, options.bootstrap, options.seed, options.level, nested
     )
+    if options.bootstrap_unit == "nested":
+        counts_a, counts_b = document_totals(counts_a, groups), document_totals(counts_b, groups)
+    test = paired_test(counts_a, counts_b, metric, alternative, options.bootstrap, options.seed)
+    value_a, value_b = float(metric(counts_a.sum(axis=0))), float(metric(counts_b.sum(axis=0)))
+    p_value = test.p_value if test else None
     return Comparison(
         task=spec.name,
         metric=spec.headline,
         a_file=str(a) if isinstance(a, Path) else "<predictions a>",
         b_file=str(b) if isinstance(b, Path) else "<predictions b>",
-        a=float(test["a"]),  # type: ignore[arg-type]
-        b=float(test["b"]),  # type: ignore[arg-type]
-        delta=float(test["delta"]),  # type: ignore[arg-type]
-        ci_low=test["ci_low"],  # type: ignore[arg-type]
-        ci_high=test["ci_high"],  # type: ignore[arg-type]
-        p_value=test["p_value"],  # type: ignore[arg-type]
-        bootstrap=_bootstrap(first, options, len(counts_a)),
+        a=value_a,
+        b=value_b,
+        delta=value_a - value_b,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        p_floor=test.p_floor if test else None,
+        alternative=alternative,
+        test=_test_name(test),
+        test_unit=first.unit.split("/")[0],
+        test_units=len(counts_a),
+        verdict=comparison_verdict(low, high, p_value, alternative),
+        bootstrap=_bootstrap(first, options, units),
     )
+
+
+def _test_name(test: PairedTest | None) -> str:
+    if test is None:
+        return "none (no resamples)"
+    how = "exact, all 2^n swaps" if test.exact else "approximate randomisation, drawn swaps"
+    return f"paired permutation, units' predictions swapped between A and B ({how})"
 
 
 def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .metrics import CountVector, prf, span_f1_headline
+import numpy as np
+
+from .metrics import CountVector, prf, span_f1
 from .spans import Span, TokenGrid, best_matching
 from .validate import Example
 
@@ -46,7 +48,12 @@ class ClaimsScorer:
 
     def __init__(self) -> None:
         self.totals = SpanCounts()
-        self.metrics = {"overlap_span_f1": span_f1_headline}
+        self.metrics = {"overlap_span_f1": self.headline}
+
+    def headline(self, totals: np.ndarray) -> np.ndarray:
+        """Overlap span F1 of ``(matched, gold, predicted)`` columns; NaN in a resample
+        without any span when the scored data has gold spans (``metrics.measured_f1``)."""
+        return span_f1(totals, self.totals.gold > 0)
 
     def add(self, gold: Example, pred: list[Span] | None) -> list[tuple[int, CountVector]]:
         """Score one sentence; returns its ``(overlap matched, gold spans, predicted spans)``."""

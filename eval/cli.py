@@ -22,7 +22,7 @@ from nkru.tasks import TASK_NAMES, get_task
 from .api import compare, errors, load_gold, score
 from .errors import write_csv
 from .gold import GoldSet
-from .options import ALL_SPLITS, BOOTSTRAP_UNITS, Options
+from .options import ALL_SPLITS, ALTERNATIVES, BOOTSTRAP_UNITS, Options
 from .problems import LIMIT, ValidationFailed
 from .report import print_comparison, print_report
 
@@ -231,13 +231,23 @@ def compare_command(
     allow_missing: MissingOpt = False,
     label_map: LabelMapOpt = None,
     output: OutputOpt = None,
+    alternative: Annotated[
+        str,
+        typer.Option(
+            help="The test's alternative: two-sided (A differs from B), greater (A is better) "
+            "or less (A is worse)."
+        ),
+    ] = "two-sided",
 ) -> None:
-    """Compare two prediction files on the same gold: difference, interval and p-value."""
+    """Compare two prediction files on the same gold: difference, interval, p-value and
+    verdict, the test on the interval's unit (documents for document and nested)."""
     with _exit_codes():
         _check_output(output)
+        if alternative not in ALTERNATIVES:
+            raise BadInput(f"--alternative must be one of {', '.join(ALTERNATIVES)}")
         gold_set, options = _setup(
             task, gold, split, data_dir, label_map, allow_missing, resamples, seed, bootstrap_unit
         )
-        result = compare(task, gold_set, a, b, options).to_dict()
+        result = compare(task, gold_set, a, b, options, alternative).to_dict()
         _write(output, result)
         print_comparison(result, Console())
