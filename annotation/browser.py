@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import http.cookiejar
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import websocket
+
+from nkru.errors import NkruError
+
+from . import studio
 
 CHROMIUM_FLAGS: tuple[str, ...] = (
     "--headless",
@@ -40,7 +42,8 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 """Headless chromium flags shared by the labeling-page check and the report test."""
 
 
-class BrowserError(RuntimeError):
+class BrowserError(NkruError, RuntimeError):
+    exit_code = 1
     pass
 
 
@@ -54,22 +57,10 @@ def chromium_path() -> str | None:
 
 def login_session(base_url: str, email: str, password: str) -> dict[str, str]:
     """Cookies (sessionid, csrftoken) of a normal form login."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    login = f"{base_url}/user/login/"
-    page = opener.open(login, timeout=30).read().decode("utf-8", "replace")
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    cookies = {c.name: c.value for c in jar}
-    token = match.group(1) if match else cookies.get("csrftoken", "")
-    body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "email": email, "password": password}
-    ).encode()
-    req = urllib.request.Request(login, data=body, headers={"Referer": login})
-    opener.open(req, timeout=30).read()
-    cookies = {c.name: c.value for c in jar}
-    if "sessionid" not in cookies:
-        raise BrowserError(f"login to {base_url} as {email} gave no session cookie")
-    return cookies
+    try:
+        return studio.form_login(base_url, email, password).cookies
+    except studio.StudioError as exc:
+        raise BrowserError(str(exc)) from exc
 
 
 class _DevTools:

@@ -13,6 +13,7 @@ commands that use them, so that `nkru --help` works with the light install.
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import time
@@ -28,6 +29,7 @@ from nkru.corpus import CorpusError, get_document, load_corpus
 from nkru.paths import project_root
 
 from . import convert, exports, guidelines, studio
+from . import validate as validation
 from .instructions import InstructionsError, instructions_html
 
 console = Console()
@@ -45,6 +47,22 @@ DataDirOpt = Annotated[
         help="Label Studio data dir (default $NKRU_LS_DATA_DIR or "
         "~/.local/share/nkru/label-studio); holds the API token unless "
         "$NKRU_LS_TOKEN is set."
+    ),
+]
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="A PostgreSQL database for a team, postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME "
+        "(default $NKRU_LS_DATABASE, else the sqlite file of the data dir).",
+        show_default=False,
+    ),
+]
+BlindOpt = Annotated[
+    bool,
+    typer.Option(
+        "--blind",
+        help="The blind server (`nkru studio serve --blind`: port 8081, its own data dir "
+        "and database); it receives no annotation and no pre-annotation.",
     ),
 ]
 TitleOpt = Annotated[str, typer.Option(help="Project title (created if missing).")]
@@ -69,17 +87,17 @@ def _documents(ids: list[str] | None) -> list:
 @studio_app.command("serve")
 def serve(
     data_dir: DataDirOpt = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8080,
-    database: Annotated[
-        str | None,
-        typer.Option(
-            help="A PostgreSQL database for a team, postgresql://USER[:PASSWORD]@HOST[:PORT]/NAME "
-            "(default $NKRU_LS_DATABASE, else the sqlite file of the data dir).",
-            show_default=False,
-        ),
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1 (default 8080, --blind 8081).")
     ] = None,
+    database: DatabaseOpt = None,
+    blind: BlindOpt = False,
 ) -> None:
-    """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running."""
+    """Start Label Studio on 127.0.0.1 (sqlite, no telemetry) and keep it running; with
+    --blind, a second server of its own (own data dir and database) for blind annotations."""
+    asked = DEFAULT_URL if port is None else f"http://127.0.0.1:{port}"
+    url, data_dir = _where(asked, data_dir, blind)
+    port = int(url.rsplit(":", 1)[1])
     stop = False
 
     def _stop(*_: object) -> None:
@@ -88,7 +106,7 @@ def serve(
 
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        server = studio.start_server(data_dir, port=port, database=database)
+        server = studio.start_server(data_dir, port=port, database=database, blind=blind)
     except studio.StudioError as exc:
         signal.signal(signal.SIGTERM, previous)
         bad_install = isinstance(exc, studio.LabelStudioMissing)
@@ -105,7 +123,9 @@ def serve(
         f"credentials in {server.data_dir / studio.CREDENTIALS_FILE}"
     )
     push = f"nkru studio push --url {server.url}"
-    if data_dir is not None:  # else push finds the same default data dir
+    if server.blind:
+        push += " --blind"
+    if data_dir != (studio.blind_data_dir() if blind else None):  # else push finds it
         push += f" --data-dir {shlex.quote(str(server.data_dir))}"
     console.print(f"next: {push}   (Ctrl-C stops the server)", soft_wrap=True, markup=False)
     try:
@@ -127,6 +147,16 @@ def _client() -> Any:
     except ModuleNotFoundError as err:
         raise missing_extra(err, "studio") from None
     return client
+
+
+def _where(url: str, data_dir: Path | None, blind: bool) -> tuple[str, Path | None]:
+    """(url, data dir) of the main server, or with ``blind`` of the blind server (port 8081
+    and the blind data dir unless given)."""
+    if not blind:
+        return url, data_dir
+    if url == DEFAULT_URL:
+        url = f"http://127.0.0.1:{studio.BLIND_PORT}"
+    return url, data_dir or studio.blind_data_dir()
 
 
 def _connect(url: str, data_dir: Path | None):
@@ -156,10 +186,14 @@ def push(
     replace: Annotated[
         bool,
         typer.Option(
-            help="Delete and re-import tasks already in the project "
-            "(pull first: work done in the editor is replaced)."
+            help="Delete and re-import tasks already in the project; refused when the "
+            "project holds annotations the exports lack (pull first) unless --force."
         ),
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --replace: drop editor work not in the exports.")
+    ] = False,
+    blind: BlindOpt = False,
     document: Annotated[
         list[str] | None, typer.Option("--document", "-d", help="Only these document ids.")
     ] = None,
@@ -196,13 +230,22 @@ def push(
         if worksheets is None:
             folders = [resolve_path(f) for f in exports_dir or [Path("annotation/exports")]]
             stored = exports.merge_exports(folders)
+            files = {
+                d: " + ".join(str(f / f"{d}.json") for f in folders if (f / f"{d}.json").is_file())
+                for d in stored
+            }
         else:
             stored = _worksheet_tasks(resolve_path(worksheets))
+            files = {d: str(resolve_path(worksheets)) for d in stored}
     except (exports.ExportError, convert.ConvertError) as exc:
         raise fail(str(exc), 2) from exc
-    base, ls = _connect(url, data_dir)
+    base, ls = _connect(*_where(url, data_dir, blind))
     client = _client()
     try:
+        if ml_backend:
+            if client.is_blind(ls):
+                raise fail(client.BLIND_NO_MODEL, 2)
+            client.check_backend(ml_backend)
         report = client.push(
             ls,
             docs,
@@ -212,15 +255,19 @@ def push(
             replace=replace,
             base_url=base,
             instructions=html,
+            force=force,
+            files=files,
         )
         backend_state = (
             client.connect_backend(ls, report.project_id, ml_backend) if ml_backend else None
         )
-    except convert.ConvertError as exc:
-        raise fail(str(exc), 2) from exc
+    except (convert.ConvertError, client.InvalidAnnotations, client.WorkWouldBeLost) as exc:
+        raise fail(f"{exc}\nnothing imported", 2) from exc
     except client.ClientError as exc:
         raise fail(str(exc), 1) from exc
     console.print(f"project {title!r}: {report.project_url}")
+    if report.blind:
+        console.print("blind server: tasks imported with their text only (no annotation)")
     if backend_state is not None:
         console.print(f"ML backend {ml_backend}: {backend_state}")
     console.print(
@@ -255,9 +302,10 @@ def pull(
     data_dir: DataDirOpt = None,
     title: TitleOpt = studio.DEFAULT_TITLE,
     exports_dir: ExportsOpt = Path("annotation/exports"),
+    blind: BlindOpt = False,
 ) -> None:
     """Export the project and write <exports_dir>/<document_id>.json (one task each)."""
-    _, ls = _connect(url, data_dir)
+    _, ls = _connect(*_where(url, data_dir, blind))
     client = _client()
     try:
         paths = client.pull(ls, resolve_path(exports_dir), title=title)
@@ -274,23 +322,39 @@ def annotator(
     name: Annotated[str, typer.Argument(help="Annotator name: lower-case letters, digits, . _ -")],
     url: UrlOpt = DEFAULT_URL,
     data_dir: DataDirOpt = None,
+    database: DatabaseOpt = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Give an existing login a new password.")
+    ] = False,
+    blind: BlindOpt = False,
 ) -> None:
-    """Create a Label Studio login for an annotator (their annotations carry this identity)."""
+    """Create a Label Studio login for an annotator (their annotations carry this identity);
+    its password is stored in the data dir (mode 0600) and checked by logging in with it."""
     try:
         convert.annotator_email(name)
     except convert.ConvertError as exc:
         raise fail(str(exc), 2) from exc
-    _, ls = _connect(url, data_dir)
+    url, data_dir = _where(url, data_dir, blind)
+    base, ls = _connect(url, data_dir)
     folder = Path(data_dir or studio.default_data_dir()).expanduser()
     client = _client()
     try:
-        email, path, created = client.ensure_annotator(ls, name, folder)
-    except client.ClientError as exc:
+        email, path, changed = client.ensure_annotator(
+            ls,
+            name,
+            folder,
+            database or (None if blind else os.environ.get(studio.DATABASE_ENV)),
+            reset=reset,
+        )
+        if changed:
+            studio.form_login(base, email, client.annotator_password(folder, email))
+    except (client.ClientError, studio.StudioError) as exc:
         raise fail(str(exc), 1) from exc
-    if created:
-        console.print(f"created login {email}; its password is in {path} (mode 0600)")
+    if changed:
+        what = "new password for" if reset else "created login"
+        console.print(f"{what} {email}; its password is in {path} (mode 0600); checked: it logs in")
     else:
-        console.print(f"{email} already exists (password in {path} if created here)")
+        console.print(f"{email} already exists (password in {path}; --reset gives a new one)")
 
 
 def validate_command(
@@ -301,16 +365,11 @@ def validate_command(
     max_problems: Annotated[int, typer.Option(help="Print at most this many problems.")] = 200,
 ) -> None:
     """Check every annotation of every export against the scheme and the corpus."""
-    from . import validate as validation  # spaCy: the baselines extra
-
     console = Console()  # created here so that the terminal width is read at run time
     folder = resolve_path(exports_dir)
     if not folder.is_dir():
         raise fail(f"{folder}: no such folder of exports", 2)
-    try:
-        report = validation.validate_exports(folder)
-    except Exception as exc:  # corpus problems and the like: a message, not a traceback
-        raise fail(f"{type(exc).__name__}: {exc}", 2) from exc
+    report = validation.validate_exports(folder)  # errors: nkru.errors.NkruError, exit 2
     for problem in report.problems[:max_problems]:
         style = "red" if problem.severity == validation.ERROR else "yellow"
         console.print(f"[{style}]{problem}[/]", highlight=False, soft_wrap=True)

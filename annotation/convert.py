@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nkru import schema
+from nkru.errors import NkruError
 from nkru.records import Annotation, Claim, Source, Span, Stance
 
 from . import labeling_config as lc
@@ -55,7 +56,7 @@ ANNOTATION_KEYS: tuple[str, ...] = (
 COMPLETED_BY_KEYS: tuple[str, ...] = ("email", "first_name", "last_name")
 
 
-class ConvertError(ValueError):
+class ConvertError(NkruError, ValueError):
     """A task or annotation that cannot be represented as records."""
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from nkru.corpus import CorpusError, get_document
+from nkru.errors import NkruError
 
 from . import convert
 
 
-class ExportError(ValueError):
+class ExportError(NkruError, ValueError):
     """Export files that cannot be used; ``problems`` name each file and what is wrong."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -30,12 +30,14 @@ from typing import Any
 
 import yaml
 
+from nkru.errors import NkruError
+
 LAYERS: tuple[str, ...] = ("entities", "claims", "sources")
 _COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
 PLACEHOLDER = "<annotator>"
 
 
-class IndependenceError(Exception):
+class IndependenceError(NkruError):
     """A worksheet could not be read for the independence check."""
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from nkru.errors import NkruError
 from nkru.paths import project_root
 
 
-class InstructionsError(Exception):
+class InstructionsError(NkruError):
     """The instructions file cannot be read."""
 
 

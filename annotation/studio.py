@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,6 +34,8 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from nkru.errors import NkruError
+
 TOKEN_ENV = "NKRU_LS_TOKEN"
 DATABASE_ENV = "NKRU_LS_DATABASE"
 DATA_DIR_ENV = "NKRU_LS_DATA_DIR"
@@ -40,6 +44,9 @@ DB_FILE = "label_studio.sqlite3"
 CREDENTIALS_FILE = "nkru-credentials.json"
 LOG_FILE = "nkru-server.log"
 ADMIN_EMAIL = "admin@nkru.invalid"
+BLIND_ADMIN_EMAIL = "blind-admin@nkru.invalid"
+"""The admin of a blind server: a server whose admin is this user receives no annotation."""
+BLIND_PORT = 8081
 PREDICTION_VALIDATION_FLAG = "fflag_feat_utc_210_prediction_validation_15082025"
 # Unprefixed variables that Label Studio reads as fallbacks: never pass them to the server.
 _UNPREFIXED = ("HOST", "PORT", "USERNAME", "PASSWORD", "DEBUG", "CI", "DJANGO_DB")
@@ -49,8 +56,10 @@ DEFAULT_TITLE = "NKRU-FR"
 """The Label Studio project's title unless one is given."""
 
 
-class StudioError(RuntimeError):
+class StudioError(NkruError, RuntimeError):
     """A clear, user-facing problem with the local Label Studio server."""
+
+    exit_code = 1
 
 
 class LabelStudioMissing(StudioError):
@@ -72,6 +81,12 @@ def default_data_dir() -> Path:
         return Path(env).expanduser()
     base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return base / "nkru" / "label-studio"
+
+
+def blind_data_dir() -> Path:
+    """The blind server's own data dir: the default data dir's name with ``-blind``."""
+    main = default_data_dir()
+    return main.with_name(f"{main.name}-blind")
 
 
 def cache_dir() -> Path:
@@ -98,12 +113,18 @@ class Credentials:
     token: str
 
 
-def load_credentials(data_dir: Path) -> Credentials:
-    """The admin credentials of ``data_dir``, created (and stored with mode 0600) if missing."""
+def load_credentials(data_dir: Path, blind: bool = False) -> Credentials:
+    """The admin credentials of ``data_dir``, created (and stored with mode 0600) if missing;
+    a ``blind`` server's admin is :data:`BLIND_ADMIN_EMAIL`."""
     path = Path(data_dir) / CREDENTIALS_FILE
     env_token = os.environ.get(TOKEN_ENV, "").strip()
     if path.exists():
         creds = Credentials(**json.loads(path.read_text(encoding="utf-8")))
+        if blind and creds.email != BLIND_ADMIN_EMAIL:
+            raise StudioError(
+                f"{data_dir} holds the main server's data: a blind server needs a data dir of "
+                f"its own (default {blind_data_dir()})"
+            )
         if env_token and env_token != creds.token:
             raise StudioError(
                 f"{TOKEN_ENV} ({mask(env_token)}) differs from the token this data directory was "
@@ -113,7 +134,7 @@ def load_credentials(data_dir: Path) -> Credentials:
     if env_token and len(env_token) < 6:
         raise StudioError(f"{TOKEN_ENV} is too short (Label Studio needs more than 5 characters)")
     creds = Credentials(
-        email=ADMIN_EMAIL,
+        email=BLIND_ADMIN_EMAIL if blind else ADMIN_EMAIL,
         password=secrets.token_urlsafe(18),
         token=env_token or secrets.token_hex(20),
     )
@@ -307,6 +328,10 @@ class Server:
     def token(self) -> str:
         return self.credentials.token
 
+    @property
+    def blind(self) -> bool:
+        return self.credentials.email == BLIND_ADMIN_EMAIL
+
     def log_tail(self, n: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
@@ -340,21 +365,24 @@ def start_server(
     port: int | None = None,
     timeout: float = 180.0,
     database: str | None = None,
+    blind: bool = False,
 ) -> Server:
-    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token.
+    """Start Label Studio on 127.0.0.1 and wait until it is healthy and accepts our token
+    (``blind``: a server for blind second annotations, see :data:`BLIND_ADMIN_EMAIL`).
 
     With ``database`` (a PostgreSQL URL, else ``$NKRU_LS_DATABASE``), the projects, tasks,
     annotations and users live in that database; ``data_dir`` keeps the uploads, the log and
     the credentials. The first start on an empty database runs the migrations (no template)."""
     data_dir = Path(data_dir or default_data_dir()).expanduser().resolve()
-    database = database or os.environ.get(DATABASE_ENV) or None
+    # a blind server never shares the team's database: its own sqlite unless one is named
+    database = database or (None if blind else os.environ.get(DATABASE_ENV)) or None
     if database:
         database_env(database)  # a bad URL is refused before anything starts
         data_dir.mkdir(parents=True, exist_ok=True)
         copied = False
     else:
         copied = prepare_data_dir(data_dir)
-    creds = load_credentials(data_dir)
+    creds = load_credentials(data_dir, blind)
     if port is None:
         port = free_port()
     elif _port_busy(port):
@@ -443,3 +471,89 @@ def connect_info(url: str, data_dir: Path | None = None) -> tuple[str, str]:
             )
         token = json.loads(path.read_text(encoding="utf-8"))["token"]
     return url.rstrip("/"), token
+
+
+def set_password(
+    data_dir: Path, email: str, password: str, database: str | None = None, timeout: float = 300
+) -> None:
+    """Give the Label Studio user ``email`` this password, stored as Label Studio checks it
+    (Django's ``set_password``, through ``label-studio reset_password`` on the server's data
+    dir or database; the users API ignores passwords). The password goes to the command's
+    standard input (it has no terminal), never onto its command line."""
+    data_dir = Path(data_dir).expanduser().resolve()
+    cmd = [*_label_studio_cmd(), "reset_password", "--username", email]
+    cmd += ["--data-dir", str(data_dir)]
+    try:
+        proc = subprocess.run(
+            cmd,
+            input=password + "\n",
+            env=server_env(data_dir, database=database),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=data_dir,
+            start_new_session=True,  # no controlling terminal: getpass reads standard input
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise StudioError(f"setting the password of {email} took over {timeout:.0f} s") from exc
+    if "Password successfully changed" not in proc.stdout:
+        said = (proc.stdout + proc.stderr).strip().splitlines()
+        raise StudioError(
+            f"could not set the password of {email} in {data_dir}: "
+            f"{said[-1] if said else f'exit {proc.returncode}'}"
+        )
+
+
+@dataclass
+class WebSession:
+    """A browser-like session of one Label Studio login (session and CSRF cookies)."""
+
+    base_url: str
+    email: str
+    opener: urllib.request.OpenerDirector
+    jar: http.cookiejar.CookieJar
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return {c.name: c.value for c in self.jar}
+
+    def request(self, method: str, path: str, payload: object = None) -> tuple[int, object]:
+        """(HTTP status, decoded JSON body or text) of a request made with this session."""
+        data = None if payload is None else json.dumps(payload).encode()
+        headers = {"Referer": self.base_url + "/", "X-CSRFToken": self.cookies.get("csrftoken", "")}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base_url + path, data, headers, method=method)
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        text = raw.decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+
+def form_login(base_url: str, email: str, password: str) -> WebSession:
+    """Log in through Label Studio's login form, as a person does; StudioError if refused."""
+    base_url = base_url.rstrip("/")
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = f"{base_url}/user/login/"
+    try:
+        page = opener.open(login, timeout=30).read().decode("utf-8", "replace")
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        token = match.group(1) if match else {c.name: c.value for c in jar}.get("csrftoken", "")
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "email": email, "password": password}
+        ).encode()
+        opener.open(urllib.request.Request(login, body, {"Referer": login}), timeout=30).read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise StudioError(f"cannot reach Label Studio at {base_url} ({exc})") from exc
+    session = WebSession(base_url, email, opener, jar)
+    status, who = session.request("GET", "/api/current-user/whoami")
+    if status != 200 or not isinstance(who, dict) or who.get("email") != email:
+        raise StudioError(f"Label Studio at {base_url} refuses the login {email}")
+    return session

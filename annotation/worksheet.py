@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from nkru.corpus import CorpusError, get_document
+from nkru.errors import NkruError
 from nkru.paths import project_root
 from nkru.records import Annotation, Claim, Source, Span, Stance
 from nkru.rows import BuildError, check
@@ -28,7 +29,7 @@ from nkru.segment import content_sentences
 LINE_KEY = "__line__"
 
 
-class WorksheetError(Exception):
+class WorksheetError(NkruError):
     """Worksheet problems, each naming the file, line and field."""
 
     def __init__(self, *problems: str) -> None:

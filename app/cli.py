@@ -18,12 +18,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nkru.console import Console, fail, missing_extra, unwrap_help
-from nkru.corpus import CorpusError, get_document, load_corpus
-from nkru.intake import IntakeError, Metadata, add_document
+from nkru.console import CommandGroup, Console, fail, missing_extra, unwrap_help
+from nkru.corpus import get_document, load_corpus
 from nkru.paths import exports_dir, project_root, results_dir
 from nkru.records import Annotation
 from nkru.rows import BuildError
+from nkru.segment import content_sentences, sentences
 from nkru.splits import split_of
 from nkru.stats import LAYERS, annotation_counts
 
@@ -34,8 +34,8 @@ from ..annotation.cli import (
     studio_app,
     validate_command,
 )
-from ..annotation.convert import ConvertError, task_annotations
-from ..annotation.exports import ExportError, read_exports
+from ..annotation.convert import task_annotations
+from ..annotation.exports import read_exports
 from ..eval.cli import EVAL_EXAMPLES, compare_command, eval_command
 from .benchmark.cli import benchmark_command
 from .benchmark.leaderboard import update_readme
@@ -43,6 +43,7 @@ from .dataset.cli import build_command, publish_command
 from .dataset.ground_truth import load_ground_truth
 
 app = typer.Typer(
+    cls=CommandGroup,
     help="NKRU-FR: annotated French news on North Korean troops alongside Russia — "
     "corpus, annotation, dataset, baselines and evaluation.",
     no_args_is_help=True,
@@ -71,15 +72,7 @@ def corpus(ctx: typer.Context) -> None:
     FILE` adds an article."""
     if ctx.invoked_subcommand is not None:
         return
-    try:
-        from nkru.segment import content_sentences, sentences  # spaCy: the baselines extra
-    except ModuleNotFoundError as err:
-        raise missing_extra(err, "baselines") from None
-
-    try:
-        docs = load_corpus()
-    except CorpusError as err:
-        raise fail(str(err)) from None
+    docs = load_corpus()
     figures = Table(title="NKRU-FR corpus")
     for column in ("doc", "sentences", "+bp", "tokens", "chars", "boilerplate", "regions", "split"):
         figures.add_column(
@@ -140,11 +133,10 @@ def corpus_add(
 ) -> None:
     """Add an article: copy it into data/raw/ (an HTML page is kept and its text extracted),
     record sha256, metadata and split in the manifest, and propose boilerplate regions."""
+    from .intake import Metadata, add_document  # trafilatura for an HTML page
+
     given = Metadata(title, publisher, list(author or []), date, url, language)
-    try:
-        added = add_document(file, given, split, split_reason)
-    except IntakeError as err:
-        raise fail(escape(str(err)), 2) from None
+    added = add_document(file, given, split, split_reason)
     entry = added.entry
     size = len(added.path.read_text(encoding="utf-8"))
     console.print(
@@ -251,13 +243,10 @@ def readme(
 def _reviewed_annotation(doc_id: str, spec: str | None, exports_dir: Path) -> tuple[object, str]:
     """The annotation to review and its description: the document's ground truth in the
     exports, a worksheet file, or an annotator (in the export, else its worksheet)."""
-    from ..annotation.worksheet import WorksheetError, load_worksheet  # spaCy, PyYAML
+    from ..annotation.worksheet import load_worksheet  # PyYAML
 
     def worksheet(path: Path) -> tuple[object, str]:
-        try:
-            annotation = load_worksheet(path)
-        except WorksheetError as exc:
-            raise fail(str(exc), 2) from exc
+        annotation = load_worksheet(path)
         if annotation.document_id != doc_id:
             raise fail(f"{path}: a worksheet of document {annotation.document_id}, not {doc_id}")
         return annotation, f"worksheet `{shown_path(path)}` (annotator {annotation.annotator})"
@@ -267,11 +256,8 @@ def _reviewed_annotation(doc_id: str, spec: str | None, exports_dir: Path) -> tu
         if not path.is_file():
             raise fail(f"{path}: no such worksheet", 2)
         return worksheet(path)
-    try:
-        task = read_exports(exports_dir).get(doc_id)
-        annotations = task_annotations(task) if task else []
-    except (ExportError, ConvertError) as exc:
-        raise fail(str(exc), 2) from exc
+    task = read_exports(exports_dir).get(doc_id)
+    annotations = task_annotations(task) if task else []
     export = f"`{shown_path(exports_dir / f'{doc_id}.json')}`"
     for annotation in annotations:
         if (spec is None and annotation.ground_truth) or annotation.annotator == spec:
@@ -335,10 +321,7 @@ def review_command(
     except ModuleNotFoundError as err:
         raise missing_extra(err, "baselines") from None
 
-    try:
-        doc = get_document(document)
-    except CorpusError as exc:
-        raise fail(str(exc), 2) from exc
+    doc = get_document(document)
     name = baseline or rv.DEFAULT_BASELINE
     learned = baselines("ner")
     if name not in learned:
@@ -407,16 +390,10 @@ ExportsArg = Annotated[
 def _export_annotations(folder: Path | None) -> dict[str, list[Annotation]]:
     """Every annotation of every committed export, by document id."""
     folder = folder or exports_dir()
-    try:
-        tasks = read_exports(folder)
-    except ExportError as err:
-        raise fail(str(err)) from None
+    tasks = read_exports(folder)
     if not tasks:
         raise fail(f"{folder}: no exports (<document_id>.json) found")
-    try:
-        return {doc_id: task_annotations(task) for doc_id, task in sorted(tasks.items())}
-    except ConvertError as err:
-        raise fail(str(err)) from None
+    return {doc_id: task_annotations(task) for doc_id, task in sorted(tasks.items())}
 
 
 @app.command()

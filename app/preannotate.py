@@ -30,6 +30,7 @@ from typing import Any
 
 from nkru import schema
 from nkru.corpus import Document
+from nkru.errors import NkruError
 from nkru.records import Annotation
 from nkru.rows import AnnotatedDocument, context_row
 from nkru.segment import content_sentences
@@ -45,7 +46,7 @@ LAYERS: tuple[str, ...] = ("ner", "normalization", "claims", "certainty", "topic
 FIT_ON = ("train", "all")
 
 
-class PreannotationError(RuntimeError):
+class PreannotationError(NkruError, RuntimeError):
     """The systems cannot be trained or cannot predict this task."""
 
 

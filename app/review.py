@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from nkru.corpus import Document
+from nkru.errors import NkruError
 from nkru.records import Annotation
 from nkru.segment import content_sentences, sentence_at
 from nkru.tasks import TASKS, document_rows, strip_rows
@@ -55,7 +56,7 @@ KINDS: tuple[str, ...] = (
 DECISIONS: tuple[str, ...] = ("keep", "change")
 
 
-class ReviewError(Exception):
+class ReviewError(NkruError):
     """Bad review input; each problem names its file, line and field."""
 
     def __init__(self, *problems: str) -> None:

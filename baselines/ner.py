@@ -14,6 +14,11 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Self
 
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
 from nkru.schema import ENTITY_LABELS
 
 from .bio import OUTSIDE, TOKEN_RE, Span, bio_tags, spans_from_bio, token_spans
@@ -24,18 +29,31 @@ from .tokens import add_window, aligned_parse, entity_tags, morph_features, shap
 
 
 class Gazetteer:
-    """Entity surfaces (lower-cased token tuples) → most frequent label, from training rows."""
+    """Entity surfaces (lower-cased token tuples) → most frequent label, from training rows.
+
+    A surface's label is its most frequent training label (ties: the alphabetically first).
+    :meth:`tag` finds the surfaces in a token sequence with spaCy's ``PhraseMatcher`` on
+    lower-cased whole tokens (a surface never matches part of a token), and of overlapping
+    matches keeps the longest, then the leftmost (``spacy.util.filter_spans``).
+    """
 
     def __init__(self, entries: dict[tuple[str, ...], str]) -> None:
         self.entries = entries
-        self.longest = max((len(k) for k in entries), default=0)
+        self.vocab = Vocab()
+        self.matcher = PhraseMatcher(self.vocab)
+        for words, label in entries.items():
+            self.matcher.add(label, [Doc(self.vocab, words=list(words))])
+
+    def __reduce__(self) -> tuple:
+        return (Gazetteer, (self.entries,))  # the matcher is rebuilt from the entries
 
     @classmethod
-    def from_rows(cls, rows: Sequence[Row]) -> Gazetteer:
+    def from_rows(cls, rows: Sequence[Row], key: str = "entities") -> Gazetteer:
+        """The surfaces of the labelled spans in column ``key`` of the rows."""
         counts: dict[tuple[str, ...], Counter] = {}
         for row in rows:
             text, tokens = row["text"], token_spans(row)
-            for entity in row.get("entities") or []:
+            for entity in row.get(key) or []:
                 words = tuple(
                     text[s:e].lower()
                     for s, e in tokens
@@ -59,21 +77,15 @@ class Gazetteer:
         return len(self.entries)
 
     def tag(self, words: Sequence[str]) -> list[str]:
-        """Gazetteer BIO tag per token (longest match first, left to right)."""
-        lower = [w.lower() for w in words]
+        """Gazetteer BIO tag per token (class docstring: longest, then leftmost match)."""
         tags = [OUTSIDE] * len(words)
-        i = 0
-        while i < len(words):
-            for size in range(min(self.longest, len(words) - i), 0, -1):
-                label = self.entries.get(tuple(lower[i : i + size]))
-                if label is not None:
-                    tags[i] = f"B-{label}"
-                    for k in range(i + 1, i + size):
-                        tags[k] = f"I-{label}"
-                    i += size
-                    break
-            else:
-                i += 1
+        if not words or not self.entries:
+            return tags
+        doc = Doc(self.vocab, words=[w.lower() for w in words])
+        for span in filter_spans(self.matcher(doc, as_spans=True)):
+            tags[span.start] = f"B-{span.label_}"
+            for k in range(span.start + 1, span.end):
+                tags[k] = f"I-{span.label_}"
         return tags
 
 

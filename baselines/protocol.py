@@ -24,13 +24,17 @@ from typing import Any, ClassVar, Self
 
 import joblib
 
+from nkru.errors import NkruError
+
 SEED = 13
 Row = dict[str, Any]
 Prediction = dict[str, Any]
 
 
-class NotFittedError(RuntimeError):
+class NotFittedError(NkruError, RuntimeError):
     """``predict`` was called before ``fit``."""
+
+    exit_code = 1
 
 
 class System(ABC):

@@ -1,8 +1,10 @@
 """Reference systems: the floors a baseline must beat, and spaCy's off-the-shelf NER.
 
-- ner ``majority``: the most frequent BIO tag is ``O``, so the majority tagger predicts no
-  entity at all (precision undefined → 0, recall 0, F1 0): the floor, kept so every task has
-  one. Predicting the most frequent *entity* label on every token would only add spurious spans.
+- ner ``gazetteer`` (the floor; any labelled-spans task): memorisation. Every entity string of
+  the training rows, with its most frequent label, is looked up in the text
+  (:class:`~nkru.baselines.ner.Gazetteer`: whole lower-cased tokens, longest then leftmost
+  match). A learned tagger must beat remembering the training names; the majority BIO tag
+  ``O`` (no entity, F1 0) would make "Δ vs floor" the score itself.
 - ner ``spacy``: ``fr_core_news_md`` entities with spaCy's own labels PER/ORG/LOC/MISC. It
   declares ``label_map = "spacy"``: it is scored under the ner task's ``spacy`` label map
   (:data:`nkru.schema.SPACY_LABEL_MAP`: GPE→LOC, NORP/EVENT/LAW/WEAPON→MISC, and the labels
@@ -30,8 +32,10 @@ from nkru.schema import SPACY_LABELS, STANCE_LABELS
 from nkru.tasks import CLASSIFICATION, TASKS, Task
 
 from .attribution import AttributionPairs, Span, claim_sentence_rows
+from .bio import spans_from_bio, token_spans
 from .claims import ClaimDetector, has_claim, span_claims
 from .io import label_name
+from .ner import Gazetteer
 from .nlp import analyse_all
 from .protocol import SEED, Prediction, Row, System, Untrained
 
@@ -41,14 +45,32 @@ def _most_frequent(values: Iterable[str]) -> str:
     return min(counts, key=lambda v: (-counts[v], v))
 
 
-class MajorityTag(Untrained):
-    name = "majority"
+class GazetteerTagger(System):
+    name = "gazetteer"
     task = "ner"
-    description = "most frequent BIO tag (O) everywhere: no entity"
+    description = (
+        "training entity strings found in the text (whole tokens, case-insensitive, longest "
+        "match), each with its most frequent training label"
+    )
+
+    def __init__(self, seed: int = SEED, task: Task = TASKS["ner"]) -> None:
+        super().__init__(seed)
+        self.task = task.name  # type: ignore[misc]
+        self.key = task.payload  # the spans' column (a Task does not pickle)
+
+    def fit(self, rows: Sequence[Row]) -> Self:
+        self.gazetteer = Gazetteer.from_rows(rows, self.key)
+        self.fitted = True
+        return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
-        return [{"id": row["id"], "entities": []} for row in rows]
+        out = []
+        for row in rows:
+            tokens = token_spans(row)
+            tags = self.gazetteer.tag([row["text"][s:e] for s, e in tokens])
+            out.append({"id": row["id"], self.key: spans_from_bio(tags, tokens)})
+        return out
 
 
 class SpacyNer(Untrained):

@@ -18,13 +18,14 @@ from .claim_crf import ClaimCrf
 from .claims import ClaimDetector
 from .classify import CertaintyClassifier, StanceClassifier, TopicClassifier
 from .cues import CertaintyCues, StanceCues, TopicCues
+from .finetune import SpacyFineTuned
 from .ner import NerCrf, NerTagger
 from .normalize import RuleNormalizer
 from .protocol import SEED, System
 from .reference import (
     AllClaims,
+    GazetteerTagger,
     MajorityLabel,
-    MajorityTag,
     MostFrequentValue,
     NearestSource,
     SpacyNer,
@@ -42,7 +43,11 @@ BASELINES: dict[str, dict[str, Factory]] = {
     "normalization": {RuleNormalizer.name: RuleNormalizer},
 }
 REFERENCES: dict[str, dict[str, Factory]] = {
-    "ner": {MajorityTag.name: MajorityTag, SpacyNer.name: SpacyNer},
+    "ner": {
+        GazetteerTagger.name: GazetteerTagger,
+        SpacyNer.name: SpacyNer,
+        SpacyFineTuned.name: SpacyFineTuned,
+    },
     "claims": {AllClaims.name: AllClaims},
     "attribution": {NearestSource.name: NearestSource},
     "stance": {MajorityLabel.name: partial(MajorityLabel, TASKS["stance"])},
@@ -52,7 +57,7 @@ REFERENCES: dict[str, dict[str, Factory]] = {
 }
 assert set(BASELINES) == set(REFERENCES) == set(TASKS), "every task needs systems"
 KIND_REFERENCES: dict[str, dict[str, Callable[[Task, int], System]]] = {
-    LABELLED_SPANS: {MajorityTag.name: lambda task, seed: MajorityTag(seed)},
+    LABELLED_SPANS: {GazetteerTagger.name: lambda task, seed: GazetteerTagger(seed, task)},
     CLASSIFICATION: {MajorityLabel.name: MajorityLabel},
     VALUE: {MostFrequentValue.name: lambda task, seed: MostFrequentValue(seed, task)},
 }

@@ -23,7 +23,7 @@ token/BIO file for labelled spans, or records). They return a typed :class:`Repo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +31,25 @@ import numpy as np
 
 from nkru.paths import data_dir as default_data_dir
 from nkru.schema import SCHEMA_VERSION
-from nkru.tasks import LabelMap, Task, get_task
+from nkru.tasks import LABELLED_SPANS, LabelMap, Task, get_task
 
-from .bootstrap import bootstrap_interval, paired_comparison
+from .bootstrap import (
+    PairedTest,
+    bootstrap_interval,
+    document_totals,
+    paired_interval,
+    paired_test,
+)
 from .conll import is_conll, read_conll
+from .errors import COLUMNS, Error, as_rows, list_errors
+from .errors import entity_confusion as confusion_of_entities
 from .gold import GoldSet, build_gold, gold_from_rows, read_split
 from .jsonl import numbered, read_jsonl
-from .metrics import span_f1_defined
-from .options import Options
+from .metrics import span_f1
+from .options import ALTERNATIVES, Options
 from .problems import Problem, ProblemLog, ValidationFailed
 from .run import Scored, make_parser, run
+from .verdicts import comparison_verdict
 
 REPORT_FORMAT = "2.0"
 """Version of the report and comparison formats (``FORMAT.md``), separate from the label
@@ -115,7 +124,9 @@ class Report:
 @dataclass(frozen=True)
 class Comparison:
     """Two prediction sets on the same gold: ``a``, ``b``, ``delta = a - b`` with its paired
-    bootstrap interval, and the approximate randomisation p-value."""
+    bootstrap interval, and the paired permutation test on the same unit: ``p_value`` (for
+    ``alternative``), ``p_floor`` (the smallest p its ``test_units`` allow) and the
+    ``verdict`` (``verdicts.comparison_verdict``: interval and test must agree)."""
 
     task: str
     metric: str
@@ -127,8 +138,13 @@ class Comparison:
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
+    p_floor: float | None
+    alternative: str
+    test: str
+    test_unit: str
+    test_units: int
+    verdict: str
     bootstrap: Bootstrap
-    test: str = "approximate randomisation (two-sided); delta interval by paired bootstrap"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON comparison."""
@@ -183,18 +199,21 @@ def _gold_set(task: Task, gold: Gold, options: Options) -> GoldSet:
     return load_gold(task, records=gold, label_map=options.label_map)
 
 
-def _scored(gold: GoldSet, predictions: Predictions, name: str, options: Options) -> Scored:
-    """Validate and score one prediction set (a file: read a line at a time)."""
+def _lines(
+    gold: GoldSet, predictions: Predictions, name: str
+) -> tuple[Iterable[tuple[int, object]], ProblemLog]:
+    """Numbered prediction records (a file: read a line at a time) and their problem log."""
     if isinstance(predictions, Path):
         log = ProblemLog(str(predictions))
-        lines = (
-            read_conll(predictions, gold, log)
-            if is_conll(predictions)
-            else read_jsonl(predictions, log)
-        )
-    else:
-        log = ProblemLog(name)
-        lines = numbered(predictions)
+        if is_conll(predictions):
+            return read_conll(predictions, gold, log), log
+        return read_jsonl(predictions, log), log
+    return numbered(predictions), ProblemLog(name)
+
+
+def _scored(gold: GoldSet, predictions: Predictions, name: str, options: Options) -> Scored:
+    """Validate and score one prediction set."""
+    lines, log = _lines(gold, predictions, name)
     per_type = options.bootstrap > 0 and options.per_type_intervals
     return run(
         gold,
@@ -231,7 +250,7 @@ def score(
         for label, figures in details["per_type"].items():
             counts = scored.types.counts[:, scored.types.columns[label]]
             figures["strict"]["ci_low"], figures["strict"]["ci_high"] = bootstrap_interval(
-                counts, span_f1_defined, options.bootstrap, options.seed, options.level, groups
+                counts, _type_f1, options.bootstrap, options.seed, options.level, groups
             )
     value = float(scored.metric(scored.counts.sum(axis=0)))
     return Report(
@@ -247,6 +266,11 @@ def score(
     )
 
 
+def _type_f1(counts: np.ndarray) -> np.ndarray:
+    """A type's strict F1, undefined (NaN) in a resample without that type."""
+    return span_f1(counts, measured=True)
+
+
 def _bootstrap(scored: Scored, options: Options, units: int) -> Bootstrap:
     return Bootstrap(options.bootstrap, options.seed, options.level, scored.unit, units)
 
@@ -257,9 +281,19 @@ def compare(
     a: Predictions,
     b: Predictions,
     options: Options | None = None,
+    alternative: str = "two-sided",
 ) -> Comparison:
-    """Paired comparison of two prediction sets on the same gold (headline metric)."""
+    """Paired comparison of two prediction sets on the same gold (headline metric).
+
+    The interval and the test share the unit: with ``bootstrap_unit`` ``document`` or
+    ``nested`` the test swaps the two systems' predictions document by document (all
+    ``2^n`` swaps, an exact test), with ``example`` example by example (sentences for
+    pairs; drawn swaps). ``alternative``: ``two-sided`` (A differs from B), ``greater`` (A
+    is better), ``less`` (A is worse).
+    """
     options = options or Options()
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}")
     spec = get_task(task)
     gold_set = _gold_set(spec, gold, options)
     runs: list[Scored] = []
@@ -276,29 +310,44 @@ def compare(
             sum(err.errors for err in failures),
         )
     first, second = runs
+    metric = first.metric
     counts_a, counts_b, groups = _aligned(first, second)
-    test = paired_comparison(
-        counts_a,
-        counts_b,
-        first.metric,
-        options.bootstrap,
-        options.seed,
-        options.level,
-        groups if options.bootstrap_unit == "nested" else None,
+    units = len(counts_a)
+    nested = groups if options.bootstrap_unit == "nested" else None
+    low, high = paired_interval(
+        counts_a, counts_b, metric, options.bootstrap, options.seed, options.level, nested
     )
+    if options.bootstrap_unit == "nested":
+        counts_a, counts_b = document_totals(counts_a, groups), document_totals(counts_b, groups)
+    test = paired_test(counts_a, counts_b, metric, alternative, options.bootstrap, options.seed)
+    value_a, value_b = float(metric(counts_a.sum(axis=0))), float(metric(counts_b.sum(axis=0)))
+    p_value = test.p_value if test else None
     return Comparison(
         task=spec.name,
         metric=spec.headline,
         a_file=str(a) if isinstance(a, Path) else "<predictions a>",
         b_file=str(b) if isinstance(b, Path) else "<predictions b>",
-        a=float(test["a"]),  # type: ignore[arg-type]
-        b=float(test["b"]),  # type: ignore[arg-type]
-        delta=float(test["delta"]),  # type: ignore[arg-type]
-        ci_low=test["ci_low"],  # type: ignore[arg-type]
-        ci_high=test["ci_high"],  # type: ignore[arg-type]
-        p_value=test["p_value"],  # type: ignore[arg-type]
-        bootstrap=_bootstrap(first, options, len(counts_a)),
+        a=value_a,
+        b=value_b,
+        delta=value_a - value_b,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
+        p_floor=test.p_floor if test else None,
+        alternative=alternative,
+        test=_test_name(test),
+        test_unit=first.unit.split("/")[0],
+        test_units=len(counts_a),
+        verdict=comparison_verdict(low, high, p_value, alternative),
+        bootstrap=_bootstrap(first, options, units),
     )
+
+
+def _test_name(test: PairedTest | None) -> str:
+    if test is None:
+        return "none (no resamples)"
+    how = "exact, all 2^n swaps" if test.exact else "approximate randomisation, drawn swaps"
+    return f"paired permutation, units' predictions swapped between A and B ({how})"
 
 
 def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -315,3 +364,61 @@ def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray, np.
         groups[where] = scored.groups
         out.append(counts)
     return out[0], out[1], groups
+
+
+def _parsed(
+    spec: Task, gold: Gold, predictions: Predictions, options: Options
+) -> tuple[GoldSet, dict[str, Any]]:
+    """The gold set and the validated predictions' parsed payloads by id (``ValidationFailed``
+    as ``score`` raises it)."""
+    gold_set = _gold_set(spec, gold, options)
+    _scored(gold_set, predictions, "<predictions>", replace(options, bootstrap=0))
+    parser = make_parser(spec, options.label_map)
+    lines, log = _lines(gold_set, predictions, "<predictions>")
+    payloads: dict[str, Any] = {}
+    for line, obj in lines:
+        assert isinstance(obj, dict)  # validated above
+        text_len = gold_set.examples[gold_set.index[obj["id"]]].text_len
+        payloads[obj["id"]] = parser.payload(obj, line, log, text_len)
+    return gold_set, payloads
+
+
+def errors(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> list[Error]:
+    """Every error of a prediction set, one :class:`~nkru.eval.errors.Error` each, in gold
+    order (kinds and context: :mod:`nkru.eval.errors`). The predictions are validated first,
+    as ``score`` does (``ValidationFailed``)."""
+    options = options or Options()
+    spec = get_task(task)
+    gold_set, payloads = _parsed(spec, gold, predictions, options)
+    if gold_set.source is None:
+        raise ValueError(f"{gold_set.name}: the gold records cannot be read again")
+    records = {obj["id"]: obj for _, obj in gold_set.source() if isinstance(obj, dict)}
+    examples = [(ex, records[ex.id]) for ex in gold_set.examples]
+    return list_errors(spec.kind, examples, payloads, options.label_map)
+
+
+def entity_confusion(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> dict[str, Any]:
+    """A labelled-spans task's type confusion matrix (:func:`nkru.eval.errors.entity_confusion`:
+    rows gold, columns predicted, ``O`` for no entity)."""
+    options = options or Options()
+    spec = get_task(task)
+    if spec.kind != LABELLED_SPANS:
+        raise ValueError(f"task {spec.name!r} has no entity types (kind {spec.kind})")
+    gold_set, payloads = _parsed(spec, gold, predictions, options)
+    return confusion_of_entities(gold_set.examples, payloads, options.label_map)
+
+
+def errors_frame(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> Any:
+    """:func:`errors` as a pandas DataFrame (columns :data:`nkru.eval.errors.COLUMNS`);
+    pandas is imported here only."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise ImportError("errors_frame needs pandas: pip install 'nkru[report]'") from None
+    return pd.DataFrame(as_rows(errors(task, gold, predictions, options)), columns=list(COLUMNS))

@@ -12,8 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .claims import IOU_THRESHOLD
-from .metrics import CountVector, prf, span_f1_headline
+from .metrics import CountVector, prf, span_f1
 from .spans import Span, TokenGrid, best_matching
 from .validate import Example
 
@@ -65,7 +67,12 @@ class AttributionScorer:
 
     def __init__(self) -> None:
         self.totals = PairCounts()
-        self.metrics = {"overlap_pair_f1": span_f1_headline}
+        self.metrics = {"overlap_pair_f1": self.headline}
+
+    def headline(self, totals: np.ndarray) -> np.ndarray:
+        """Overlap pair F1 of ``(matched, gold, predicted)`` columns; NaN in a resample
+        without any pair when the scored data has gold pairs (``metrics.measured_f1``)."""
+        return span_f1(totals, self.totals.gold > 0)
 
     def add(self, gold: Example, pred: list[Pair] | None) -> list[tuple[int, CountVector]]:
         """Score one document; returns ``(matched, gold, predicted)`` per sentence."""

@@ -1,14 +1,19 @@
-"""Seeded bootstrap intervals and paired significance tests on per-unit count vectors.
+"""Seeded bootstrap intervals and paired permutation tests on per-unit count vectors.
 
-Every metric here is a function of summed count vectors, so a resample is scored by summing
-the count vectors of the drawn units; the scorers are never re-run.
+Every metric here is a function of summed count vectors, so a resample (or a swap of units
+between two systems) is scored by summing the count vectors of the units; the scorers are
+never re-run. A resample where the metric is undefined (NaN: ``metrics.measured_f1``) is
+left out of the interval.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
+
+from .options import ALTERNATIVES
 
 Metric = Callable[[np.ndarray], np.ndarray]
 _CHUNK_ELEMENTS = 4_000_000
@@ -143,7 +148,7 @@ def bootstrap_interval(
     return _interval(np.concatenate([metric(t) for (t,) in totals]), level)
 
 
-def paired_comparison(
+def paired_interval(
     a: np.ndarray,
     b: np.ndarray,
     metric: Metric,
@@ -151,29 +156,76 @@ def paired_comparison(
     seed: int,
     level: float,
     groups: np.ndarray | None = None,
-) -> dict[str, float | int | None]:
-    """Compare two systems scored on the same units.
+) -> tuple[float | None, float | None]:
+    """Paired percentile bootstrap interval of ``metric(a) - metric(b)`` over the units (rows)
+    both systems are scored on (nested in documents when ``groups`` gives each unit's
+    document); resamples where the difference is undefined are left out."""
+    if resamples <= 0 or len(a) == 0:
+        return None, None
+    resampled = _resampled_totals([a, b], resamples, seed, groups)
+    return _interval(np.concatenate([metric(ta) - metric(tb) for ta, tb in resampled]), level)
 
-    Returns the difference ``metric(a) - metric(b)``, its paired bootstrap interval (nested
-    in documents when ``groups`` is given), and the two-sided approximate randomisation
-    p-value (units' counts swapped between systems with probability 1/2;
-    ``p = (1 + #{|d*| >= |d|}) / (1 + resamples)``).
+
+EXACT_UNITS = 16
+"""Up to this many units the paired test enumerates all 2^n swaps (65 536) exactly."""
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """A paired permutation test: its p-value, the smallest p-value its units allow
+    (``1/2^n`` one-sided, ``2/2^n`` two-sided when exact; ``1/(resamples + 1)`` when drawn),
+    whether all swaps were enumerated, and over how many units."""
+
+    p_value: float
+    p_floor: float
+    exact: bool
+    units: int
+    alternative: str
+
+
+def _extreme(shuffled: np.ndarray, delta: float, alternative: str) -> int:
+    """How many swapped differences are at least as extreme as the observed one."""
+    tolerance = 1e-12
+    if alternative == "greater":
+        return int(np.sum(shuffled >= delta - tolerance))
+    if alternative == "less":
+        return int(np.sum(shuffled <= delta + tolerance))
+    return int(np.sum(np.abs(shuffled) >= abs(delta) - tolerance))
+
+
+def paired_test(
+    a: np.ndarray,
+    b: np.ndarray,
+    metric: Metric,
+    alternative: str = "two-sided",
+    resamples: int = 1000,
+    seed: int = 0,
+) -> PairedTest | None:
+    """Paired permutation (sign-flip) test of ``metric(a) - metric(b)`` over units (rows).
+
+    Under the null hypothesis the two systems are exchangeable on each unit, so swapping a
+    unit's counts between them leaves the distribution of the difference unchanged. With at
+    most ``EXACT_UNITS`` units all ``2^n`` swaps are enumerated, ``p = #{d* as extreme as
+    d} / 2^n`` (the identity included), an exact test; with more, ``resamples`` random swaps
+    are drawn (approximate randomisation, ``p = (1 + #{...}) / (1 + resamples)``). None
+    without units (or, beyond ``EXACT_UNITS``, without resamples).
     """
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}")
+    units = len(a)
     total_a, total_b = a.sum(axis=0), b.sum(axis=0)
     delta = float(metric(total_a) - metric(total_b))
-    result: dict[str, float | int | None] = {
-        "a": float(metric(total_a)),
-        "b": float(metric(total_b)),
-        "delta": delta,
-        "ci_low": None,
-        "ci_high": None,
-        "p_value": None,
-    }
-    if resamples <= 0 or len(a) == 0:
-        return result
-    resampled = _resampled_totals([a, b], resamples, seed, groups)
-    deltas = [metric(ta) - metric(tb) for ta, tb in resampled]
-    result["ci_low"], result["ci_high"] = _interval(np.concatenate(deltas), level)
+    one_sided = alternative != "two-sided"
+    if 0 < units <= EXACT_UNITS:
+        swaps = (np.arange(2**units)[:, None] >> np.arange(units)) & 1
+        moved = swaps.astype(float) @ (b - a)
+        shuffled = metric(total_a + moved) - metric(total_b - moved)
+        floor = (1 if one_sided else 2) / 2**units
+        return PairedTest(
+            _extreme(shuffled, delta, alternative) / 2**units, floor, True, units, alternative
+        )
+    if units == 0 or resamples <= 0:
+        return None
     rng = np.random.default_rng(seed + 1)
     diff = (b - a).astype(float)
     # Swapping any k of the units of a class of identical (a, b) rows moves the same
@@ -187,9 +239,19 @@ def paired_comparison(
         if classes is not None:
             swap = rng.binomial(classes[1], 0.5, size=(size, len(diff))).astype(float)
         else:
-            swap = (rng.random((size, len(a))) < 0.5).astype(float)
+            swap = (rng.random((size, units)) < 0.5).astype(float)
         moved = swap @ diff
         shuffled = metric(total_a + moved) - metric(total_b - moved)
-        extreme += int(np.sum(np.abs(shuffled) >= abs(delta) - 1e-12))
-    result["p_value"] = (extreme + 1) / (resamples + 1)
-    return result
+        extreme += _extreme(shuffled, delta, alternative)
+    return PairedTest(
+        (extreme + 1) / (resamples + 1), 1 / (resamples + 1), False, units, alternative
+    )
+
+
+def document_totals(counts: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Count vectors summed per document (``groups``: each unit's document), in document
+    order."""
+    documents, inverse = np.unique(groups, return_inverse=True)
+    totals = np.zeros((len(documents), counts.shape[1]))
+    np.add.at(totals, inverse.reshape(-1), counts)
+    return totals

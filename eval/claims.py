@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .metrics import CountVector, prf, span_f1_headline
+import numpy as np
+
+from .metrics import CountVector, prf, span_f1
 from .spans import Span, TokenGrid, best_matching
 from .validate import Example
 
 IOU_THRESHOLD = 0.5
 
 
-def overlap_matches(grid: TokenGrid, gold: list[Span], pred: list[Span]) -> int:
-    """Size of the optimal one-to-one matching of spans with token IoU >= 0.5.
-
-    Ties between matchings of the same size go to the larger total IoU.
+def overlap_matching(grid: TokenGrid, gold: list[Span], pred: list[Span]) -> list[tuple[int, int]]:
+    """The optimal one-to-one matching of spans with token IoU >= 0.5, as ``(gold, pred)``
+    index pairs. Ties between matchings of the same size go to the larger total IoU.
     """
     edges, weights = [], []
     for g, gspan in enumerate(gold):
@@ -24,7 +25,7 @@ def overlap_matches(grid: TokenGrid, gold: list[Span], pred: list[Span]) -> int:
             if iou >= IOU_THRESHOLD:
                 edges.append((g, p))
                 weights.append(1.0 + iou / (len(gold) + len(pred)))
-    return len(best_matching(edges, weights))
+    return [(g, p) for g, p, _ in best_matching(edges, weights)]
 
 
 @dataclass
@@ -47,13 +48,18 @@ class ClaimsScorer:
 
     def __init__(self) -> None:
         self.totals = SpanCounts()
-        self.metrics = {"overlap_span_f1": span_f1_headline}
+        self.metrics = {"overlap_span_f1": self.headline}
+
+    def headline(self, totals: np.ndarray) -> np.ndarray:
+        """Overlap span F1 of ``(matched, gold, predicted)`` columns; NaN in a resample
+        without any span when the scored data has gold spans (``metrics.measured_f1``)."""
+        return span_f1(totals, self.totals.gold > 0)
 
     def add(self, gold: Example, pred: list[Span] | None) -> list[tuple[int, CountVector]]:
         """Score one sentence; returns its ``(overlap matched, gold spans, predicted spans)``."""
         g_spans: list[Span] = gold.payload
         p_spans = pred or []
-        matched = overlap_matches(TokenGrid(gold.tokens), g_spans, p_spans)
+        matched = len(overlap_matching(TokenGrid(gold.tokens), g_spans, p_spans))
         t = self.totals
         t.overlap_matched += matched
         t.strict_matched += len(set(g_spans) & set(p_spans))

@@ -1,8 +1,13 @@
 """Classification scoring (stance, certainty, topic): accuracy, macro-F1, per class, confusion.
 
-Macro averages run over the task's classes that occur in the gold labels or the predictions
-(as ``sklearn.metrics.f1_score(average="macro")`` does without ``labels``). A missing
-prediction (``allow_missing``) counts as wrong: a false negative of its gold class.
+Macro averages run over a label set fixed by the gold: the task's classes that have gold
+examples in the scored data (every class of the task, over all annotated documents). The
+set is the same for every system and in every bootstrap resample; a resample in which one of
+its classes has neither gold nor prediction is undefined and left out of the interval
+(``metrics.macro_f1``). On the scored data the macro F1 is ``sklearn.metrics.f1_score(
+labels=<classes with gold>, average="macro")``. Per-class figures cover every class of the
+task with its gold count (``support``). A missing prediction (``allow_missing``) counts as
+wrong: a false negative of its gold class.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import numpy as np
 
 from nkru.tasks import Task
 
-from .metrics import CountVector, f1_array, prf, ratio
+from .metrics import CountVector, macro_f1, prf, ratio
 from .validate import Example
 
 
@@ -52,17 +57,14 @@ class ClassificationScorer:
         size = len(self.labels)
         return totals[..., :size], totals[..., size : 2 * size], totals[..., 2 * size :]
 
+    def gold_counts(self) -> np.ndarray:
+        """Gold examples of each class in the scored data (missing predictions included)."""
+        return self.confusion.sum(axis=1) + self.missing
+
     def headline(self, totals: np.ndarray) -> np.ndarray:
-        """Macro F1 over the classes present in gold or predictions."""
+        """Macro F1 over the classes with gold in the scored data (module docstring)."""
         tp, gold, pred = self._split(totals)
-        present = (gold + pred) > 0
-        f1 = f1_array(tp, gold, pred)
-        return np.divide(
-            (f1 * present).sum(-1),
-            present.sum(-1),
-            out=np.zeros(np.shape(present)[:-1]),
-            where=present.sum(-1) > 0,
-        )
+        return macro_f1(tp, gold, pred, self.gold_counts() > 0)
 
     def accuracy(self, totals: np.ndarray) -> np.ndarray:
         """Correct / examples from the count vectors."""
@@ -73,8 +75,8 @@ class ClassificationScorer:
     def results(self) -> dict[str, Any]:
         """Accuracy, macro and per-class P/R/F1, confusion matrix (and F_avg for stance)."""
         tp = np.diag(self.confusion)
-        # Missing predictions are in the support of their gold class but in no column.
-        support_all = self.confusion.sum(axis=1) + self.missing
+        # Missing predictions are in the support (gold count) of their class, in no column.
+        support_all = self.gold_counts()
         predicted = self.confusion.sum(axis=0)
         n = int(support_all.sum())
         per_class = {
@@ -84,16 +86,16 @@ class ClassificationScorer:
                 "predicted": int(predicted[i]),
             }
             for i, label in enumerate(self.labels)
-            if support_all[i] or predicted[i]
         }
+        classes = [label for label, figures in per_class.items() if figures["support"]]
         macro = {
-            m: float(np.mean([c[m] for c in per_class.values()])) if per_class else 0.0
+            m: float(np.mean([per_class[c][m] for c in classes])) if classes else 0.0
             for m in ("precision", "recall", "f1")
         }
         results: dict[str, Any] = {
             "counts": {"examples": n, "correct": int(tp.sum()), "missing": int(self.missing.sum())},
             "micro": {"accuracy": ratio(int(tp.sum()), n)},
-            "macro": {**macro, "classes": list(per_class)},
+            "macro": {**macro, "classes": classes},
             "per_type": per_class,
             "confusion_matrix": {
                 "labels": list(self.labels),
@@ -103,6 +105,6 @@ class ClassificationScorer:
             },
         }
         if self.task.f_avg_classes:
-            f1s = [per_class.get(c, {"f1": 0.0})["f1"] for c in self.task.f_avg_classes]
+            f1s = [per_class[c]["f1"] for c in self.task.f_avg_classes]
             results["macro"]["f_avg"] = float(np.mean(f1s))
         return results

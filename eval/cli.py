@@ -15,17 +15,19 @@ from typing import Annotated, Any
 import typer
 
 from nkru.console import Console
+from nkru.errors import NkruError
 from nkru.paths import data_dir as default_data_dir
 from nkru.tasks import TASK_NAMES, get_task
 
-from .api import compare, load_gold, score
+from .api import compare, errors, load_gold, score
+from .errors import write_csv
 from .gold import GoldSet
-from .options import ALL_SPLITS, BOOTSTRAP_UNITS, Options
+from .options import ALL_SPLITS, ALTERNATIVES, BOOTSTRAP_UNITS, Options
 from .problems import LIMIT, ValidationFailed
 from .report import print_comparison, print_report
 
 
-class BadInput(Exception):
+class BadInput(NkruError):
     """Bad input that is not a file validation problem (exit 2)."""
 
 
@@ -169,6 +171,13 @@ LabelMapOpt = Annotated[
     Path | None, typer.Option(help="JSON object mapping NER labels (null drops a label).")
 ]
 OutputOpt = Annotated[Path | None, typer.Option(help="Write the JSON report here.")]
+ErrorsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--errors",
+        help="Write every error (one CSV row each, with its kind and context) here.",
+    ),
+]
 
 
 EVAL_EXAMPLES = """Examples:
@@ -195,16 +204,27 @@ def eval_command(
     bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples (0: none).")] = 1000,
     seed: SeedOpt = 0,
     bootstrap_unit: UnitOpt = "example",
+    errors_csv: ErrorsOpt = None,
 ) -> None:
     """Validate a prediction file and score it against gold, with bootstrap intervals."""
     with _exit_codes():
         _check_output(output)
+        _check_output(errors_csv)
         gold_set, options = _setup(
             task, gold, split, data_dir, label_map, allow_missing, bootstrap, seed, bootstrap_unit
         )
         result = score(task, gold_set, predictions, options).to_dict()
         _write(output, result)
         print_report(result, Console(), Console(stderr=True))
+        if errors_csv is not None:
+            listed = errors(task, gold_set, predictions, options)
+            try:
+                count = write_csv(listed, errors_csv)
+            except OSError as bad:
+                raise BadInput(f"cannot write {errors_csv}: {bad.strerror or bad}") from None
+            Console(stderr=True).print(
+                f"{count} error(s) listed in {errors_csv}", markup=False, soft_wrap=True
+            )
 
 
 def compare_command(
@@ -220,13 +240,23 @@ def compare_command(
     allow_missing: MissingOpt = False,
     label_map: LabelMapOpt = None,
     output: OutputOpt = None,
+    alternative: Annotated[
+        str,
+        typer.Option(
+            help="The test's alternative: two-sided (A differs from B), greater (A is better) "
+            "or less (A is worse)."
+        ),
+    ] = "two-sided",
 ) -> None:
-    """Compare two prediction files on the same gold: difference, interval and p-value."""
+    """Compare two prediction files on the same gold: difference, interval, p-value and
+    verdict, the test on the interval's unit (documents for document and nested)."""
     with _exit_codes():
         _check_output(output)
+        if alternative not in ALTERNATIVES:
+            raise BadInput(f"--alternative must be one of {', '.join(ALTERNATIVES)}")
         gold_set, options = _setup(
             task, gold, split, data_dir, label_map, allow_missing, resamples, seed, bootstrap_unit
         )
-        result = compare(task, gold_set, a, b, options).to_dict()
+        result = compare(task, gold_set, a, b, options, alternative).to_dict()
         _write(output, result)
         print_comparison(result, Console())

@@ -22,7 +22,7 @@ import numpy as np
 
 from nkru.tasks import LabelMap
 
-from .metrics import CountVector, f1_array, prf
+from .metrics import CountVector, prf, span_f1
 from .spans import best_matching, overlap_edges
 from .validate import EntityArrays, Example
 
@@ -224,8 +224,9 @@ class NerScorer:
             totals["label"].add(paired, paired)
 
     def headline(self, totals: np.ndarray) -> np.ndarray:
-        """Strict micro F1 from ``(COR, POS, ACT)`` columns."""
-        return f1_array(totals[..., 0], totals[..., 1], totals[..., 2])
+        """Strict micro F1 from ``(COR, POS, ACT)`` columns; NaN in a resample without any
+        entity when the scored data has gold entities (``metrics.measured_f1``)."""
+        return span_f1(totals, self.totals.pos > 0)
 
     def results(self) -> dict[str, Any]:
         """Raw counts and micro, macro and per-type precision/recall/F1 for every scheme."""

@@ -10,6 +10,8 @@ from nkru.tasks import LabelMap
 BOOTSTRAP_UNITS = ("example", "document", "nested")
 """Resampling units: examples (sentences for pairs), documents, or documents and then the
 examples within each drawn document."""
+ALTERNATIVES = ("two-sided", "greater", "less")
+"""Alternatives of a paired comparison's test: A differs from B, A is better, A is worse."""
 ALL_SPLITS = "all"
 """The split name that loads every split of the dataset (train, validation, test) at once."""
 

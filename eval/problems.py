@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
+from nkru.errors import NkruError
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -29,7 +31,7 @@ class Problem:
         return asdict(self)
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(NkruError):
     """Raised when input files have errors; ``problems`` lists them (warnings too), up to
     ``LIMIT`` per file; ``omitted`` problems beyond that were counted but not kept, and
     ``errors`` counts every error, kept or not."""

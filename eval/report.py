@@ -79,10 +79,12 @@ def print_report(report: dict[str, Any], console: Console, warnings: Console) ->
 
 
 def print_comparison(result: dict[str, Any], console: Console) -> None:
-    """Both systems' headline, their difference with its interval, and the p-value."""
+    """Both systems' headline, their difference with its interval, the p-value on the same
+    unit with the smallest p its units allow, and the verdict."""
     table = Table(title=f"{result['task']}: {result['metric']}, A vs B")
     level = int(result["bootstrap"]["level"] * 100)
-    for column in ("A", "B", "A − B", f"{level}% CI of A − B", "p (approx. randomisation)"):
+    p_column = f"p ({result['alternative']}, {result['test_units']} {result['test_unit']}s)"
+    for column in ("A", "B", "A − B", f"{level}% CI of A − B", p_column, "smallest p", "verdict"):
         table.add_column(column)
     table.add_row(
         _fmt(result["a"]),
@@ -90,6 +92,9 @@ def print_comparison(result: dict[str, Any], console: Console) -> None:
         _fmt(result["delta"]),
         _interval(result["ci_low"], result["ci_high"]),
         _fmt(result["p_value"]),
+        _fmt(result["p_floor"]),
+        result["verdict"],
     )
     console.print(table)
+    console.print(f"test: {result['test']}", markup=False, soft_wrap=True)
     console.print(f"A = {result['a_file']}\nB = {result['b_file']}", markup=False, soft_wrap=True)

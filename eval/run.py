@@ -19,6 +19,7 @@ import numpy as np
 
 from nkru.tasks import LABELLED_SPANS, PAIRS, LabelMap, Task
 
+from .bootstrap import document_totals
 from .fastpath import Taken, clean_chunk, kept_entities, typed_taken, walk
 from .gold import CHUNK, GoldSet
 from .jsonl import blocks
@@ -308,14 +309,12 @@ def _document_index(gold: GoldSet, positions: Iterable[int]) -> np.ndarray:
 
 
 def _by_document(
-    keys_doc: np.ndarray, vectors: np.ndarray, width: int
+    keys_doc: np.ndarray, vectors: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Count vectors summed per document (``keys_doc``: each row's document number)."""
-    documents, inverse = np.unique(keys_doc, return_inverse=True)
-    counts = np.zeros((len(documents), width))
-    np.add.at(counts, inverse.reshape(-1), vectors)
+    documents = np.unique(keys_doc)
     keys = np.stack([documents, np.zeros(len(documents), dtype=np.int64)], axis=1)
-    return keys, counts, documents
+    return keys, document_totals(vectors, keys_doc), documents
 
 
 def _dense_units(
@@ -325,7 +324,7 @@ def _dense_units(
     positions = np.flatnonzero(scored)
     documents = _document_index(gold, positions.tolist())
     if unit == "document":
-        return _by_document(documents, dense[positions], dense.shape[1])
+        return _by_document(documents, dense[positions])
     keys = np.stack([positions, np.zeros_like(positions)], axis=1)
     return keys, dense[positions], documents
 
@@ -352,7 +351,7 @@ def _unit_counts(state: _Run, unit: str) -> tuple[np.ndarray, np.ndarray, np.nda
         return empty, np.zeros((0, width)), np.zeros(0, dtype=np.int64), name
     array = np.array(vectors, dtype=float)
     if unit == "document":
-        keys, counts, groups = _by_document(np.array(docs, dtype=np.int64), array, width)
+        keys, counts, groups = _by_document(np.array(docs, dtype=np.int64), array)
         return keys, counts, groups, name
     unique, first, inverse = np.unique(
         np.array(keys_list), axis=0, return_index=True, return_inverse=True

@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
@@ -105,7 +104,8 @@ def best_matching(
     """One-to-one matching of maximum total weight: ``(gold, pred, edge_index)`` triples.
 
     When no node has two edges the edges are the matching; otherwise the Hungarian
-    algorithm (``scipy.optimize.linear_sum_assignment``) solves it exactly.
+    algorithm (``scipy.optimize.linear_sum_assignment``) solves it exactly; scipy.optimize
+    (slow to import) is imported here, when a node has two edges, not with ``nkru.eval``.
     """
     if not edges:
         return []
@@ -115,6 +115,8 @@ def best_matching(
         return [(g, p, e) for e, (g, p) in enumerate(edges)]
     rows = {g: i for i, g in enumerate(gold_degree)}
     cols = {p: j for j, p in enumerate(pred_degree)}
+    from scipy.optimize import linear_sum_assignment
+
     matrix = np.zeros((len(rows), len(cols)))
     index = np.full((len(rows), len(cols)), -1)
     for e, ((g, p), w) in enumerate(zip(edges, weights, strict=True)):

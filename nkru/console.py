@@ -1,15 +1,21 @@
 """Shared terminal output for the command line: the console every command prints with, the
-one way a command reports an error, and help texts that wrap to the terminal."""
+one way a command reports an error, the command group that reports the project's errors
+(:class:`nkru.errors.NkruError`), and help texts that wrap to the terminal."""
 
 from __future__ import annotations
 
 import inspect
 import os
 import sys
+from typing import Any
 
+import click
 import rich.console
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
+
+from nkru.errors import NkruError
 
 
 class Console(rich.console.Console):
@@ -50,3 +56,15 @@ def unwrap_help(app: typer.Typer) -> None:
     for group in app.registered_groups:
         if group.typer_instance is not None:
             unwrap_help(group.typer_instance)
+
+
+class CommandGroup(TyperGroup):
+    """A Typer command group (``typer.Typer(cls=CommandGroup)``) in which an
+    :class:`~nkru.errors.NkruError` raised by any command, nested ones included, is printed as
+    ``error: message`` and ends the command with the error's ``exit_code``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NkruError as err:
+            raise fail(escape(str(err)), err.exit_code) from None

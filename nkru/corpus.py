@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from nkru.errors import NkruError
 from nkru.paths import raw_dir
 from nkru.records import Span
 from nkru.schema import BOILERPLATE
@@ -21,7 +22,7 @@ from nkru.schema import BOILERPLATE
 METADATA_FIELDS: tuple[str, ...] = ("title", "publisher", "authors", "date", "language")
 
 
-class CorpusError(Exception):
+class CorpusError(NkruError):
     """The corpus files or manifest are inconsistent."""
 
 

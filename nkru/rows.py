@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nkru.corpus import Document
+from nkru.errors import NkruError
 from nkru.records import Annotation, Claim, Sentence, Source, Span
 from nkru.schema import (
     CERTAINTY_LABELS,
@@ -33,7 +34,7 @@ from nkru.splits import split_of
 Row = dict[str, Any]
 
 
-class BuildError(Exception):
+class BuildError(NkruError):
     """The annotations cannot be turned into dataset rows; ``problems`` lists every reason."""
 
     def __init__(self, problems: Sequence[str]) -> None:

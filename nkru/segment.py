@@ -16,21 +16,38 @@ import itertools
 import json
 import re
 from functools import cache
-
-import spacy
-from spacy.pipeline.sentencizer import Sentencizer
-from spacy.util import compile_prefix_regex, compile_suffix_regex
+from importlib import metadata
+from typing import TYPE_CHECKING
 
 from nkru.corpus import Document
+from nkru.errors import MissingExtra
 from nkru.paths import cache_dir
 from nkru.records import Sentence
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 SEGMENTER_VERSION = "3"
 _LINE = re.compile(r"[^\n]+")
 
 
+def _spacy_version() -> str:
+    try:
+        return metadata.version("spacy")
+    except metadata.PackageNotFoundError:
+        raise MissingExtra("spacy", "baselines") from None
+
+
 @cache
-def _nlp() -> spacy.language.Language:
+def _nlp() -> Language:
+    """spaCy's blank French pipeline with the module's rules; spaCy is imported here, on first
+    use, so that the core (and ``nkru eval``) imports without the baselines extra."""
+    try:
+        import spacy
+        from spacy.pipeline.sentencizer import Sentencizer
+        from spacy.util import compile_prefix_regex, compile_suffix_regex
+    except ModuleNotFoundError as err:
+        raise MissingExtra(err.name or "spacy", "baselines") from None
     nlp = spacy.blank("fr")
     defaults = nlp.Defaults
     suffixes = [r"\*", r"(?<=\*)\.", *defaults.suffixes]
@@ -78,7 +95,7 @@ def sentences(doc: Document) -> tuple[Sentence, ...]:
     """All sentences of ``doc`` in order, with stable ids like ``002-s014``."""
     regions = ",".join(f"{b.start}-{b.end}" for b in doc.boilerplate)
     layout = hashlib.sha256(f"{doc.sha256}|{regions}".encode()).hexdigest()[:16]
-    key = f"segment-v{SEGMENTER_VERSION}-spacy{spacy.__version__}-{layout}.json"
+    key = f"segment-v{SEGMENTER_VERSION}-spacy{_spacy_version()}-{layout}.json"
     path = cache_dir() / key
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))

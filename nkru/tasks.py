@@ -261,7 +261,7 @@ _TASKS = (
         },
         inputs=tuple(SENTENCE_INPUTS),
         headline="strict_micro_f1",
-        floor="majority",
+        floor="gazetteer",
         labels=ENTITY_LABELS,
         label_maps=MappingProxyType({"spacy": SPACY_LABEL_MAP}),
         rows=ner_rows,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a virtual environment with every extra (and Debian's chromium for the browser tests)
-# and run the whole test suite (lint, format check, pytest).
+# and run the whole test suite (lint, format check, pytest in parallel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -21,4 +21,6 @@ fi
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+# In parallel (pytest-xdist): one worker per core, a test file's tests on one worker (its module
+# fixtures run once); each worker that runs a Label Studio test starts its own server.
+.venv/bin/python -m pytest -n auto --dist loadfile "$@"

@@ -30,6 +30,8 @@ from nkru.paths import project_root
 from nkru.schema import SCHEMA_VERSION
 from nkru.tasks import TASKS
 
+pytestmark = pytest.mark.slow  # the whole benchmark, in process and as a command
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = f"{REPO / 'examples' / 'capitalised_ner.py'}:make_system"
 CHEATER = f"{REPO / 'tests' / 'cheating_system.py'}:make_system"

@@ -91,6 +91,7 @@ def test_boilerplate_sentences_are_flagged() -> None:
     assert all(not s.boilerplate for s in content_sentences(doc))
 
 
+@pytest.mark.slow  # segments every document from scratch, twice, in fresh processes
 def test_ids_stable_across_two_runs(tmp_path: Path) -> None:
     script = (
         "import json; from nkru.corpus import load_corpus; from nkru.segment import sentences;"

@@ -22,6 +22,8 @@ from nkru.paths import exports_dir
 from nkru.splits import SPLITS
 
 # The one warning left: the dataset has no publication date yet.
+pytestmark = pytest.mark.slow  # the dataset built by the command, read by mlcroissant
+
 EXPECTED_WARNINGS = {
     '[Metadata(NKRU-FR)] Property "https://schema.org/datePublished" is recommended, but does '
     "not exist."

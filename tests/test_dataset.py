@@ -28,6 +28,8 @@ from nkru.schema import CLAIM_TAGS, ENTITY_LABELS, NER_TAGS
 from nkru.splits import split_of
 from nkru.tasks import TASK_NAMES
 
+pytestmark = pytest.mark.slow  # the whole dataset build
+
 # --------------------------------------------------------------------------- hand-made gold
 
 

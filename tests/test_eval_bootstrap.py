@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from nkru.eval.api import Options, compare, load_gold, score
-from nkru.eval.bootstrap import bootstrap_interval, paired_comparison
-from nkru.eval.metrics import span_f1_defined, span_f1_headline
+from nkru.eval.bootstrap import bootstrap_interval, paired_interval, paired_test
+from nkru.eval.metrics import span_f1
 
 
 def stance_records(labels: list[str], docs: int = 5) -> list[dict]:
@@ -62,11 +64,9 @@ def test_document_unit_groups_examples():
 def test_interval_matches_a_naive_bootstrap():
     rng = np.random.default_rng(0)
     counts = rng.integers(0, 4, size=(50, 3)).astype(float)
-    low, high = bootstrap_interval(counts, span_f1_headline, 300, 11, 0.9)
+    low, high = bootstrap_interval(counts, span_f1, 300, 11, 0.9)
     naive_rng = np.random.default_rng(11)
-    values = [
-        span_f1_headline(counts[naive_rng.integers(0, 50, 50)].sum(axis=0)) for _ in range(300)
-    ]
+    values = [span_f1(counts[naive_rng.integers(0, 50, 50)].sum(axis=0)) for _ in range(300)]
     assert (low, high) == pytest.approx(tuple(np.quantile(values, [0.05, 0.95])))
 
 
@@ -81,10 +81,9 @@ def test_paired_comparison_detects_a_real_difference_and_not_a_null_one():
     assert same["delta"] == 0.0 and same["p_value"] == 1.0
 
 
-def test_paired_comparison_aligns_units():
+def test_paired_interval_of_identical_systems_is_zero():
     a = np.array([[1.0, 1, 1], [0, 1, 0]])
-    result = paired_comparison(a, a, span_f1_headline, 100, 0, 0.95)
-    assert result["delta"] == 0 and result["ci_low"] == result["ci_high"] == 0
+    assert paired_interval(a, a, span_f1, 100, 0, 0.95) == (0, 0)
 
 
 def test_class_draws_match_a_naive_bootstrap_in_distribution():
@@ -94,22 +93,20 @@ def test_class_draws_match_a_naive_bootstrap_in_distribution():
     counts = np.stack([cor, cor + rng.integers(0, 2, 2000), cor + rng.integers(0, 2, 2000)], 1)
     counts = counts.astype(float)
     assert len(np.unique(counts, axis=0)) * 16 <= len(counts)
-    low, high = bootstrap_interval(counts, span_f1_headline, 4000, 5, 0.9)
-    assert (low, high) == bootstrap_interval(counts, span_f1_headline, 4000, 5, 0.9)
+    low, high = bootstrap_interval(counts, span_f1, 4000, 5, 0.9)
+    assert (low, high) == bootstrap_interval(counts, span_f1, 4000, 5, 0.9)
     naive_rng = np.random.default_rng(6)
-    values = [
-        span_f1_headline(counts[naive_rng.integers(0, 2000, 2000)].sum(axis=0)) for _ in range(4000)
-    ]
+    values = [span_f1(counts[naive_rng.integers(0, 2000, 2000)].sum(axis=0)) for _ in range(4000)]
     naive_low, naive_high = np.quantile(values, [0.05, 0.95])
     width = naive_high - naive_low
     assert abs(low - naive_low) < 0.05 * width and abs(high - naive_high) < 0.05 * width
-    value = span_f1_headline(counts.sum(axis=0))
+    value = span_f1(counts.sum(axis=0))
     assert low < value < high
     other = counts.copy()
     other[::3, 0] = np.maximum(other[::3, 0] - 1, 0)
-    result = paired_comparison(counts, other, span_f1_headline, 2000, 0, 0.95)
-    assert result["delta"] == pytest.approx(value - span_f1_headline(other.sum(axis=0)))
-    assert result["p_value"] < 0.01 and result["ci_low"] > 0
+    assert paired_interval(counts, other, span_f1, 2000, 0, 0.95)[0] > 0
+    test = paired_test(counts, other, span_f1, "two-sided", 2000, 0)
+    assert test is not None and not test.exact and test.p_value < 0.01
 
 
 def _ner_records(seed: int, n: int, shift: bool) -> list[dict]:
@@ -163,7 +160,7 @@ def test_ner_per_type_intervals_match_a_bootstrap_of_each_type_alone(tmp_path, u
     for label, by_unit in units.items():
         keys = [ex.id if unit == "example" else ex.document_id for ex in gold_set.examples]
         counts = np.array([by_unit.get(k, np.zeros(3)) for k in dict.fromkeys(keys)])
-        expected = bootstrap_interval(counts, span_f1_defined, 400, 3, 0.95)
+        expected = bootstrap_interval(counts, partial(span_f1, measured=True), 400, 3, 0.95)
         for report in (in_memory, from_file):
             strict = report["per_type"][label]["strict"]
             assert (strict["ci_low"], strict["ci_high"]) == pytest.approx(expected)

@@ -177,3 +177,22 @@ def test_help_needs_no_extra(light: Path) -> None:
     assert (
         subprocess.run([str(light / "bin" / "nkru"), "--help"], capture_output=True).returncode == 0
     )
+
+
+def test_the_core_imports_and_validate_names_its_extra(light: Path, tmp_path: Path) -> None:
+    """Without spaCy, the core modules and the annotation validator import; `nkru validate`
+    (which segments the texts with spaCy) says which extra it needs, without a traceback."""
+    core = sorted(p.stem for p in (REPO / "nkru").glob("*.py") if p.stem != "__init__")
+    names = [f"nkru.{m}" for m in core] + ["nkru.eval", "nkru.annotation.validate"]
+    code = f"import importlib\nfor name in {names!r}:\n    importlib.import_module(name)\n"
+    python = str(light / "bin" / "python")
+    imported = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    done = subprocess.run(
+        [str(light / "bin" / "nkru"), "validate", str(REPO / "annotation" / "exports")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "pip install 'nkru[baselines]'" in done.stderr

@@ -10,6 +10,8 @@ build reads no results and the benchmark writes none of the dataset.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,9 @@ LAYER = {"nkru": 0, "nkru.annotation": 1, "nkru.eval": 1, "nkru.baselines": 1, "
 ALLOWED_SIDEWAYS = {("nkru.baselines", "nkru.eval")}  # model selection by the benchmark metric
 CLI_MODULES = {"nkru.app.cli", "nkru.app.benchmark.cli", "nkru.app.dataset.cli"}
 CLI_MODULES |= {"nkru.annotation.cli", "nkru.eval.cli"}
+# Heavy libraries any module imports where it uses them, so that the core and nkru.eval stay
+# light (spaCy: the baselines extra; scipy.optimize: only span matching needs it).
+LAZY = {"spacy", "scipy.optimize"}
 
 
 def modules() -> dict[str, Path]:
@@ -124,9 +129,28 @@ def test_imports_inside_functions_only_in_command_modules() -> None:
         for module in MODULES
         if module not in CLI_MODULES
         for target, top in imports(module)
-        if not top
+        if not top and not any(target == lib or target.startswith(lib + ".") for lib in LAZY)
     ]
     assert not inside, inside
+
+
+def test_the_core_and_nkru_eval_import_no_heavy_library() -> None:
+    """Every module of the core (``nkru/``) and of ``nkru.eval``, then the ``nkru`` command,
+    imported in a fresh interpreter of this (dev) install, where all of these are installed:
+    none of them loads."""
+    light = sorted(m for m in MODULES if layer(m)[0] in ("nkru", "nkru.eval"))
+    heavy = ("spacy", "trafilatura", "sklearn", "scipy.optimize")
+    code = (
+        "import importlib, sys\n"
+        f"for name in {[*light, 'nkru.app.cli']!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"    print(name, [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    loaded = [line for line in done.stdout.splitlines() if not line.endswith(" []")]
+    assert len(done.stdout.splitlines()) == len(light) + 1
+    assert not loaded, loaded
 
 
 @pytest.mark.parametrize("module", ["nkru.app.dataset.build", "nkru.app.dataset.card"])

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 NKRU = Path(sys.executable).with_name("nkru")
@@ -31,6 +33,7 @@ def test_quickstart_says_how_to_run_nkru_afterwards() -> None:
     assert done.returncode == 0 and "eval" in done.stdout
 
 
+@pytest.mark.slow  # the README's commands in a shell
 def test_scoring_commands_run_as_written(tmp_path: Path) -> None:
     """The prediction file the README writes from the shipped test split scores 1.0 with the
     README's command, and the sample scores against itself (the sample ids are not in the

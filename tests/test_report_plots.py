@@ -6,14 +6,21 @@ figures is screenshotted by tests/test_benchmark.py::test_report_in_chromium.
 
 from __future__ import annotations
 
+import json
 from itertools import combinations
 
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.text import Text
 
-from nkru.app.benchmark.plots import per_type_figure, troops_figure
+from nkru.app.benchmark.plots import (
+    documents_figure,
+    overview_figure,
+    per_type_figure,
+    troops_figure,
+)
 from nkru.app.benchmark.troops import TroopPoint, date_key
+from nkru.paths import results_dir
 
 
 def _point(source: str, date: str, value: float, stance: str = "support", q: str = ">="):
@@ -91,8 +98,20 @@ def test_troop_chart_text_never_overlaps_and_every_point_shows(points) -> None:
 
 
 @pytest.mark.parametrize("empty", [[], [("majority", {})]])
-def test_per_type_chart_without_scores_draws(empty) -> None:
-    plt.close(per_type_figure("ner", empty))
+def test_per_type_chart_without_scores_is_an_empty_frame_with_its_legend(empty) -> None:
+    """No type to show: one empty row, no dot, no tick label, and the legend names exactly
+    the systems given (none for no system)."""
+    fig = per_type_figure("ner", empty)
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    assert ax.get_title() == "ner: F1 per type"
+    assert [line for line in ax.get_lines() if line.get_gid()] == []
+    assert [t.get_text() for t in ax.get_yticklabels()] == []
+    assert ax.get_ylim() == (0.5, -0.5)
+    legend = ax.get_legend()
+    shown = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+    assert shown == [name for name, _ in empty]
+    plt.close(fig)
 
 
 def test_per_type_chart_shows_zero_scores_and_the_floor() -> None:
@@ -126,4 +145,74 @@ def test_per_type_chart_shows_zero_scores_and_the_floor() -> None:
     assert len(spots) == len(dots), "two dots on the same spot"
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["DATE (6 gold)", "GPE (31 gold)"]
+    plt.close(fig)
+
+
+def _overview_tasks(board: dict) -> list:
+    return [
+        (
+            task,
+            info["metric"],
+            [
+                {
+                    **(row.get("pooled") or {}),
+                    "name": row["name"],
+                    "kind": row["kind"],
+                    "floor": row["name"] == info["floor"],
+                }
+                for row in info["systems"]
+            ],
+        )
+        for task, info in board["tasks"].items()
+    ]
+
+
+def _no_overlap(fig) -> list[tuple[str, object]]:
+    fig.canvas.draw()
+    texts = _texts(fig)
+    for (a, box_a), (b, box_b) in combinations(texts, 2):
+        assert not box_a.overlaps(box_b) or box_a.width * box_b.width == 0, (a, b)
+    return texts
+
+
+def test_overview_shows_every_scored_system_of_every_task() -> None:
+    board = json.loads((results_dir() / "leaderboard.json").read_text(encoding="utf-8"))
+    tasks = _overview_tasks(board)
+    fig = overview_figure(tasks)
+    texts = {text for text, _ in _no_overlap(fig)}
+    points = {line.get_gid(): line for ax in fig.axes for line in ax.get_lines() if line.get_gid()}
+    expected = {
+        f"{task}:{row['name']}"
+        for task, _, rows in tasks
+        for row in rows
+        if row.get("value") is not None
+    }
+    assert set(points) == expected and expected
+    for task, metric, rows in tasks:
+        assert f"{task} — {metric}" in texts
+        for row in rows:
+            if row.get("value") is not None:
+                ((x, _),) = points[f"{task}:{row['name']}"].get_xydata()
+                assert x == row["value"]
+                face = points[f"{task}:{row['name']}"].get_markerfacecolor()
+                assert (face == "white") == row["floor"]
+    plt.close(fig)
+
+
+def test_documents_heat_map_writes_every_fold_value() -> None:
+    rows = [
+        {"name": "crf", "folds": {"000": 0.8, "001": 0.75, "002": 0.9}},
+        {"name": "gazetteer (floor)", "folds": {"000": 0.3, "002": 0.0}},
+    ]
+    fig = documents_figure("ner", ["000", "001", "002"], rows)
+    texts = _no_overlap(fig)
+    cells = {t.get_gid(): t.get_text() for t in fig.findobj(Text) if t.get_gid()}
+    assert cells == {
+        "ner:crf:000": "0.80",
+        "ner:crf:001": "0.75",
+        "ner:crf:002": "0.90",
+        "ner:gazetteer (floor):000": "0.30",
+        "ner:gazetteer (floor):002": "0.00",
+    }
+    assert {"000", "001", "002", "crf"} <= {text for text, _ in texts}
     plt.close(fig)

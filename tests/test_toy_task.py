@@ -47,6 +47,8 @@ def mention_rows(d: AnnotatedDocument) -> list[Row]:
     return rows
 
 
+pytestmark = pytest.mark.slow  # a dataset build and a benchmark run
+
 INPUTS = ("id", "document_id", "text", "context_start", "start", "end", "mention")
 TOY = Task(
     name="mention_type",

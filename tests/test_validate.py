@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -294,3 +297,16 @@ def test_problem_copy_is_hashable():
     _span_text(task)
     assert len(set(_check(task).problems)) == len(_check(task).problems)
     assert json.dumps([str(p) for p in _check(task).problems], ensure_ascii=False)
+
+
+def test_validate_without_spacy_names_the_extra(tmp_path: Path) -> None:
+    """spaCy blocked and an empty segmentation cache (a scoring install): the validator still
+    imports, and `nkru validate` ends with the extra to install, exit 2, no traceback."""
+    code = (
+        "import sys; sys.modules['spacy'] = None\nfrom nkru.app.cli import app\napp(['validate'])\n"
+    )
+    env = {**os.environ, "NKRU_CACHE": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "pip install 'nkru[baselines]'" in " ".join(done.stderr.split())

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nkru.errors import NkruError
 from nkru.tasks import Task
 
 BASELINE = "baseline"
@@ -15,7 +16,7 @@ REFERENCE = "reference"
 USER = "user"
 
 
-class SystemSpecError(ValueError):
+class SystemSpecError(NkruError, ValueError):
     """A ``--system module:callable`` that cannot be loaded (bad input, exit 2)."""
 
 

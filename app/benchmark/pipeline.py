@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from nkru.corpus import CorpusError, get_document
+from nkru.errors import NkruError
 from nkru.paths import data_dir as default_data_dir
 from nkru.paths import exports_dir as default_exports_dir
 from nkru.paths import results_dir as default_results_dir
@@ -66,13 +67,13 @@ POOLED = "pooled"
 _HASH = re.compile(r"`([0-9a-f]{64})`")
 
 
-class BenchmarkError(Exception):
+class BenchmarkError(NkruError):
     """The benchmark cannot run. ``code``: 1 failure (bad annotations, stale data), 2 bad
     input."""
 
     def __init__(self, message: str, code: int = 1, problems: Sequence[str] = ()) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = self.exit_code = code
         self.problems = list(problems)
 
 

@@ -337,3 +337,93 @@ def learning_curve_chart(curves: dict[str, dict[str, Any]]) -> str:
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         fig.tight_layout()
     return to_svg(fig)
+
+
+def overview_figure(tasks: Sequence[tuple[str, str, Sequence[dict[str, Any]]]]) -> Any:
+    """Every task's headline at a glance: one row of axes per task (its metric in the title),
+    one point per system with its interval; the floor hollow. ``tasks``: ``(task, metric,
+    rows)``, each row ``{name, kind, floor, value, ci_low, ci_high}``; each point's ``gid`` is
+    ``task:system``. A system without a score has no point."""
+    sizes = [max(len(rows), 1) for _, _, rows in tasks] or [1]
+    with plt.rc_context(_RC):
+        fig, axes = plt.subplots(
+            len(sizes),
+            1,
+            figsize=(7.0, 0.26 * sum(sizes) + 0.62 * len(sizes) + 0.4),
+            gridspec_kw={"height_ratios": sizes},
+            squeeze=False,
+        )
+        for ax, (task, metric, rows) in zip(axes[:, 0], tasks, strict=False):
+            for i, row in enumerate(rows):
+                if row.get("value") is None:
+                    continue
+                value = row["value"]
+                low = value - (row["ci_low"] if row.get("ci_low") is not None else value)
+                high = (row["ci_high"] if row.get("ci_high") is not None else value) - value
+                color = COLORS[{"baseline": 0, "reference": 6, "user": 1}.get(row["kind"], 3)]
+                mark = ax.errorbar(
+                    [value],
+                    [i],
+                    xerr=[[low], [high]],
+                    fmt="o",
+                    color=color,
+                    markerfacecolor="white" if row.get("floor") else color,
+                    markersize=5,
+                    capsize=2,
+                    elinewidth=1,
+                )
+                mark.lines[0].set_gid(f"{task}:{row['name']}")
+            ax.set_yticks(
+                range(len(rows)),
+                [f"{r['name']} (floor)" if r.get("floor") else r["name"] for r in rows],
+            )
+            ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+            ax.set_xlim(-0.02, 1.02)
+            ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+            ax.set_axisbelow(True)
+            ax.set_title(f"{task} — {metric}", loc="left", fontsize=9)
+            ax.tick_params(axis="x", labelsize=8)
+        axes[-1, 0].set_xlabel("cross-document score, 95% interval (hollow: the task's floor)")
+        fig.tight_layout(h_pad=0.6)
+    return fig
+
+
+def overview_chart(tasks: Sequence[tuple[str, str, Sequence[dict[str, Any]]]]) -> str:
+    """``overview_figure`` as inline SVG."""
+    return to_svg(overview_figure(tasks))
+
+
+def documents_figure(task: str, documents: Sequence[str], rows: Sequence[dict[str, Any]]) -> Any:
+    """Systems × held-out documents heat map of a task's cross-document scores (one cell per
+    fold, its value written in it; an empty cell where a system has no score for a document).
+    ``rows``: ``{name, folds: {document: value}}``."""
+    matrix = [[row["folds"].get(doc, float("nan")) for doc in documents] for row in rows] or [
+        [float("nan")] * len(documents)
+    ]
+    with plt.rc_context(_RC):
+        fig, ax = _figure(1.6 + 0.75 * max(len(documents), 1), 0.8 + 0.32 * max(len(rows), 1))
+        image = ax.imshow(matrix, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+        for i, values in enumerate(matrix):
+            for j, value in enumerate(values):
+                if value == value:  # not NaN
+                    ax.text(
+                        j,
+                        i,
+                        f"{value:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="black" if value > 0.6 else "white",
+                        gid=f"{task}:{rows[i]['name']}:{documents[j]}",
+                    )
+        ax.set_xticks(range(len(documents)), documents)
+        ax.set_yticks(range(len(rows)), [row["name"] for row in rows])
+        ax.set_xlabel("held-out document")
+        ax.set_title(f"{task}: score per held-out document", fontsize=9)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    return fig
+
+
+def documents_chart(task: str, documents: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    """``documents_figure`` as inline SVG."""
+    return to_svg(documents_figure(task, documents, rows))

@@ -111,7 +111,7 @@ def publish_command(
     try:
         result = publish(repo_id, dry_run_dir, log=_log, public=public)
     except PublishError as err:
-        raise fail(str(err), err.code) from None
+        raise fail(str(err), err.exit_code) from None
     if result.dry_run_dir is not None:
         console.print(
             f"dry run: {len(result.files)} files in {result.dry_run_dir} (nothing uploaded)",

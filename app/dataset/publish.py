@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 from huggingface_hub import HfApi, get_token
 
+from nkru.errors import NkruError
 from nkru.paths import data_dir
 
 from .build import CARD
@@ -31,12 +32,12 @@ EXCLUDED = ("raw",)
 REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
 
-class PublishError(Exception):
+class PublishError(NkruError):
     """Publishing is impossible; ``code`` is the CLI exit code (2 bad input, 1 failure)."""
 
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
-        self.code = code
+        self.exit_code = code
 
 
 @dataclass

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from importlib import metadata as package_metadata
 from pathlib import Path
 
+from nkru.errors import NkruError
+
 try:  # the studio extra: only an HTML page needs it
     import trafilatura
     from htmldate.core import examine_header
@@ -41,7 +43,7 @@ MIN_ARTICLE_CHARS = 200  # less main text than this from a page is site chrome, 
 _URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 
-class IntakeError(ValueError):
+class IntakeError(NkruError, ValueError):
     """The file cannot be added; the message names it and says why."""
 
 
