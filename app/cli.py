@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from nkru.console import CommandGroup, Console, fail, missing_extra
+from nkru.console import CommandGroup, Console, fail, missing_extra, unwrap_help
 from nkru.corpus import get_document, load_corpus
 from nkru.paths import exports_dir, project_root, results_dir
 from nkru.records import Annotation
@@ -36,7 +36,7 @@ from ..annotation.cli import (
 )
 from ..annotation.convert import task_annotations
 from ..annotation.exports import read_exports
-from ..eval.cli import compare_command, eval_command
+from ..eval.cli import EVAL_EXAMPLES, compare_command, eval_command
 from .benchmark.cli import benchmark_command
 from .benchmark.leaderboard import update_readme
 from .dataset.cli import build_command, publish_command
@@ -168,7 +168,7 @@ app.add_typer(guidelines_app, name="guidelines")
 app.command("validate")(validate_command)
 app.command("build")(build_command)
 app.command("publish")(publish_command)
-app.command("eval")(eval_command)
+app.command("eval", epilog=EVAL_EXAMPLES)(eval_command)
 app.command("compare")(compare_command)
 app.command("benchmark")(benchmark_command)
 
@@ -505,3 +505,6 @@ def worksheets_check(files: WorksheetFiles = None) -> None:
             f"{counts[('claim', 'CLAIM')]} claims, {counts[('source', 'SOURCE')]} sources, "
             f"{len(annotation.entities)} entities, {len(annotation.stances)} stances"
         )
+
+
+unwrap_help(app)

@@ -180,6 +180,15 @@ ErrorsOpt = Annotated[
 ]
 
 
+EVAL_EXAMPLES = """Examples:
+
+  nkru eval ner predictions.jsonl --split test
+  nkru eval stance predictions.jsonl --split all --bootstrap-unit nested --output report.json
+  nkru eval ner predictions.conll --gold gold.jsonl --label-map eval/samples/spacy_label_map.json
+
+The file format of each task: eval/FORMAT.md."""
+
+
 def eval_command(
     task: TaskArg,
     predictions: Annotated[

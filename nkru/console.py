@@ -1,9 +1,10 @@
 """Shared terminal output for the command line: the console every command prints with, the
-one way a command reports an error, and the command group that reports the project's errors
-(:class:`nkru.errors.NkruError`)."""
+one way a command reports an error, the command group that reports the project's errors
+(:class:`nkru.errors.NkruError`), and help texts that wrap to the terminal."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 from typing import Any
@@ -42,6 +43,19 @@ def missing_extra(err: ModuleNotFoundError, extras: str) -> typer.Exit:
             "(`pip install nkru` alone gives nkru eval and nkru compare)"
         )
     )
+
+
+def unwrap_help(app: typer.Typer) -> None:
+    """Give every command of ``app`` and of its groups its help (docstring) with each paragraph
+    on one line: typer's rich help keeps a docstring's line breaks, which then cut sentences
+    in two wherever the source line ended. Examples belong in a command's ``epilog``."""
+    for info in app.registered_commands:
+        text = info.help or inspect.getdoc(info.callback)
+        if text:
+            info.help = "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            unwrap_help(group.typer_instance)
 
 
 class CommandGroup(TyperGroup):

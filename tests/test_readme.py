@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -60,3 +61,28 @@ def test_scoring_commands_run_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, shlex.join(argv) + "\n" + done.stdout + done.stderr
         assert "strict_micro_f1 = 1.0000" in done.stdout, done.stdout
         assert done.stderr == "", done.stderr
+
+
+def test_quickstart_says_the_test_script_installs_system_packages_as_root() -> None:
+    script = (REPO / "scripts" / "test.sh").read_text(encoding="utf-8")
+    quickstart = section("Quickstart")
+    assert "apt-get install" in script and 'id -u)" = 0' in script
+    assert "`apt-get install`" in quickstart and "root" in quickstart
+
+
+def test_leaderboard_section_names_every_benchmark_output() -> None:
+    """Every file the committed benchmark run wrote into results/, the learning curve of
+    leaderboard.json and the option that makes it quicker are in the README."""
+    text = section("Leaderboard")
+    for path in sorted((REPO / "results").iterdir()):
+        if path.is_file():
+            assert f"`results/{path.name}`" in text, path.name
+    board = json.loads((REPO / "results" / "leaderboard.json").read_text(encoding="utf-8"))
+    assert "learning_curve" in board and "`learning_curve`" in text
+    assert "--curve-subsets" in text
+
+
+def test_compare_section_says_p_value_and_interval_can_disagree_both_ways() -> None:
+    text = " ".join(section("Score a model").split())
+    assert "p-value can be smaller than the interval suggests" in text
+    assert "or larger (an interval clear of zero" in text
