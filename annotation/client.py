@@ -25,7 +25,7 @@ from label_studio_sdk.core.api_error import ApiError
 from nkru import schema
 from nkru.errors import NkruError
 
-from . import convert, studio
+from . import convert, results, studio
 from . import labeling_config as lc
 from . import validate as validation
 from .studio import DEFAULT_TITLE
@@ -218,7 +218,7 @@ def spacy_prediction(text: str, boilerplate: Sequence[Any] = ()) -> dict[str, An
 
     nlp = _spacy_nlp()
     meta = nlp.meta
-    results = []
+    items = []
     for n, ent in enumerate(nlp(text).ents, start=1):
         label = FROM_SPACY.get(ent.label_)
         if label is None:
@@ -226,20 +226,15 @@ def spacy_prediction(text: str, boilerplate: Sequence[Any] = ()) -> dict[str, An
         start, end = ent.start_char, ent.end_char
         if any(start < b.end and b.start < end for b in boilerplate):
             continue
-        results.append(
-            {
-                "id": f"spacy-{n:04d}",
-                "from_name": lc.ENTITIES,
-                "to_name": lc.TEXT_NAME,
-                "type": "labels",
-                "value": {"start": start, "end": end, "text": ent.text, "labels": [label]},
-            }
+        rid = f"spacy-{n:04d}"
+        items.append(
+            results.region(rid, lc.ENTITIES, start, end, ent.text, label, origin=results.PREDICTION)
         )
     return {
         "model_version": (
             f"spacy-{spacy.__version__}/{meta['lang']}_{meta['name']}-{meta['version']}"
         ),
-        "result": results,
+        "result": items,
     }
 
 

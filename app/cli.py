@@ -180,8 +180,8 @@ def backend(
     system: Annotated[
         list[str] | None,
         typer.Option(
-            help="TASK=NAME: the system of a layer (default: the task's best baseline on "
-            "the leaderboard); repeatable."
+            help="TASK=NAME: the system of a layer (default: the task's learned baseline "
+            "with the best cross-document score on the leaderboard); repeatable."
         ),
     ] = None,
     fit_on: Annotated[
@@ -189,7 +189,7 @@ def backend(
     ] = "train",
     data: Annotated[Path, typer.Option(help="Built dataset folder.")] = Path("data"),
     leaderboard: Annotated[
-        Path, typer.Option(help="Leaderboard with the systems' test scores.")
+        Path, typer.Option(help="Leaderboard with the systems' cross-document scores.")
     ] = Path("results/leaderboard.json"),
 ) -> None:
     """Serve the baselines' pre-annotations to Label Studio (its ML backend protocol: /health,
