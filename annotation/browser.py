@@ -62,14 +62,14 @@ def login_session(base_url: str, email: str, password: str) -> dict[str, str]:
     login = f"{base_url}/user/login/"
     page = opener.open(login, timeout=30).read().decode("utf-8", "replace")
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    cookies = {c.name: c.value for c in jar}
+    cookies = {c.name: c.value or "" for c in jar}
     token = match.group(1) if match else cookies.get("csrftoken", "")
     body = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "email": email, "password": password}
     ).encode()
     req = urllib.request.Request(login, data=body, headers={"Referer": login})
     opener.open(req, timeout=30).read()
-    cookies = {c.name: c.value for c in jar}
+    cookies = {c.name: c.value or "" for c in jar}
     if "sessionid" not in cookies:
         raise BrowserError(f"login to {base_url} as {email} gave no session cookie")
     return cookies
@@ -180,7 +180,7 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
                 raise BrowserError("chromium did not open its DevTools port")
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])
-        pages = []
+        pages: list[dict[str, Any]] = []
         while not pages:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
                 pages = [t for t in json.loads(r.read()) if t.get("type") == "page"]

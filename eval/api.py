@@ -294,9 +294,9 @@ def compare(
         a=float(test["a"]),  # type: ignore[arg-type]
         b=float(test["b"]),  # type: ignore[arg-type]
         delta=float(test["delta"]),  # type: ignore[arg-type]
-        ci_low=test["ci_low"],  # type: ignore[arg-type]
-        ci_high=test["ci_high"],  # type: ignore[arg-type]
-        p_value=test["p_value"],  # type: ignore[arg-type]
+        ci_low=test["ci_low"],
+        ci_high=test["ci_high"],
+        p_value=test["p_value"],
         bootstrap=_bootstrap(first, options, len(counts_a)),
     )
 

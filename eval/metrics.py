@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import numpy as np
@@ -55,7 +55,9 @@ class Scorer(Protocol):
     """
 
     width: int
-    metrics: dict[str, Metric]
+
+    @property
+    def metrics(self) -> Mapping[str, Metric]: ...
 
     def add(self, gold: Example, pred: Any | None) -> list[tuple[int, CountVector]]: ...
 
