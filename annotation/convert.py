@@ -137,7 +137,7 @@ def result_sort_key(item: Mapping[str, Any]) -> tuple:
         str(item.get("id")),
         str(item.get("from_name")),
         "",
-        _ITEM_ORDER.get(item.get("from_name"), 9),
+        _ITEM_ORDER.get(str(item.get("from_name")), 9),
     )
 
 
@@ -184,7 +184,7 @@ def from_results(
             stances.append(Stance(str(item["from_id"]), str(item["to_id"]), label))
             continue
         rid = str(item.get("id"))
-        control = item.get("from_name")
+        control = str(item.get("from_name"))
         value = item.get("value") or {}
         if kind == "labels":
             if rid in spans:

@@ -149,7 +149,7 @@ def pair_independence(
             "reason": f"no worksheet {' or '.join(missing)} in {relative(folder, shown)}",
         }
     try:
-        figures = compare_worksheets(*paths, first_name, second_name)
+        figures = compare_worksheets(paths[0], paths[1], first_name, second_name)
     except IndependenceError as err:
         return {"checked": False, "reason": str(err)}
     figures["worksheets"] = [relative(p, shown) for p in paths]

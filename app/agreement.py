@@ -229,8 +229,9 @@ def compute_agreement(
             continue
         for result in document_agreement(get_document(doc_id), anns, seed, resamples):
             if not result["adjudicated"]:
+                first, second = result["annotators"]
                 result["independence"] = pair_independence(
-                    folder, doc_id, *result["annotators"], shown=root
+                    folder, doc_id, first, second, shown=root
                 )
                 result["history"] = pair_order(folder, doc_id, *result["annotators"], shown=root)
             results.append(result)

@@ -129,5 +129,5 @@ class SelectedSystem(System):
         selecting again (the learning curve's cheaper refits on subsets of its documents)."""
         self.check_fitted()
         copy = type(self)(self.seed)
-        copy.candidates = (self.settings,)
+        copy.candidates = (self.settings,)  # type: ignore[misc]  # this copy's own, not the class's
         return copy

@@ -9,7 +9,6 @@ import os
 import sys
 from typing import Any
 
-import click
 import rich.console
 import typer
 from rich.markup import escape
@@ -63,7 +62,7 @@ class CommandGroup(TyperGroup):
     :class:`~nkru.errors.NkruError` raised by any command, nested ones included, is printed as
     ``error: message`` and ends the command with the error's ``exit_code``."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except NkruError as err:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.markup import escape
@@ -119,7 +119,7 @@ def benchmark_command(
     # Imported here, not at the top: the pipeline loads the baselines (scikit-learn, spaCy,
     # matplotlib), which `nkru --help` and the light install (`pip install nkru`) do without.
     try:
-        from .pipeline import BenchmarkError, Settings, run_benchmark
+        from .pipeline import BenchmarkError, Progress, Settings, run_benchmark
         from .systems import SystemSpecError, builtin_systems, user_entries
     except ModuleNotFoundError as err:
         raise missing_extra(err, "baselines,report") from None
@@ -153,7 +153,8 @@ def benchmark_command(
         curve_subsets=curve_subsets,
     )
     try:
-        board = run_benchmark(settings, users, ConsoleProgress(console))
+        progress = cast(Progress, ConsoleProgress(console))  # the same methods, duck-typed
+        board = run_benchmark(settings, users, progress)
     except BenchmarkError as err:
         message = str(err)
         if err.problems:

@@ -61,7 +61,8 @@ def learning_curve(
         for held in documents:
             others = [d for d in documents if d != held]
             chosen = (fitted or {}).get(held)
-            make = chosen.fixed if callable(getattr(chosen, "fixed", None)) else factory
+            fixed = getattr(chosen, "fixed", None)
+            make = fixed if callable(fixed) else factory
             held_gold = gold_from_rows(task, groups[held])
             for subset in subsets(others, size, max_subsets, seed):
                 advance(f"{task.name} {size} doc(s) → {held}")

@@ -141,16 +141,18 @@ def user_entries(
     spec: str, taken: Sequence[str] = (), tasks: Iterable[Task] = TASKS.values()
 ) -> list[Entry]:
     """Benchmark entries for one ``--system`` spec (one per task the callable handles)."""
-    target = load_callable(spec)
+    target: Any = load_callable(spec)
     default = getattr(target, "__name__", None) or spec.rpartition(":")[2]
     declared = {task.name: task for task in tasks}
     entries: list[Entry] = []
     names: list[str]
-    if inspect.isclass(target) and isinstance(getattr(target, "task", None), str):
-        if target.task not in declared:
-            raise SystemSpecError(f"--system {spec!r}: unknown task {target.task!r}")
-        names = [target.task]
-        make = {target.task: target}
+    make: dict[str, Callable[[], Any]]
+    declared_task = getattr(target, "task", None)
+    if inspect.isclass(target) and isinstance(declared_task, str):
+        if declared_task not in declared:
+            raise SystemSpecError(f"--system {spec!r}: unknown task {declared_task!r}")
+        names = [declared_task]
+        make = {declared_task: target}
     else:
         names, make = [], {}
         for task in declared:
@@ -165,7 +167,7 @@ def user_entries(
                 continue
             _check_system(probe, spec, task)
             names.append(task)
-            make[task] = lambda t=task: target(t)
+            make[task] = partial(target, task)
     if not names:
         raise SystemSpecError(f"--system {spec!r}: returned None for every task")
     for task in names:
