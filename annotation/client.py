@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -467,8 +468,19 @@ def _drop_raced_tasks(ls: Any, project_id: int, report: PushReport) -> None:
 BACKEND_TITLE = "nkru-baselines"
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def check_backend(url: str, timeout: float = 10.0) -> None:
-    """The ML backend at ``url`` answers ``/health`` with status UP (else ClientError)."""
+    """The ML backend at ``url`` is on this machine (the server lets Label Studio reach local
+    addresses for it, see ``studio.server_env``: nothing else) and answers ``/health`` with
+    status UP; ClientError otherwise."""
+    host = urllib.parse.urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise ClientError(
+            f"ML backend {url}: nkru connects only a backend on this machine (127.0.0.1); "
+            "Label Studio runs with its SSRF protection off to reach it (see the README)"
+        )
     health = f"{url.rstrip('/')}/health"
     try:
         with urllib.request.urlopen(health, timeout=timeout) as resp:
