@@ -101,13 +101,24 @@ def test_leaderboard_json(bench) -> None:
             versus = row["versus_floor"]
             assert versus["floor"] == TASKS[task].floor
             assert versus["ci_low"] <= versus["delta"] <= versus["ci_high"]
-            assert 0 < versus["p_value"] <= 1
+            # interval and test on one unit, the held-out documents; no p below 1/2^n
+            assert (versus["unit"], versus["units"]) == ("document", len(row["folds"]))
+            assert versus["p_floor"] == 1 / 2 ** versus["units"] <= versus["p_value"] <= 1
             if row["kind"] == "reference":
                 continue
-            # every baseline beats its floor, or the leaderboard says plainly why not
-            assert row["beats_floor"] == (versus["delta"] > 0)
+            # "beats floor" only when the interval is clear of zero and p < 0.05, else the
+            # leaderboard says plainly why not
+            settled = versus["ci_low"] > 0 and versus["p_value"] < 0.05
+            assert row["beats_floor"] == settled
+            assert row["verdict"] == ("beats floor" if settled else "not settled")
             if not row["beats_floor"]:
-                assert "Difference" in row["note"] and "Small data" in row["note"]
+                assert "Difference" in row["note"] and "not settled" in row["note"]
+                assert "Small data" in row["note"]
+        power = info["power"]
+        assert power["documents"] == len(documents)
+        assert power["detectable"] == pytest.approx((power["ci_high"] - power["ci_low"]) / 2)
+        for label, counts in info["classes"].items():
+            assert (label in info["too_rare"]) == (counts["gold"] < 5)
     ner = _rows(bench, "ner")
     assert [n for n, r in ner.items() if r["kind"] == "user"] == ["capitalised", "cheater"]
     for name, row in ner.items():  # every NER system in one comparable column
@@ -180,14 +191,17 @@ def test_comparison_with_the_floor_is_nkru_compare(bench, tmp_path: Path) -> Non
         "--resamples",
         str(BOOTSTRAP),
         "--bootstrap-unit",
-        "nested",
+        "document",
+        "--alternative",
+        "greater",
     ]
     result = _eval(args, tmp_path / "c.json")
     versus = system["versus_floor"]
-    assert (result["delta"], result["ci_low"], result["p_value"]) == (
+    assert (result["delta"], result["ci_low"], result["p_value"], result["p_floor"]) == (
         versus["delta"],
         versus["ci_low"],
         versus["p_value"],
+        versus["p_floor"],
     )
 
 
@@ -253,6 +267,11 @@ def test_readme_section_comes_from_results(bench) -> None:
     )
     for task in TASKS:  # "beats floor" is defined against each task's own floor
         assert f"Floor: `{TASKS[task].floor}`" in markdown
+    assert bench["board"]["verdicts"]["rule"] in markdown
+    assert "What the benchmark can tell apart" in markdown
+    for task, info in bench["board"]["tasks"].items():
+        for label in info["too_rare"]:  # named as such, with its gold count
+            assert f"{label} ({info['classes'][label]['gold']})" in markdown, task
     card = (bench["root"] / "data" / "README.md").read_text(encoding="utf-8")
     assert markdown.strip() not in card  # the card depends on the annotations only
     assert stale_reason(bench["root"] / "data", bench["root"] / "annotation" / "exports") is None

@@ -22,7 +22,7 @@ from nkru.console import Console, fail, missing_extra
 from nkru.paths import results_dir
 from nkru.tasks import TASKS
 
-from .leaderboard import figures_text, versus
+from .leaderboard import figures_text, p_text, verdict_text, versus
 
 TASK_HELP = ", ".join(TASKS)
 
@@ -64,14 +64,15 @@ class ConsoleProgress:
 
 def _summary(board: dict[str, Any]) -> Table:
     table = Table(title="NKRU-FR leaderboard (headline: cross-document score)")
-    for column in ("task", "system", "kind", "cross-document", "Δ vs floor", "beats", "test"):
+    columns = ("task", "system", "kind", "cross-document", "Δ vs floor", "p", "verdict", "test")
+    for column in columns:
         table.add_column(column)
     for task, info in board["tasks"].items():
         for row in info["systems"]:
             pooled = row["pooled"] or (row["mapped"].get(row["label_map"]) or {}).get("pooled")
-            flag = row["beats_floor"]
-            beats = "" if flag is None else "yes" if flag else "[red]no[/]"
-            cells = [figures_text(pooled), versus(row), beats, figures_text(row["test"])]
+            verdict = verdict_text(row, info["floor"])
+            cells = [figures_text(pooled), versus(row), p_text(row), verdict]
+            cells.append(figures_text(row["test"]))
             table.add_row(task, row["name"], row["kind"], *cells)
         table.add_section()
     return table

@@ -16,7 +16,8 @@ For every task and system (:mod:`.systems`):
    so that systems with other label sets stand in one comparable column; a system that
    declares a label map is scored under it only.
 4. Every system but the floor is compared with the task's floor on the pooled predictions:
-   the paired bootstrap interval and randomisation p-value of ``nkru compare``.
+   the paired bootstrap interval over documents and the exact one-sided paired test over
+   the same documents of ``nkru compare``; the leaderboard's verdict needs both.
 5. Learning curves (:mod:`.curve`) of the learned baselines of the NER and claims tasks:
    what more annotated documents would buy.
 
@@ -57,7 +58,7 @@ from ...eval.problems import ERROR, ValidationFailed
 from ..dataset.ground_truth import export_files, load_ground_truth
 from .curve import learning_curve
 from .entries import BASELINE
-from .leaderboard import build_leaderboard, render_markdown, write_json
+from .leaderboard import build_leaderboard, per_class, render_markdown, write_json
 from .report import write_report
 from .systems import Entry, builtin_systems
 from .troops import TROOPS_FORMAT, troop_points
@@ -305,6 +306,7 @@ class Scoring:
             "ci_high": head["ci_high"],
             "examples": report["examples"]["gold"],
             "units": report["bootstrap"]["units"],
+            "per_class": per_class(report),
             "predictions": path.relative_to(output).as_posix(),
             "scores": scores.relative_to(output).as_posix(),
         }
@@ -312,7 +314,8 @@ class Scoring:
     def compare(
         self, entry: Entry, path: Path, floor: Path, label_map: str | None
     ) -> dict[str, Any]:
-        """``nkru compare`` of a pooled prediction file with the floor's."""
+        """``nkru compare --bootstrap-unit document --alternative greater`` of a pooled
+        prediction file with the floor's: interval and exact test over the held-out documents."""
         task = entry.task
         try:
             result = compare(
@@ -320,7 +323,8 @@ class Scoring:
                 self.gold(task, ALL_SPLITS, label_map),
                 path,
                 floor,
-                self.settings.options("nested", task.label_map(label_map)),
+                self.settings.options("document", task.label_map(label_map)),
+                alternative="greater",
             )
         except Exception as err:
             return {"error": describe_error(err)}
@@ -330,6 +334,10 @@ class Scoring:
             "ci_low": result.ci_low,
             "ci_high": result.ci_high,
             "p_value": result.p_value,
+            "p_floor": result.p_floor,
+            "alternative": result.alternative,
+            "unit": result.test_unit,
+            "units": result.test_units,
             "label_map": label_map,
         }
 
