@@ -124,7 +124,7 @@ def ensure_project(
         )
         # another push may have created one at the same time: the first created is kept
         project = find_project(ls, title)
-        if project.id == created.id:
+        if project is None or project.id == created.id:
             return created
         _delete(ls.projects.delete, "duplicate project", created.id)
     changes = {key: value for key, value in shown.items() if getattr(project, key, None) != value}

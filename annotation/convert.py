@@ -104,8 +104,8 @@ def to_results(annotation: Annotation) -> list[dict[str, Any]]:
         items.append(results.region(c.id, lc.CLAIMS, c.start, c.end, c.text, schema.CLAIM))
         for control, choice in ((lc.CERTAINTY, c.certainty), (lc.TOPIC, c.topic)):
             if choice is not None:
-                value = {"text": c.text, "choices": [choice]}
-                items.append(results.attribute(c.id, control, "choices", c.start, c.end, value))
+                chosen = {"text": c.text, "choices": [choice]}
+                items.append(results.attribute(c.id, control, "choices", c.start, c.end, chosen))
     for s in annotation.sources:
         items.append(results.region(s.id, lc.CLAIMS, s.start, s.end, s.text, schema.SOURCE))
     for b in annotation.boilerplate:

@@ -522,7 +522,7 @@ class WebSession:
 
     @property
     def cookies(self) -> dict[str, str]:
-        return {c.name: c.value for c in self.jar}
+        return {c.name: c.value or "" for c in self.jar}
 
     def request(self, method: str, path: str, payload: object = None) -> tuple[int, object]:
         """(HTTP status, decoded JSON body or text) of a request made with this session."""

@@ -233,7 +233,7 @@ def compute_agreement(
                 result["independence"] = pair_independence(
                     folder, doc_id, first, second, shown=root
                 )
-                result["history"] = pair_order(folder, doc_id, *result["annotators"], shown=root)
+                result["history"] = pair_order(folder, doc_id, first, second, shown=root)
             results.append(result)
     return results
 

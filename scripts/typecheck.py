@@ -23,12 +23,23 @@ REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = REPO / "pyproject.toml"
 
 
+def package_folder(package: str, mapping: dict[str, str]) -> Path:
+    """A package's folder: its own ``package-dir`` entry, else its nearest mapped parent's
+    folder with the rest of the dotted name below it (as setuptools resolves it)."""
+    parts = package.split(".")
+    for cut in range(len(parts), 0, -1):
+        parent = ".".join(parts[:cut])
+        if parent in mapping:
+            return Path(mapping[parent], *parts[cut:])
+    return Path(*parts)
+
+
 def sources() -> list[BuildSource]:
     """Every module of every package of the distribution, named as it is imported."""
     setup = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]["setuptools"]
     found = []
     for package in setup["packages"]:
-        folder = REPO / setup["package-dir"][package]
+        folder = REPO / package_folder(package, setup["package-dir"])
         for path in sorted(folder.glob("*.py")):
             name = package if path.stem == "__init__" else f"{package}.{path.stem}"
             found.append(BuildSource(str(path.relative_to(REPO)), name))

@@ -205,7 +205,7 @@ def power(systems: list[dict[str, Any]], floor: str, score: str) -> dict[str, An
     ]
     if not compared:
         return None
-    best = max(compared, key=lambda r: _headline(r, score))
+    best = max(compared, key=lambda r: _headline(r, score) or 0.0)
     versus = best["versus_floor"]
     documents = versus["units"]
     return {
