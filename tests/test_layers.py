@@ -25,8 +25,9 @@ ALLOWED_SIDEWAYS = {("nkru.baselines", "nkru.eval")}  # model selection by the b
 CLI_MODULES = {"nkru.app.cli", "nkru.app.benchmark.cli", "nkru.app.dataset.cli"}
 CLI_MODULES |= {"nkru.annotation.cli", "nkru.eval.cli"}
 # Heavy libraries any module imports where it uses them, so that the core and nkru.eval stay
-# light (spaCy: the baselines extra; scipy.optimize: only span matching needs it).
-LAZY = {"spacy", "scipy.optimize"}
+# light (spaCy: the baselines extra; scipy.optimize: only span matching needs it; pandas: only
+# the errors DataFrame).
+LAZY = {"spacy", "scipy.optimize", "pandas"}
 
 
 def modules() -> dict[str, Path]:
