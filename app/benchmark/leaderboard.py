@@ -89,6 +89,14 @@ SMALL_DATA = (
     "interval of the difference says whether the comparison is settled."
 )
 
+OPEN_DATA = (
+    "**Isolation**: every fit runs in a fresh process with copies of its own rows only "
+    "(training rows for `fit`, inputs stripped of the answers for `predict`). Reading `data/` "
+    "from disk cannot be prevented in an open benchmark, where the gold of every split is "
+    "published: a score on unseen data needs a hidden test set (documents annotated but not "
+    "published, scored by a maintainer from submitted predictions or systems)."
+)
+
 
 def write_json(obj: Any, path: Path) -> Path:
     """Stable JSON (sorted keys, indent 2, UTF-8)."""
@@ -396,6 +404,8 @@ def intro(board: dict[str, Any]) -> list[str]:
         "documents allow; **verdict**: *beats floor* or *not settled* (below).",
         "",
         board["verdicts"]["rule"],
+        "",
+        OPEN_DATA,
         "",
     ]
 
