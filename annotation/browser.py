@@ -168,7 +168,7 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
                 raise BrowserError("chromium did not open its DevTools port")
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])
-        pages = []
+        pages: list[dict[str, Any]] = []
         while not pages:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
                 pages = [t for t in json.loads(r.read()) if t.get("type") == "page"]

@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from label_studio_sdk.core.api_error import ApiError
 from nkru import schema
 from nkru.errors import NkruError
 
-from . import convert, studio
+from . import convert, results, studio
 from . import labeling_config as lc
 from . import validate as validation
 from .studio import DEFAULT_TITLE
@@ -123,7 +124,7 @@ def ensure_project(
         )
         # another push may have created one at the same time: the first created is kept
         project = find_project(ls, title)
-        if project.id == created.id:
+        if project is None or project.id == created.id:
             return created
         _delete(ls.projects.delete, "duplicate project", created.id)
     changes = {key: value for key, value in shown.items() if getattr(project, key, None) != value}
@@ -218,7 +219,7 @@ def spacy_prediction(text: str, boilerplate: Sequence[Any] = ()) -> dict[str, An
 
     nlp = _spacy_nlp()
     meta = nlp.meta
-    results = []
+    items = []
     for n, ent in enumerate(nlp(text).ents, start=1):
         label = FROM_SPACY.get(ent.label_)
         if label is None:
@@ -226,20 +227,15 @@ def spacy_prediction(text: str, boilerplate: Sequence[Any] = ()) -> dict[str, An
         start, end = ent.start_char, ent.end_char
         if any(start < b.end and b.start < end for b in boilerplate):
             continue
-        results.append(
-            {
-                "id": f"spacy-{n:04d}",
-                "from_name": lc.ENTITIES,
-                "to_name": lc.TEXT_NAME,
-                "type": "labels",
-                "value": {"start": start, "end": end, "text": ent.text, "labels": [label]},
-            }
+        rid = f"spacy-{n:04d}"
+        items.append(
+            results.region(rid, lc.ENTITIES, start, end, ent.text, label, origin=results.PREDICTION)
         )
     return {
         "model_version": (
             f"spacy-{spacy.__version__}/{meta['lang']}_{meta['name']}-{meta['version']}"
         ),
-        "result": results,
+        "result": items,
     }
 
 
@@ -472,8 +468,19 @@ def _drop_raced_tasks(ls: Any, project_id: int, report: PushReport) -> None:
 BACKEND_TITLE = "nkru-baselines"
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def check_backend(url: str, timeout: float = 10.0) -> None:
-    """The ML backend at ``url`` answers ``/health`` with status UP (else ClientError)."""
+    """The ML backend at ``url`` is on this machine (the server lets Label Studio reach local
+    addresses for it, see ``studio.server_env``: nothing else) and answers ``/health`` with
+    status UP; ClientError otherwise."""
+    host = urllib.parse.urlsplit(url).hostname
+    if host not in LOOPBACK:
+        raise ClientError(
+            f"ML backend {url}: nkru connects only a backend on this machine (127.0.0.1); "
+            "Label Studio runs with its SSRF protection off to reach it (see the README)"
+        )
     health = f"{url.rstrip('/')}/health"
     try:
         with urllib.request.urlopen(health, timeout=timeout) as resp:

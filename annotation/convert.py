@@ -31,6 +31,7 @@ from nkru.errors import NkruError
 from nkru.records import Annotation, Claim, Source, Span, Stance
 
 from . import labeling_config as lc
+from . import results
 
 ANNOTATOR_DOMAIN = "nkru.invalid"
 ANNOTATOR_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -91,72 +92,27 @@ def annotator_name(completed_by: Any) -> str:
 # --------------------------------------------------------------------------- records -> LS
 
 
-def _span_item(
-    region_id: str, control: str, start: int, end: int, text: str, label: str
-) -> dict[str, Any]:
-    return {
-        "id": region_id,
-        "from_name": control,
-        "to_name": lc.TEXT_NAME,
-        "type": "labels",
-        "origin": "manual",
-        "value": {"start": start, "end": end, "text": text, "labels": [label]},
-    }
-
-
-def _attr_item(
-    region_id: str, control: str, kind: str, start: int, end: int, value: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "id": region_id,
-        "from_name": control,
-        "to_name": lc.TEXT_NAME,
-        "type": kind,
-        "origin": "manual",
-        "value": {"start": start, "end": end, **value},
-    }
-
-
 def to_results(annotation: Annotation) -> list[dict[str, Any]]:
     """Label Studio result items for one annotation, in deterministic order."""
     items: list[dict[str, Any]] = []
     for e in annotation.entities:
-        items.append(_span_item(e.id, lc.ENTITIES, e.start, e.end, e.text, e.label))
+        items.append(results.region(e.id, lc.ENTITIES, e.start, e.end, e.text, e.label))
         if e.value is not None:
-            items.append(
-                _attr_item(e.id, lc.VALUE, "textarea", e.start, e.end, {"text": [e.value]})
-            )
+            value = {"text": [e.value]}
+            items.append(results.attribute(e.id, lc.VALUE, "textarea", e.start, e.end, value))
     for c in annotation.claims:
-        items.append(_span_item(c.id, lc.CLAIMS, c.start, c.end, c.text, schema.CLAIM))
+        items.append(results.region(c.id, lc.CLAIMS, c.start, c.end, c.text, schema.CLAIM))
         for control, choice in ((lc.CERTAINTY, c.certainty), (lc.TOPIC, c.topic)):
             if choice is not None:
-                items.append(
-                    _attr_item(
-                        c.id,
-                        control,
-                        "choices",
-                        c.start,
-                        c.end,
-                        {"text": c.text, "choices": [choice]},
-                    )
-                )
+                chosen = {"text": c.text, "choices": [choice]}
+                items.append(results.attribute(c.id, control, "choices", c.start, c.end, chosen))
     for s in annotation.sources:
-        items.append(_span_item(s.id, lc.CLAIMS, s.start, s.end, s.text, schema.SOURCE))
+        items.append(results.region(s.id, lc.CLAIMS, s.start, s.end, s.text, schema.SOURCE))
     for b in annotation.boilerplate:
-        item = _span_item(b.id, lc.BOILERPLATE_CONTROL, b.start, b.end, b.text, schema.BOILERPLATE)
-        if b.value is not None:
-            item["meta"] = {"text": [b.value]}
-        items.append(item)
+        control, label = lc.BOILERPLATE_CONTROL, schema.BOILERPLATE
+        items.append(results.region(b.id, control, b.start, b.end, b.text, label, note=b.value))
     for st in annotation.stances:
-        items.append(
-            {
-                "from_id": st.source_id,
-                "to_id": st.claim_id,
-                "type": "relation",
-                "direction": "right",
-                "labels": [st.label],
-            }
-        )
+        items.append(results.relation(st.source_id, st.claim_id, st.label))
     return sort_results(items)
 
 
@@ -181,7 +137,7 @@ def result_sort_key(item: Mapping[str, Any]) -> tuple:
         str(item.get("id")),
         str(item.get("from_name")),
         "",
-        _ITEM_ORDER.get(item.get("from_name"), 9),
+        _ITEM_ORDER.get(str(item.get("from_name")), 9),
     )
 
 
@@ -228,7 +184,7 @@ def from_results(
             stances.append(Stance(str(item["from_id"]), str(item["to_id"]), label))
             continue
         rid = str(item.get("id"))
-        control = item.get("from_name")
+        control = str(item.get("from_name"))
         value = item.get("value") or {}
         if kind == "labels":
             if rid in spans:

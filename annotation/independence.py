@@ -146,17 +146,18 @@ def pair_independence(
     if missing:
         return {
             "checked": False,
-            "reason": f"no worksheet {' or '.join(missing)} in {_relative(folder, shown)}",
+            "reason": f"no worksheet {' or '.join(missing)} in {relative(folder, shown)}",
         }
     try:
-        figures = compare_worksheets(*paths, first_name, second_name)
+        figures = compare_worksheets(paths[0], paths[1], first_name, second_name)
     except IndependenceError as err:
         return {"checked": False, "reason": str(err)}
-    figures["worksheets"] = [_relative(p, shown) for p in paths]
+    figures["worksheets"] = [relative(p, shown) for p in paths]
     return {"checked": True, **figures}
 
 
-def _relative(path: Path, root: Path | None) -> str:
+def relative(path: Path, root: Path | None) -> str:
+    """``path`` as written in a report: relative to ``root`` when given and inside it."""
     if root is None:
         return str(path)
     try:

@@ -449,6 +449,13 @@ def wait_until_ready(server: Server, timeout: float = 180.0) -> None:
     try:
         who = _get_json(f"{server.url}/api/current-user/whoami", token=server.token)
     except urllib.error.HTTPError as exc:
+        if server.database:
+            raise StudioError(
+                f"the database {server.database} refuses the API token {mask(server.token)} "
+                f"of {server.data_dir / CREDENTIALS_FILE} (HTTP {exc.code}): its admin was "
+                "created with another data dir; copy that data dir's credentials file here "
+                "(back it up with the database)"
+            ) from exc
         raise StudioError(
             f"the server on {server.url} refuses the API token {mask(server.token)} "
             f"(HTTP {exc.code}); is another Label Studio using this port or data directory?"
@@ -515,7 +522,7 @@ class WebSession:
 
     @property
     def cookies(self) -> dict[str, str]:
-        return {c.name: c.value for c in self.jar}
+        return {c.name: c.value or "" for c in self.jar}
 
     def request(self, method: str, path: str, payload: object = None) -> tuple[int, object]:
         """(HTTP status, decoded JSON body or text) of a request made with this session."""

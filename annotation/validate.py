@@ -259,11 +259,12 @@ class _Checker:
                 self.add(f"{control} on a {r.label} region (only CLAIM has it)", r)
             if len(chosen) != 1 or chosen[0] not in allowed_choices:
                 self.add(f"{control} {chosen!r} is not one of {', '.join(allowed_choices)}", r)
-        valued = r.control == lc.ENTITIES and r.label in schema.VALUED_LABELS
+        label = r.label or ""
+        valued = r.control == lc.ENTITIES and label in schema.VALUED_LABELS
         if r.values is None or r.values == [] or r.values == [""]:
             if valued:
                 self.add(
-                    f"{r.label} without a normalised value ({schema.VALUE_FORMAT_HELP[r.label]})", r
+                    f"{r.label} without a normalised value ({schema.VALUE_FORMAT_HELP[label]})", r
                 )
         elif not valued:
             self.add(
@@ -271,10 +272,10 @@ class _Checker:
                 f"{'/'.join(schema.VALUED_LABELS)} have one)",
                 r,
             )
-        elif len(r.values) != 1 or not schema.valid_value(r.label, str(r.values[0])):
+        elif len(r.values) != 1 or not schema.valid_value(label, str(r.values[0])):
             self.add(
                 f"value {r.values!r} is not in the {r.label} format "
-                f"({schema.VALUE_FORMAT_HELP[r.label]})",
+                f"({schema.VALUE_FORMAT_HELP[label]})",
                 r,
             )
         if (
@@ -288,6 +289,7 @@ class _Checker:
                 self.add("entity span does not fall on spaCy token boundaries", r)
 
     def _token_bounds(self) -> tuple[set[int], set[int]]:
+        assert self.tokenize is not None  # checked by the caller
         if not hasattr(self, "_bounds"):
             toks = [
                 (t[0], t[1]) if isinstance(t, tuple) else (t.start, t.end)

@@ -165,7 +165,8 @@ def load_worksheets(files: list[Path] | None = None) -> list[Annotation]:
     files = worksheet_files() if files is None else files
     if not files:
         raise WorksheetError("no worksheet files found")
-    loaded, problems = [], []
+    loaded: list[Annotation] = []
+    problems: list[str] = []
     for path in files:
         try:
             annotation = load_worksheet(path)

@@ -24,6 +24,7 @@ from nkru.schema import SCHEMA_VERSION
 from nkru.segment import content_sentences, tokens
 from nkru.tasks import TASKS, document_rows
 
+from ..annotation.history import pair_order
 from ..annotation.independence import pair_independence
 from ..eval.api import Options, score
 from ..eval.attribution import pair_matching
@@ -218,7 +219,8 @@ def compute_agreement(
 ) -> list[dict[str, Any]]:
     """Every pair of every document with two or more annotations (what ``nkru agreement``
     reports); each pre-adjudication pair gets the independence check of its worksheets
-    ``<doc>.<annotator>.yaml`` in ``worksheets`` (default annotation/worksheets)."""
+    ``<doc>.<annotator>.yaml`` in ``worksheets`` (default annotation/worksheets) and the order
+    in which the repository history received them."""
     root = project_root()
     folder = worksheets or root / "annotation" / "worksheets"
     results = []
@@ -227,9 +229,11 @@ def compute_agreement(
             continue
         for result in document_agreement(get_document(doc_id), anns, seed, resamples):
             if not result["adjudicated"]:
+                first, second = result["annotators"]
                 result["independence"] = pair_independence(
-                    folder, doc_id, *result["annotators"], shown=root
+                    folder, doc_id, first, second, shown=root
                 )
+                result["history"] = pair_order(folder, doc_id, first, second, shown=root)
             results.append(result)
     return results
 
@@ -249,6 +253,25 @@ def _listing(counts: dict[str, int]) -> str:
 
 def _share(count: int, total: int, share: float | None) -> str:
     return f"{count} of {total} ({_fmt(share)})"
+
+
+def _history_lines(order: dict[str, Any]) -> list[str]:
+    """When the repository history received each worksheet of a pre-adjudication pair."""
+    arrivals = "; ".join(
+        f"`{w['worksheet']}` {w['commit']} ({w['date']})"
+        if "commit" in w
+        else f"`{w['worksheet']}`"
+        for w in order["worksheets"]
+    )
+    verdict = (
+        f"{order['first']}'s worksheet was committed first"
+        if order["checked"]
+        else f"The order cannot be checked: {order['reason']}"
+    )
+    return [
+        f"Order in the repository history (first commit of each worksheet): {arrivals}. {verdict}.",
+        "",
+    ]
 
 
 def _independence_lines(check: dict[str, Any], first: str, second: str) -> list[str]:
@@ -361,6 +384,8 @@ def render_markdown(report: dict[str, Any], notes: str = "") -> str:
             lines += ["Entity examples (first 15 each):", "", *(f"- {x}" for x in examples), ""]
         if "independence" in pair:
             lines += _independence_lines(pair["independence"], first, second)
+        if "history" in pair:
+            lines += _history_lines(pair["history"])
     if notes:
         lines += [notes.strip(), ""]
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.markup import escape
@@ -96,7 +96,12 @@ def corpus(ctx: typer.Context) -> None:
         share = f"{chrome / len(doc.text):.1%}"
         figures.add_row(doc.id, *map(str, counts), share, str(len(doc.boilerplate)), split)
         meta = doc.metadata
-        who = " / ".join([str(meta["publisher"] or "?"), ", ".join(meta["authors"] or []) or "?"])
+        who = " / ".join(
+            [
+                str(meta["publisher"] or "?"),
+                ", ".join(cast(list[str], meta["authors"] or [])) or "?",
+            ]
+        )
         title = str(meta["title"] or "(none in text)")
         about.add_row(doc.id, f"{meta['date'] or 'unknown'} · {who}\n[italic]{escape(title)}[/]")
     figures.add_section()
@@ -180,8 +185,8 @@ def backend(
     system: Annotated[
         list[str] | None,
         typer.Option(
-            help="TASK=NAME: the system of a layer (default: the task's best baseline on "
-            "the leaderboard); repeatable."
+            help="TASK=NAME: the system of a layer (default: the task's learned baseline "
+            "with the best cross-document score on the leaderboard); repeatable."
         ),
     ] = None,
     fit_on: Annotated[
@@ -189,7 +194,7 @@ def backend(
     ] = "train",
     data: Annotated[Path, typer.Option(help="Built dataset folder.")] = Path("data"),
     leaderboard: Annotated[
-        Path, typer.Option(help="Leaderboard with the systems' test scores.")
+        Path, typer.Option(help="Leaderboard with the systems' cross-document scores.")
     ] = Path("results/leaderboard.json"),
 ) -> None:
     """Serve the baselines' pre-annotations to Label Studio (its ML backend protocol: /health,
@@ -240,12 +245,14 @@ def readme(
     console.print(f"{target}: leaderboard {'updated' if changed else 'already up to date'}")
 
 
-def _reviewed_annotation(doc_id: str, spec: str | None, exports_dir: Path) -> tuple[object, str]:
+def _reviewed_annotation(
+    doc_id: str, spec: str | None, exports_dir: Path
+) -> tuple[Annotation, str]:
     """The annotation to review and its description: the document's ground truth in the
     exports, a worksheet file, or an annotator (in the export, else its worksheet)."""
     from ..annotation.worksheet import load_worksheet  # PyYAML
 
-    def worksheet(path: Path) -> tuple[object, str]:
+    def worksheet(path: Path) -> tuple[Annotation, str]:
         annotation = load_worksheet(path)
         if annotation.document_id != doc_id:
             raise fail(f"{path}: a worksheet of document {annotation.document_id}, not {doc_id}")

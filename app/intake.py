@@ -28,7 +28,7 @@ try:  # the studio extra: only an HTML page needs it
     from htmldate.utils import Extractor, load_html
     from htmldate.validators import get_max_date, get_min_date
 except ModuleNotFoundError:
-    trafilatura = None
+    trafilatura = None  # type: ignore[assignment]
 
 from nkru.boilerplate import RULES_VERSION, Proposal, propose
 from nkru.corpus import CorpusError, forget_corpus, load_corpus, manifest_path
@@ -114,9 +114,9 @@ def extract_html(path: Path, page: str) -> tuple[str, dict[str, object]]:
         with_metadata=False,
     )
     if not text or len(text.strip()) < MIN_ARTICLE_CHARS:
-        found = len((text or "").strip())
+        length = len((text or "").strip())
         raise IntakeError(
-            f"{path}: an HTML page without article text ({extractor()} found {found} "
+            f"{path}: an HTML page without article text ({extractor()} found {length} "
             f"characters of main text, fewer than {MIN_ARTICLE_CHARS})"
         )
     meta = trafilatura.extract_metadata(page)
@@ -259,7 +259,7 @@ def add_document(
     name = f"{doc_id}_{digest[:16]}.txt"
     entry: dict = {"id": doc_id, "file": name, "sha256": digest, **values, "notes": notes}
     target_source = None
-    if html:
+    if source_digest is not None:  # an HTML page
         target_source = directory / f"{doc_id}_{source_digest[:16]}{file.suffix.lower()}"
         if not target_source.suffix:
             target_source = target_source.with_suffix(".html")

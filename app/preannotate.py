@@ -4,18 +4,23 @@
 the built dataset's training rows (the benchmark's own fit), or on every annotated document.
 :meth:`Preannotator.predict` turns one corpus document into one Label Studio prediction:
 
-- entities with their types (``ner``), DATE/QUANTITY/MONEY with a normalised value
-  (``normalization``);
+- entities with their types (``ner``); DATE/QUANTITY/MONEY with a normalised value
+  (``normalization``) only where the normaliser found one: its answer for a mention no rule
+  covers (its answer for an empty mention, e.g. ``0`` for "plusieurs milliers") is not shown;
 - claims (``claims``, plus the claims of the attribution pairs that no detected claim overlaps),
   each with certainty and topic (``certainty``, ``topic``: required choices of the config);
-- sources and stance relations (``attribution``: each pair is a source, a claim and a stance);
+- sources and stance relations (``attribution``: each pair is a source, a claim and a stance;
+  one relation per source and claim, the first pair's stance when pairs snap to one claim);
 - the manifest's boilerplate regions, so that the annotator sees the site chrome too.
 
 Every system sees only the task's inputs (the gold-free rows of the document). Every result item
-carries ``score``: the layer system's test headline score in ``results/leaderboard.json`` (an
-estimate of its quality on unseen text, not a per-region probability); the prediction's
-``score`` is the mean over its regions. ``model_version`` names the systems, what they were fit
-on and a digest of the training rows, so a refit on other data gives another version.
+carries ``score``: the system of its layer's **cross-document score** in
+``results/leaderboard.json`` (leave-one-document-out, pooled: an estimate of its quality on an
+unseen document, not a per-region probability); a value item carries the normaliser's, a
+certainty or topic choice its classifier's. The prediction's ``score`` is the mean over its
+items. ``model_version`` names the systems, what they were fit on and a digest of the training
+rows, so a refit on other data gives another version. Items are built by
+:mod:`nkru.annotation.results`.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from nkru.splits import SPLITS
 from nkru.tasks import TASKS, document_rows, strip_rows
 
 from ..annotation import labeling_config as lc
+from ..annotation import results
 from ..baselines.protocol import System
 from ..baselines.registry import BASELINES, create
 from ..eval.gold import read_split
@@ -55,34 +61,39 @@ def _inputs(task: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     return strip_rows(TASKS[task], rows)
 
 
-def _headline(entry: Mapping[str, Any]) -> float | None:
-    """A leaderboard row's headline: its cross-document score, else its test score (None for
-    a system scored under another label set)."""
-    for score in ("pooled", "test"):
-        value = (entry.get(score) or {}).get("value")
-        if isinstance(value, int | float):
-            return float(value)
-    return None
-
-
-def leaderboard_scores(path: Path) -> dict[tuple[str, str], float]:
-    """(task, system) -> headline score (cross-document), from ``results/leaderboard.json``."""
+def cross_document_scores(path: Path) -> dict[tuple[str, str], float]:
+    """(task, system) -> the system's cross-document score (``pooled`` in
+    ``results/leaderboard.json``); systems scored under another label set have none."""
     try:
         board = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PreannotationError(f"{path}: cannot read the leaderboard ({exc})") from exc
     return {
-        (task, entry["name"]): value
+        (task, entry["name"]): float(value)
         for task, block in board.get("tasks", {}).items()
         for entry in block.get("systems", [])
-        if (value := _headline(entry)) is not None
+        if isinstance(value := (entry.get("pooled") or {}).get("value"), int | float)
     }
 
 
 def _best(task: str, board: Mapping[tuple[str, str], float]) -> str:
-    """The task's learned baseline with the best test score (registry order breaks ties)."""
+    """The task's learned baseline with the best cross-document score (registry order breaks
+    ties)."""
     names = list(BASELINES[task])
     return max(names, key=lambda n: (board.get((task, n), float("-inf")), -names.index(n)))
+
+
+def one_relation_per_pair(
+    relations: Sequence[tuple[Any, Any, str]],
+) -> list[tuple[Any, Any, str]]:
+    """(source, claim, stance) triples with one per source and claim: the first one's stance."""
+    seen: set[tuple[Any, Any]] = set()
+    kept = []
+    for source, claim, label in relations:
+        if (source, claim) not in seen:
+            seen.add((source, claim))
+            kept.append((source, claim, label))
+    return kept
 
 
 @dataclass
@@ -112,7 +123,7 @@ class Preannotator:
             raise PreannotationError(
                 f"no pre-annotation layer for {unknown} (layers: {', '.join(LAYERS)})"
             )
-        board = leaderboard_scores(leaderboard)
+        board = cross_document_scores(leaderboard)
         systems: dict[str, System] = {}
         scores: dict[str, float] = {}
         digest = hashlib.sha256()
@@ -134,7 +145,7 @@ class Preannotator:
             if (task, name) not in board:
                 raise PreannotationError(
                     f"{task}/{name} is not on {leaderboard}: run `nkru benchmark` first "
-                    "(each prediction's score is the system's test score there)"
+                    "(each prediction's score is the system's cross-document score there)"
                 )
             systems[task] = system.fit(rows)
             scores[task] = board[(task, name)]
@@ -143,6 +154,13 @@ class Preannotator:
         version = f"nkru-{schema.SCHEMA_VERSION}/{fit_on}-{digest.hexdigest()[:10]}/{names}"
         return cls(systems, scores, version)
 
+    def no_value(self, label: str) -> str:
+        """The normaliser's answer when no rule covers a mention (its answer for an empty
+        mention of type ``label``): a placeholder, not a value."""
+        row = {"id": "probe", "mention": "", "entity_type": label, "document_date": None}
+        (answer,) = self.systems["normalization"].predict([row])
+        return answer["value"]
+
     def predict(self, doc: Document) -> dict[str, Any]:
         """One Label Studio prediction (``result``, ``score``, ``model_version``) for ``doc``."""
         empty = Annotation(document_id=doc.id, annotator="model")
@@ -150,36 +168,19 @@ class Preannotator:
         rows = document_rows(doc, empty, content)
         view = AnnotatedDocument(doc, content, (), (), (), ())  # for the context rows
         items: list[dict[str, Any]] = []
+        origin = results.PREDICTION
 
         def region(rid: str, control: str, start: int, end: int, label: str, task: str):
+            text = doc.text[start:end]
+            score = self.scores[task]
             items.append(
-                {
-                    "id": rid,
-                    "from_name": control,
-                    "to_name": lc.TEXT_NAME,
-                    "type": "labels",
-                    "origin": "prediction",
-                    "score": self.scores[task],
-                    "value": {
-                        "start": start,
-                        "end": end,
-                        "text": doc.text[start:end],
-                        "labels": [label],
-                    },
-                }
+                results.region(rid, control, start, end, text, label, origin=origin, score=score)
             )
 
         def attribute(rid: str, control: str, kind: str, start: int, end: int, value, task):
+            score = self.scores[task]
             items.append(
-                {
-                    "id": rid,
-                    "from_name": control,
-                    "to_name": lc.TEXT_NAME,
-                    "type": kind,
-                    "origin": "prediction",
-                    "score": self.scores[task],
-                    "value": {"start": start, "end": end, **value},
-                }
+                results.attribute(rid, control, kind, start, end, value, origin=origin, score=score)
             )
 
         sentences = {row["id"]: row for row in rows["ner"]}
@@ -208,8 +209,12 @@ class Preannotator:
                 for rid, start, end, label in valued
             ]
         )
-        for (rid, start, end, _), pred in zip(valued, values, strict=True):
-            attribute(rid, lc.VALUE, "textarea", start, end, {"text": [pred["value"]]}, "ner")
+        placeholders = {label: self.no_value(label) for label in schema.VALUED_LABELS}
+        for (rid, start, end, label), pred in zip(valued, values, strict=True):
+            value = pred["value"]
+            if value != placeholders[label] and schema.valid_value(label, value):
+                value_item = {"text": [value]}
+                attribute(rid, lc.VALUE, "textarea", start, end, value_item, "normalization")
         # claims, then the pairs' sources and claims
         claims: list[tuple[int, int]] = []
         for pred in self.systems["claims"].predict(_inputs("claims", rows["claims"])):
@@ -256,34 +261,25 @@ class Preannotator:
                 attribute(rid, control, "choices", start, end, value, task)
         for (start, end), rid in source_ids.items():
             region(rid, lc.CLAIMS, start, end, schema.SOURCE, "attribution")
-        for source, claim, label in relations:
+        for source, claim, label in one_relation_per_pair(relations):
             items.append(
-                {
-                    "from_id": source_ids[source],
-                    "to_id": claim_ids[claim],
-                    "type": "relation",
-                    "direction": "right",
-                    "labels": [label],
-                    "score": self.scores["attribution"],
-                }
+                results.relation(
+                    source_ids[source], claim_ids[claim], label, score=self.scores["attribution"]
+                )
             )
         for n, b in enumerate(doc.boilerplate, start=1):
-            item = {
-                "id": f"b{n:03d}",
-                "from_name": lc.BOILERPLATE_CONTROL,
-                "to_name": lc.TEXT_NAME,
-                "type": "labels",
-                "origin": "prediction",
-                "value": {
-                    "start": b.start,
-                    "end": b.end,
-                    "text": b.text,
-                    "labels": [schema.BOILERPLATE],
-                },
-            }
-            if b.value:
-                item["meta"] = {"text": [b.value]}
-            items.append(item)
+            items.append(
+                results.region(
+                    f"b{n:03d}",
+                    lc.BOILERPLATE_CONTROL,
+                    b.start,
+                    b.end,
+                    b.text,
+                    schema.BOILERPLATE,
+                    origin=origin,
+                    note=b.value or None,
+                )
+            )
         scored = [i["score"] for i in items if "score" in i]
         score = statistics.fmean(scored) if scored else statistics.fmean(self.scores.values())
         return {"result": items, "score": round(score, 4), "model_version": self.model_version}

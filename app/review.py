@@ -383,7 +383,7 @@ def render(result: Review, command: str, decisions_path: str) -> tuple[str, dict
         done = sum(1 for d in result.applied if d.key.split(" ", 1)[0] == c.system)
         rows.append((c.system, len(c.disagreements), keep + change, keep, change, done))
     total = sum(r[1] for r in rows)
-    decided = sum(r[2] for r in rows)
+    n_decided = sum(r[2] for r in rows)
     changed = sum(r[4] + r[5] for r in rows)
     lines = [
         f"# Review of document {result.doc.id} against different eyes",
@@ -398,7 +398,7 @@ def render(result: Review, command: str, decisions_path: str) -> tuple[str, dict
         "|---|---|---|---|---|---|---|",
         *(f"| {s} | {n} | {d} | {n - d} | {k} | {c} | {a} |" for s, n, d, k, c, a in rows),
         "",
-        f"In all: {total} disagreements, {decided} decided, {total - decided} undecided; "
+        f"In all: {total} disagreements, {n_decided} decided, {total - n_decided} undecided; "
         f"{changed} items changed in the annotation by a `change` decision "
         f"({sum(r[5] for r in rows)} already applied to this annotation, so their disagreement "
         "is gone).",

@@ -12,17 +12,17 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    content (``cue_claims=False`` turns this off). (:meth:`AttributionPairs.attribute` with
    given claims, e.g. the gold ones, is an oracle setting for analysis, not a baseline.)
 2. Source candidates (:func:`source_candidates`), from spaCy ``fr_core_news_md`` on the
-   sentence (GUIDELINES S1 cues):
+   sentence:
    - ``cue:subject``: the subject of a reporting verb (affirmer, confirmer, nier, démentir,
      rapporter, estimer, déclarer, indiquer, …), also through a governing verb ("n'ont pas pu
      prouver", "continue de nier"), cut before a comma, parenthesis or relative pronoun
-     (S2 (3): no relative clauses or appositions);
+     (a source span holds no relative clause or apposition);
    - ``cue:agent``: "par X" on a reporting participle ("niée par X", "confirmée par X"); a
      passive subject is never a source (it is the reported content);
    - ``cue:inverted``: the noun phrase right after a reporting verb in "comme le rapporte X" /
      "c'est ce que rapporte X";
    - ``cue:selon``: "selon X" / "d'après X" / "de source X" (X up to the next comma; guillemets
-     stay inside, S2 (2) ``le «Guardian»``);
+     stay inside: ``le «Guardian»``);
    - spaCy entities (PER/ORG/LOC/MISC) and subject noun chunks, as before.
    Cue candidates also carry ``verb:<lemma>`` and, under negation, ``cue:negated``.
    Identical spans are merged, keeping every kind.
@@ -34,13 +34,14 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    claim to a source overlapping the candidate with character IoU ≥ 0.5.
 4. Decoding: every pair with probability ≥ 0.5 is kept; for one claim, overlapping sources keep
    only the most probable.
-5. Anaphora (rule, GUIDELINES S4, D57): a reporting verb whose object (or passive subject) is
-   a demonstrative noun of discourse ("nier ces affirmations", "ces informations ont été
-   démenties par X", …) or a "c'est ce que rapporte X"
-   sentence pairs its source candidate (subject or inverted subject) with the predicted claims
-   of earlier sentences of the same paragraph (no line break between them): "ce que" → the
-   previous sentence's claims; "ces X" → every earlier claim of the paragraph that was
-   predicted with a source.
+5. Anaphora: a cue source whose verb reports an anaphor (:func:`anaphor_marker`: a
+   demonstrative noun as its object or passive subject, or "ce que <verbe> X") pairs with the
+   predicted claims of earlier sentences of the same paragraph (no line break between them):
+   "ce que" → the previous sentence's claims; a demonstrative noun → every earlier claim of
+   the paragraph that was predicted with a source. Which markers count (the noun's lemma, or
+   "ce") is learned in ``fit`` (:func:`learned_anaphors`): the markers of the training
+   documents' gold sources whose claim lies in an earlier sentence. A fold whose training
+   documents hold no such source has no anaphora.
 6. Stance (:func:`cue_stance`): a lexicon on the cue verb first — nier, démentir, contester,
    réfuter, rejeter → ``deny``; douter, questionner or a negated reporting verb ("n'ont pas pu
    prouver") → ``query``; otherwise a second LogisticRegression on the pair features, trained
@@ -48,14 +49,25 @@ Pipeline, per sentence of the document row (``sentences``; the whole text if abs
    anaphoric pairs.
 
 Not covered: a source introduced in an earlier sentence than its claim other than by the
-anaphora rule, and the anaphora's topic filter of D57 (every attributed earlier claim of the
-paragraph is taken).
+anaphora rule, and the topic filter of the anaphora's scope (every attributed earlier claim of
+the paragraph is taken).
+
+Where the rules come from (the only place this module cites annotation/GUIDELINES.md): the
+source cues of step 2 and the stances of step 6 implement the general rules S1 (a source needs
+a cue: selon, d'après, a verb of saying), S2 (source span form: the name without descriptor,
+no relative clause or apposition) and S4 (support / deny / query verbs; an anaphoric object
+links the source to the earlier claims). The word lists are general French, single common
+words (:data:`SPEECH_LEMMAS`: the claims module's verbs of saying plus dénoncer, qualifier and
+selon; :data:`DENY_LEMMAS`, :data:`QUERY_LEMMAS`: S4's deny and question verbs); no published
+lexicon was used. The anaphora markers are learned (step 5): the rule used to hold the nouns
+affirmation, information, … and the pattern "c'est ce que rapporte X", written from sentences
+of documents 002 and 004 (issue 20; baselines/README.md has the scores before and after).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Self
 
 from nkru.schema import STANCE_LABELS
@@ -73,22 +85,7 @@ MATCH_IOU = 0.5
 SPEECH_LEMMAS = CLAIM_CUES | {"dénoncer", "qualifier", "selon"}
 DENY_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "rejeter"})
 QUERY_LEMMAS = frozenset({"douter", "questionner", "interroger"})
-ANAPHOR_NOUNS = frozenset(
-    {
-        "affirmation",
-        "information",
-        "déclaration",
-        "allégation",
-        "accusation",
-        "rapport",
-        "analyse",
-        "propos",
-        "révélation",
-        "fait",
-        "assertion",
-        "conclusion",
-    }
-)
+DEMONSTRATIVES = frozenset({"ce", "cet", "cette", "ces"})
 _CUT_WORDS = frozenset(
     {
         ",",
@@ -182,8 +179,8 @@ def _phrase(parse: Parse, head: int) -> tuple[int, int] | None:
 
 
 def _name_only(parse: Parse, first: int, last: int) -> tuple[int, int]:
-    """ "le journal britannique Guardian" → "Guardian" (GUIDELINES S2 (2): a descriptor between
-    article and name leaves the name only); other phrases unchanged."""
+    """ "le journal britannique Guardian" → "Guardian" (a descriptor between article and name
+    leaves the name only); other phrases unchanged."""
     k = first
     if parse.pos(k) != "DET":
         return first, last
@@ -292,39 +289,72 @@ def cue_stance(kinds: Sequence[str]) -> str | None:
     return None
 
 
-def anaphoric_source(text: str, analysis: Analysis) -> tuple[Span, str, tuple[str, ...]] | None:
-    """``(source span, scope, kinds)`` of an anaphoric report in a sentence (docstring 5).
+def anaphor_marker(parse: Parse, kind: str, verb: int) -> tuple[str, str] | None:
+    """``(scope, word)`` when a cue source reports an anaphor, else None.
 
-    ``scope`` is ``"previous"`` ("c'est ce que rapporte X") or ``"paragraph"`` ("ces X").
+    ``("previous", "ce")``: an inverted cue after "ce" (a "ce que <verbe> X" report);
+    ``("paragraph", lemma)``: a demonstrative determiner and a noun as the object (or passive
+    subject) of the cue verb. No word list: which markers count is learned from the training
+    documents (:func:`learned_anaphors`).
     """
-    if not analysis.parse:
+    if kind == "cue:inverted" and any(parse.text(k) == "ce" for k in range(max(0, verb - 3), verb)):
+        return "previous", "ce"
+    if kind in ("cue:subject", "cue:agent"):
+        places = [
+            *range(verb + 1, min(len(parse), verb + 4)),
+            *(c for c in parse.children[verb] if parse.dep(c) == "nsubj:pass"),
+        ]
+        for k in places:
+            if parse.pos(k) == "NOUN" and k > 0 and parse.text(k - 1) in DEMONSTRATIVES:
+                return "paragraph", parse.lemma(k)
+    return None
+
+
+def anaphoric_source(
+    text: str, analysis: Analysis, markers: Collection[str]
+) -> tuple[Span, str, tuple[str, ...]] | None:
+    """``(source span, scope, kinds)`` of the first cue source of a sentence whose anaphor
+    marker (:func:`anaphor_marker`) is one of ``markers`` (docstring 5), or None."""
+    if not analysis.parse or not markers:
         return None
     parse = Parse(analysis)
     candidates = source_candidates(text, analysis)
     for (first, last), kind, verb in cue_sources(parse):
-        scope = None
-        if kind == "cue:inverted" and any(
-            parse.text(k) == "ce" for k in range(max(0, verb - 3), verb)
-        ):
-            scope = "previous"
-        elif kind in ("cue:subject", "cue:agent"):
-            # the object after the verb, or (passive) the subject of the verb
-            places = [
-                *range(verb + 1, min(len(parse), verb + 4)),
-                *(c for c in parse.children[verb] if parse.dep(c) == "nsubj:pass"),
-            ]
-            for k in places:
-                if (
-                    parse.lemma(k) in ANAPHOR_NOUNS
-                    and k > 0
-                    and parse.text(k - 1) in ("ces", "cette", "ce", "cet")
-                ):
-                    scope = "paragraph"
-                    break
-        if scope:
+        found = anaphor_marker(parse, kind, verb)
+        if found is not None and found[1] in markers:
             span = (parse.tokens[first][0], parse.tokens[last][1])
-            return span, scope, candidates.get(span, (kind,))
+            return span, found[0], candidates.get(span, (kind,))
     return None
+
+
+def learned_anaphors(rows: Sequence[Row]) -> frozenset[str]:
+    """The anaphor markers of the training documents: those of the cue sources that match
+    (character IoU ≥ 0.5) a gold source whose claim lies in an earlier sentence."""
+    markers: set[str] = set()
+    for row in rows:
+        sentences = sentence_spans(row)
+        place = {span: k for k, span in enumerate(sentences)}
+        late: dict[int, list[Span]] = {}
+        for pair in row.get("pairs") or []:
+            source = (pair["source_start"], pair["source_end"])
+            claim = (pair["claim_start"], pair["claim_end"])
+            at = [place[s] for s in sentences if _within(source, s)]
+            before = [place[s] for s in sentences if _within(claim, s)]
+            if at and before and before[0] < at[0]:
+                late.setdefault(at[0], []).append(source)
+        if not late:
+            continue
+        texts = [row["text"][s:e] for s, e in (sentences[k] for k in sorted(late))]
+        for k, analysis in zip(sorted(late), analyse_all(texts), strict=True):
+            if not analysis.parse:
+                continue
+            parse, offset = Parse(analysis), sentences[k][0]
+            for (first, last), kind, verb in cue_sources(parse):
+                span = (parse.tokens[first][0] + offset, parse.tokens[last][1] + offset)
+                found = anaphor_marker(parse, kind, verb)
+                if found and any(char_iou(span, g) >= MATCH_IOU for g in late[k]):
+                    markers.add(found[1])
+    return frozenset(markers)
 
 
 def _bucket(n: int) -> str:
@@ -378,8 +408,9 @@ class AttributionPairs(System):
         "claims from the claims detector (+ sentences with a reported clause) by "
         "the dependency span rule; sources = reporting-verb subjects/agents, 'selon X', "
         "spaCy entities, subject chunks; pairs in a sentence scored by "
-        "LogisticRegression; anaphoric 'nier ces affirmations' → earlier claims of "
-        "the paragraph; stance = cue lexicon, else LogisticRegression"
+        "LogisticRegression; anaphora (demonstrative object, 'ce que', markers learned "
+        "from the training documents) → earlier claims of the paragraph; stance = cue "
+        "lexicon, else LogisticRegression"
     )
 
     def __init__(self, seed: int = 13, threshold: float = THRESHOLD, cue_claims: bool = True):
@@ -436,6 +467,7 @@ class AttributionPairs(System):
                         stance_in.append(features)
                         stance_y.append(stances[0])
         self.detector = ClaimDetector(self.seed).fit(claim_sentence_rows(rows))
+        self.anaphors = learned_anaphors(rows)
         if not pairs_y:
             pairs_in, pairs_y = [{"bias": 1.0}], [False]
         self.scorer = fit_or_constant(
@@ -508,7 +540,7 @@ class AttributionPairs(System):
         self, row, sentences, claims_by_sentence, attributed, index, analysis
     ) -> list[dict]:
         (s0, _), text = sentences[index]
-        found = anaphoric_source(text, analysis)
+        found = anaphoric_source(text, analysis, self.anaphors)
         if found is None:
             return []
         source, scope, kinds = found

@@ -3,38 +3,48 @@
 Detector: TF-IDF word 1-2-grams + LogisticRegression (``class_weight="balanced"``, seeded) on
 the sentence text, trained on ``has_claim`` (a sentence holding at least one gold claim).
 
-Span rule (:func:`claim_spans`), applied to every detected sentence. It implements the span
-rules of annotation/GUIDELINES.md §4.2 (C11–C15) on spaCy ``fr_core_news_md``'s parse
-(:mod:`nkru.baselines.nlp`); every span starts and ends on a token boundary, spans do not
-overlap and lie inside the sentence:
+Span rule (:func:`claim_spans`), applied to every detected sentence, on spaCy
+``fr_core_news_md``'s parse (:mod:`nkru.baselines.nlp`); every span starts and ends on a token
+boundary, spans do not overlap and lie inside the sentence:
 
-1. **Complement clause** (C11: "the attribution cue is outside", "que/qu' is outside"): the
-   first complementiser *que/qu'* (``mark``) preceded in its clause (≤ 8 tokens back, not past
-   ``, ; : .`` except a comma right before it) by a reporting or epistemic predicate
-   (:data:`CUE_LEMMAS`: affirmer, confirmer, annoncer, rapporter, prouver, supposer, probable,
-   …) opens the region: from the token after *que* to the right edge of the clause head's
-   subtree (to the sentence end when the parser attached *que* to a noun). Else the nominal
-   object of nier/démentir/contester/réfuter/confirmer (C7, D25: "Moscou dément fermement
-   [la présence …]"), or the passive subject of such a verb up to its first comma ("[La
-   présence …], confirmée par X, est niée par Y"), is the region unless it is demonstrative
-   ("ces affirmations": anaphoric, not a new claim). Else the region is the whole sentence.
-2. **Leading cues and connectives** (C11): "Selon X," / "D'après X," / "De source X," (up
-   to the first comma) and connectives (mais, toutefois, donc, en effet, de plus, …) at the
-   start of the region are removed.
-3. **Trailing cues** (C11): a final "selon X" / "d'après X" phrase, ", comme le rapporte X"
-   and ", a affirmé X" are removed.
-4. **Purpose clause** (C15): a clause from "afin de/d'" to the end is removed (the
-   ambiguous "pour + infinitive" is kept: the deletion test needs semantics).
-5. **Prediction conjunct** (C4: predictions are not claims): a coordinated verb ("et
-   pourraient être déployés …") carrying pouvoir/devoir in the conditional or a future tense is
-   cut off with its conjunction.
-6. **Coordinated clauses** (C13): the region is split into several claims where a clause
-   with its own subject is coordinated (et/mais/;/-) or the parser found a second root, when
-   each part has at least 3 words (a second root counts only with its own subject).
-7. **Edges** (C11): leading/trailing punctuation, conjunctions and "que" are removed, and a
+1. **Complement clause**: the first complementiser *que/qu'* (``mark``) preceded in its clause
+   (≤ 8 tokens back, not past ``, ; : .`` except a comma right before it) by a reporting or
+   epistemic predicate (:data:`CUE_LEMMAS`) opens the region: from the token after *que* to
+   the right edge of the clause head's subtree (to the sentence end when the parser attached
+   *que* to a noun). Else the nominal object of a verb of :data:`OBJECT_CLAIM_LEMMAS` is the
+   region unless it is demonstrative ("ces …": an anaphor, not a new claim). Else the region
+   is the whole sentence.
+2. **Leading cues and connectives**: "Selon X," / "D'après X," / "De source X," (up to the
+   first comma) and connectives (:data:`CONNECTIVES`) at the start of the region are removed.
+3. **Trailing cues**: a final "selon X" / "d'après X" phrase, ", comme le <verbe> X" and
+   ", a <verbe> X" with a reporting verb are removed.
+4. **Purpose clause**: a clause from "afin de/d'" to the end is removed (the ambiguous "pour +
+   infinitive" is kept: the deletion test needs semantics).
+5. **Prediction conjunct**: a coordinated verb carrying pouvoir/devoir in the conditional or
+   a future tense is cut off with its conjunction.
+6. **Coordinated clauses**: the region is split into several claims where a clause with its
+   own subject is coordinated (et/mais/;/-) or the parser found a second root, when each part
+   has at least 3 words (a second root counts only with its own subject).
+7. **Edges**: leading/trailing punctuation, conjunctions and "que" are removed, and a
    quotation mark opening (closing) the span is removed unless its partner is inside it.
 
 If nothing is left, the whole stripped sentence is the span (one claim).
+
+Where the rules come from (the only place this module cites annotation/GUIDELINES.md): steps
+1-7 implement the general span rules C10 (the content of a verb of saying, a que-clause or the
+object of confirmer/nier/démentir, is the claim), C7 (a mere anaphor is no claim), C11 (cue,
+complementiser, leading connectives and enclosing punctuation outside), C4 (predictions are no
+claims), C13 (separable propositions are separate claims) and C15 (purpose clauses outside).
+The word lists are general French, single common words written from knowledge of the
+language and the cue list of S1 (some, such as "prouver", also occur in the corpus; no
+published lexicon was used, none of its phrases was copied): :data:`SPEECH_LEMMAS` (verbs of
+saying, showing and denying), :data:`EPISTEMIC_LEMMAS` (epistemic predicates taking a
+que-clause), :data:`CONNECTIVES` (discourse connectives), :data:`OBJECT_CLAIM_LEMMAS` (C10's
+verbs and the deny verbs of S4) with :data:`DENIAL_FORMS` (their present and imperfect forms,
+which the parser does not always lemmatise). Nothing here was written from a sentence of the
+corpus: the passive-subject region ("[X], confirmée par Y, est niée par Z", from a sentence of
+document 000) and the citation of a decision taken on document 002 were removed (issue 20;
+baselines/README.md has the scores before and after).
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from .protocol import Prediction, Row, System
 
 Span = tuple[int, int]
 
-# Reporting verbs (GUIDELINES S1 cues) and epistemic predicates introducing a "que" clause.
+# Verbs of saying and epistemic predicates introducing a "que" clause (module docstring).
 SPEECH_LEMMAS = frozenset(
     {
         "confirmer",
@@ -118,8 +128,7 @@ EPISTEMIC_LEMMAS = frozenset(
 CUE_LEMMAS = SPEECH_LEMMAS | EPISTEMIC_LEMMAS
 SELON_WORDS = ("selon", "d'après", "d’après")
 ELIDED_DE = ("d'", "d’")
-# Verbs whose nominal object restates the claim (GUIDELINES C7, D25: "Moscou dément
-# fermement [la présence …]"); a demonstrative object ("ces affirmations") is anaphoric.
+# Verbs whose nominal object is the claim; a demonstrative object is an anaphor.
 OBJECT_CLAIM_LEMMAS = frozenset({"nier", "démentir", "contester", "réfuter", "confirmer"})
 DENIAL_FORMS = frozenset(
     {
@@ -258,22 +267,11 @@ def object_clause(parse: Parse) -> tuple[int, int] | None:
         if "PronType=Dem" in parse.morph(j) or parse.text(j) in ("ce", "ces", "cette", "cet"):
             continue
         return j, len(parse) - 1
-    for i in range(len(parse)):  # passive: "[La présence …], …, est niée par X"
-        if parse.dep(i) != "nsubj:pass" or parse.pos(i) not in ("NOUN", "PROPN"):
-            continue
-        verb = parse.head(i)
-        if parse.lemma(verb) not in OBJECT_CLAIM_LEMMAS or any(
-            "PronType=Dem" in parse.morph(c) for c in parse.children[i]
-        ):
-            continue
-        first, last = parse.edges(i)
-        cut = next((k for k in range(i + 1, last + 1) if parse.text(k) in (",", "(")), None)
-        return first, (cut - 1 if cut is not None else last)
     return None
 
 
 def _strip_leading(parse: Parse, first: int, last: int) -> int:
-    """Skip leading connectives, punctuation and a "Selon X," cue (GUIDELINES C11)."""
+    """Skip leading connectives, punctuation and a "Selon X," cue (step 2)."""
     changed = True
     while changed and first <= last:
         changed = False

@@ -29,7 +29,8 @@ SEPARATOR = " ### "
 
 def _replace(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
     """``text`` with each ``(start, end, marker)`` span replaced by its marker."""
-    out, position = [], 0
+    out: list[str] = []
+    position = 0
     for start, end, marker in sorted(spans):
         if start < position:
             continue

@@ -11,7 +11,7 @@ allowed) on all training rows. ``predict`` reads only the sentence text and toke
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import sklearn_crfsuite
@@ -88,6 +88,10 @@ class BioCrf(SelectedSystem):
     def prediction(self, spans: list[dict]) -> list[dict]:
         """Decoded spans as the prediction payload (NER keeps labels)."""
         return spans
+
+    def model_settings(self, candidate: CrfSettings) -> CrfSettings:
+        """The decoding threshold is applied to a trained model's marginals."""
+        return replace(candidate, threshold=None)
 
     def _features(self, rows: Sequence[Row], settings: CrfSettings) -> list[list[dict]]:
         analyses = analyse_all([row["text"] for row in rows])

@@ -19,6 +19,15 @@ The dict features go through ``DictVectorizer`` + ``LogisticRegression`` (balanc
 the regularisation ``C`` and the feature groups are chosen by leave-one-document-out over the
 training documents (:func:`nkru.baselines.selection.select`). ``predict`` reads only the
 context text and the source/claim offsets.
+
+Where the word lists come from (the only place this module cites annotation/GUIDELINES.md):
+general French, single common words written from knowledge of the language, no published
+lexicon and no phrase of the corpus: :data:`MODAL_LEMMAS` and :data:`HEDGE_LEMMAS` (modal
+verbs, epistemic verbs, adverbs and adjectives: the hedging cues of the certainty rule C16),
+:data:`DENY_LEMMAS` and :data:`QUERY_LEMMAS` (the deny and question verbs of the stance rule
+S4, with prouver and vérifier, whose negation says that something is unproven), and the
+claims module's verbs of saying (:data:`~nkru.baselines.claims.CUE_LEMMAS`). The classifiers
+learn from the training documents which of them matter.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Self
 
 import spacy
+from spacy.pipeline import EntityRecognizer
 from spacy.tokens import Doc
 from spacy.training import Example, iob_to_biluo
 from spacy.util import compounding, fix_random_seed, minibatch
@@ -36,8 +37,10 @@ DROPOUT = 0.2
 
 def _load() -> Any:
     """A fresh ``fr_core_news_md`` with its ``ner`` component only, the schema's labels added."""
-    nlp = spacy.load(MODEL, exclude=[p for p in spacy.info(MODEL)["pipeline"] if p != "ner"])
+    info: dict[str, Any] = spacy.info(MODEL)  # type: ignore[assignment]
+    nlp = spacy.load(MODEL, exclude=[p for p in info["pipeline"] if p != "ner"])
     ner = nlp.get_pipe("ner")
+    assert isinstance(ner, EntityRecognizer)
     for label in ENTITY_LABELS:
         ner.add_label(label)
     return nlp

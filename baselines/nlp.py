@@ -7,7 +7,7 @@ hold a spaCy object and save with joblib.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -78,3 +78,8 @@ def analyse_all(texts: Sequence[str]) -> list[Analysis]:
 def analyse(text: str) -> Analysis:
     """The analysis of one text."""
     return analyse_all([text])[0]
+
+
+def remember(analyses: Mapping[str, Analysis]) -> None:
+    """Add analyses made elsewhere (a worker process gets those of its own rows' texts)."""
+    _CACHE.update(analyses)

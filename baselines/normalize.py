@@ -16,6 +16,12 @@ The libraries do the work; the glue is kept to what they do not cover:
   (plus de → ``>``, au moins → ``>=``, près de/environ → ``~``, jusqu'à → ``<=``, moins de → ``<``),
   "entre A et B"/"A à B"/"A-B" a range ``A..B``, and unit words a unit code
   (kilomètres → ``km``, pour cent → ``%``, dollars → ``USD``, yens → ``JPY``, …).
+
+Where the rules come from (the only place this module cites annotation/GUIDELINES.md): the
+output formats, approximator prefixes and unit codes are those of the general value rules V1
+(dates), V2 (relative dates) and V3 (amounts, with its closed unit table); the French words
+matched (weekdays, months, relative words, approximators, multipliers, unit names) are general
+French vocabulary, not phrases of the corpus.
 """
 
 from __future__ import annotations

@@ -13,13 +13,18 @@
 - claims ``all-sentences``: every sentence is a claim, its span given by the claims span rule.
   "No sentence is a claim" scores 0 by construction and says nothing; "every sentence" has full
   sentence-level recall and the claim base rate as precision — the F1 a detector must beat,
-  and with the span rule, the reference for span overlap too.
+  and with the same span rule as ``tfidf-logreg``, the comparison isolates the detector. A
+  memorising floor has nothing to remember here: sentences do not repeat across documents.
 - attribution ``nearest-source``: the claims detector's claims, each paired with the nearest
   source candidate of its sentence (same candidates as the learned baseline), labelled with the
   most frequent training stance — the learned pair scorer must beat proximity.
-- stance / certainty / topic ``majority``: the most frequent training label for every example.
-- normalization ``most-frequent``: the most frequent training value of the mention's entity
-  type (the overall most frequent value for a type unseen in training; ties: smallest value).
+- stance / certainty / topic ``majority``: the most frequent training label for every example:
+  what knowing the label distribution alone gives (ties: the alphabetically first label).
+- normalization ``most-frequent``: memorisation, like the NER floor: the most frequent training
+  value of the same mention (lower-cased, spacing ignored, same entity type), else the most
+  frequent training value of the mention's entity type (the overall most frequent value for a
+  type unseen in training; ties: smallest value). A normaliser must beat remembering the
+  values of the mentions it has seen ("2024", "deux").
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from nkru.tasks import CLASSIFICATION, TASKS, Task
 
 from .attribution import AttributionPairs, Span, claim_sentence_rows
 from .bio import spans_from_bio, token_spans
-from .claims import ClaimDetector, has_claim, span_claims
+from .claims import ClaimDetector, span_claims
 from .io import label_name
 from .ner import Gazetteer
 from .nlp import analyse_all
@@ -95,15 +100,10 @@ class SpacyNer(Untrained):
         ]
 
 
-class AllClaims(System):
+class AllClaims(Untrained):
     name = "all-sentences"
     task = "claims"
     description = "every sentence is a claim (span rule of the claims baseline)"
-
-    def fit(self, rows: Sequence[Row]) -> Self:
-        self.base_rate = sum(map(has_claim, rows)) / len(rows) if rows else 0.0
-        self.fitted = True
-        return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
@@ -168,29 +168,43 @@ class MajorityLabel(System):
 class MostFrequentValue(System):
     name = "most-frequent"
     task = "normalization"
-    description = "most frequent training value of the entity type"
+    description = (
+        "memorisation: the most frequent training value of the same mention (case and spacing "
+        "ignored), else of the entity type"
+    )
 
     def __init__(self, seed: int = SEED, task: Task = TASKS["normalization"]) -> None:
         super().__init__(seed)
-        self.spec = task
         self.task = task.name  # type: ignore[misc]
+        self.key, self.group = task.payload, task.group  # a Task does not pickle
 
     def _group(self, row: Row) -> str:
-        return str(row.get(self.spec.group) or "") if self.spec.group else ""
+        return str(row.get(self.group) or "") if self.group else ""
+
+    def _mention(self, row: Row) -> tuple[str, str]:
+        return self._group(row), " ".join(str(row.get("mention") or "").lower().split())
 
     def fit(self, rows: Sequence[Row]) -> Self:
-        key = self.spec.payload
         by_group: dict[str, list[str]] = {}
+        by_mention: dict[tuple[str, str], list[str]] = {}
         for row in rows:
-            by_group.setdefault(self._group(row), []).append(row[key])
+            by_group.setdefault(self._group(row), []).append(row[self.key])
+            if row.get("mention"):
+                by_mention.setdefault(self._mention(row), []).append(row[self.key])
         self.values = {t: _most_frequent(v) for t, v in sorted(by_group.items())}
-        self.default = _most_frequent(row[key] for row in rows) if rows else "XXXX"
+        self.mentions = {m: _most_frequent(v) for m, v in sorted(by_mention.items())}
+        self.default = _most_frequent(row[self.key] for row in rows) if rows else "XXXX"
         self.fitted = True
         return self
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:
         self.check_fitted()
-        key = self.spec.payload
         return [
-            {"id": row["id"], key: self.values.get(self._group(row), self.default)} for row in rows
+            {
+                "id": row["id"],
+                self.key: self.mentions.get(
+                    self._mention(row), self.values.get(self._group(row), self.default)
+                ),
+            }
+            for row in rows
         ]

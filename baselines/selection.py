@@ -104,17 +104,24 @@ class SelectedSystem(System):
         """The model's predictions for ``rows`` (their task inputs only)."""
         raise NotImplementedError
 
+    def model_settings(self, candidate: Any) -> Any:
+        """The part of a candidate the trained model depends on (default: all of it).
+        Candidates that differ only in how a model is applied (a decision threshold) share
+        one trained model per inner fold."""
+        return candidate
+
     def fit(self, rows: Sequence[Row]) -> Self:
         if not rows:
             raise ValueError("no training examples")
-        self.selection = select(
-            self.task,
-            rows,
-            self.candidates,
-            lambda candidate, train, held: self.apply(
-                self.train(train, candidate), held, candidate
-            ),
-        )
+        models: dict[tuple[Any, int], Any] = {}
+
+        def fit_predict(candidate: Any, train: list[Row], held: list[Row]) -> list[Prediction]:
+            key = (self.model_settings(candidate), id(train))
+            if key not in models:
+                models[key] = self.train(train, candidate)
+            return self.apply(models[key], held, candidate)
+
+        self.selection = select(self.task, rows, self.candidates, fit_predict)
         self.settings = self.selection.chosen
         self.model = self.train(rows, self.settings)
         self.fitted = True
@@ -124,10 +131,13 @@ class SelectedSystem(System):
         self.check_fitted()
         return self.apply(self.model, rows, self.settings)
 
-    def fixed(self) -> Self:
-        """An unfitted copy that trains with this fitted system's chosen settings, without
-        selecting again (the learning curve's cheaper refits on subsets of its documents)."""
-        self.check_fitted()
+    def restricted(self, settings: str) -> Self:
+        """An unfitted copy with one candidate, the one whose ``str`` is ``settings``: it
+        trains with it without selecting (the learning curve's refits with the settings
+        chosen in a cross-document fold)."""
+        (chosen,) = [c for c in self.candidates if str(c) == settings] or [None]
+        if chosen is None:
+            raise ValueError(f"{self.name}: no candidate {settings!r}")
         copy = type(self)(self.seed)
-        copy.candidates = (self.settings,)
+        copy.candidates = (chosen,)  # type: ignore[misc]  # this copy's own, not the class's
         return copy

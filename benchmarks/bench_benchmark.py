@@ -1,12 +1,18 @@
-"""Wall time of ``nkru benchmark`` from a clean state, and its determinism.
+"""Wall time of ``nkru benchmark`` before and after runs (issue 19), side by side.
 
-Copies data/raw and the committed annotation/exports into a fresh temporary project, so the
-dataset is built from scratch (``nkru build``) and results/ starts empty; runs
-``nkru benchmark`` twice in fresh subprocesses (``NKRU_ROOT`` pointing at the copy); prints
-both wall times against the 3-minute target and checks the leaderboard, prediction and score
-files are byte-identical.
+Builds two project copies from the committed annotations, one running this checkout's code
+("new"), one an older commit's (``--old``, default the commit before runs; extracted with
+``git archive`` and imported ahead of the installed package), then times, in fresh
+subprocesses:
 
-    python benchmarks/bench_benchmark.py [--bootstrap N] [--skip-lodo] [--keep]
+- old ``nkru benchmark`` (every system refitted, always) and new ``nkru benchmark --refit``;
+- new ``nkru benchmark`` on current runs (what a fresh clone does), twice: the second run's
+  files must be byte-identical to the first's;
+- ``nkru benchmark --system FILE:factory --task stance --task certainty``, old and new, with a
+  user system that costs nothing to fit (the floor's predictions): the new one's time is the
+  benchmark's own overhead.
+
+    python benchmarks/bench_benchmark.py [--old COMMIT] [--bootstrap N] [--workers N] [--keep]
 """
 
 from __future__ import annotations
@@ -22,47 +28,47 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TARGET_SECONDS = 180.0
+OLD = "6d538c8"
+USER = f"{REPO / 'tests' / 'cheating_system.py'}:make_system"
+PACKAGES = ("annotation", "app", "baselines", "eval")  # folders mapped into nkru.*
 
 
-def make_project(root: Path) -> str:
-    """A project copy with the corpus and the committed exports; returns what was copied."""
+def make_project(root: Path) -> None:
+    """A project copy with the corpus and the committed exports (its dataset built later)."""
     (root / "data").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
-    committed = REPO / "annotation" / "exports"
-    shutil.copytree(committed, root / "annotation" / "exports")
-    return f"committed exports ({len(list(committed.glob('*.json')))} files)"
+    shutil.copytree(REPO / "annotation" / "exports", root / "annotation" / "exports")
 
 
-def command() -> list[str]:
-    """``nkru`` of this environment."""
-    return [str(Path(sys.executable).with_name("nkru"))]
+def old_code(commit: str, into: Path) -> Path:
+    """The commit's sources laid out as the ``nkru`` package (for ``PYTHONPATH``)."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for folder in PACKAGES:
+        (into / "nkru" / folder).symlink_to(into / folder, target_is_directory=True)
+    return into
 
 
-def _run(full: list[str], root: Path) -> None:
+def nkru(root: Path, args: list[str], code: Path | None = None) -> float:
+    """Wall time of ``nkru ARGS`` on the project ``root`` (with ``code`` on the path)."""
     env = {**os.environ, "NKRU_ROOT": str(root), "COLUMNS": "120"}
-    done = subprocess.run(full, env=env, cwd=root, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.stdout.write(done.stdout + done.stderr)
-        raise SystemExit(f"{' '.join(full)} failed with exit code {done.returncode}")
-
-
-def run_once(
-    cmd: list[str], root: Path, output: Path, args: argparse.Namespace, build: bool
-) -> float:
-    """Wall time of ``nkru build`` (when ``build``) and ``nkru benchmark``."""
-    full = [*cmd, "benchmark", "--output", str(output), "--bootstrap", str(args.bootstrap)]
-    if args.skip_lodo:
-        full.append("--skip-lodo")
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    command = [sys.executable, "-c", "from nkru.app.cli import app; app()", *args]
     start = time.perf_counter()
-    if build:
-        _run([*cmd, "build"], root)
-    _run(full, root)
-    return time.perf_counter() - start
+    done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.stdout.write(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit(f"nkru {' '.join(args)} failed with exit code {done.returncode}")
+    return elapsed
 
 
-def compare(first: Path, second: Path) -> list[str]:
-    """Files that differ between two results folders (report.html included)."""
+def differing(first: Path, second: Path) -> list[str]:
+    """Files that differ between two results folders."""
     names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     return [
         str(n)
@@ -73,26 +79,40 @@ def compare(first: Path, second: Path) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", default=OLD, help=f"commit before runs (default {OLD})")
     parser.add_argument("--bootstrap", type=int, default=1000)
-    parser.add_argument("--skip-lodo", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary project")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="nkru-bench-"))
+    boot = ["--bootstrap", str(args.bootstrap)]
+    user = ["--system", USER, "--task", "stance", "--task", "certainty"]
     try:
-        root = tmp / "project"
-        origin = make_project(root)
-        cmd = command()
-        print(f"project copy: {root} ({origin}); command: {' '.join(cmd)}")
-        first = run_once(cmd, root, root / "results", args, build=True)
-        second = run_once(cmd, root, tmp / "results-again", args, build=False)
-        differ = compare(root / "results", tmp / "results-again")
-        cores = os.cpu_count()
-        print(f"run 1 (nkru build from scratch, then nkru benchmark): {first:6.1f} s")
-        print(f"run 2 (nkru benchmark alone):                          {second:6.1f} s")
-        verdict = "within" if first <= TARGET_SECONDS else "OVER"
-        print(f"target {TARGET_SECONDS:.0f} s on this {cores}-core machine: {verdict}")
-        print("second run identical: " + ("yes" if not differ else f"NO ({', '.join(differ)})"))
-        return 0 if not differ and first <= TARGET_SECONDS else 1
+        new, old = tmp / "new", tmp / "old"
+        make_project(new)
+        make_project(old)
+        code = old_code(args.old, tmp / "old-code")
+        nkru(new, ["build"])
+        nkru(old, ["build"], code)
+        workers = ["--workers", str(args.workers)]
+        times = {
+            "old: nkru benchmark (refits everything)": nkru(old, ["benchmark", *boot], code),
+            "new: nkru benchmark --refit": nkru(new, ["benchmark", "--refit", *workers, *boot]),
+        }
+        shutil.copytree(new / "results", tmp / "after-refit")
+        times["new: nkru benchmark (current runs)"] = nkru(new, ["benchmark", *boot])
+        same = differing(tmp / "after-refit", new / "results")
+        times["old: --system USER --task stance --task certainty"] = nkru(
+            old, ["benchmark", *user, *boot], code
+        )
+        times["new: --system USER --task stance --task certainty"] = nkru(
+            new, ["benchmark", *user, *workers, *boot]
+        )
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+        for name, seconds in times.items():
+            print(f"{name:55s} {seconds:7.1f} s")
+        print("default run identical to the refit: " + ("yes" if not same else f"NO {same}"))
+        return 0 if not same else 1
     finally:
         if args.keep:
             print(f"kept {tmp}")

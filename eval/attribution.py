@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ Pair = tuple[int, int, int, int, str | None]
 
 
 def pair_matching(
-    grid: TokenGrid, gold: list[Pair], pred: list[Pair], labelled: bool
+    grid: TokenGrid, gold: Sequence[Pair], pred: Sequence[Pair], labelled: bool
 ) -> list[tuple[int, int, int]]:
     """Optimal one-to-one matching of pairs whose source and claim both have IoU >= 0.5."""
     edges, weights = [], []

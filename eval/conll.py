@@ -51,7 +51,7 @@ def gold_tokens(gold: GoldSet) -> dict[str, tuple[list[str], list[Span]]]:
 def _sentences(path: Path, log: ProblemLog) -> Iterator[tuple[int, str | None, list]]:
     """``(first line, id, [(line, token, tag)])`` of each sentence of the file."""
     rid: str | None = None
-    first, rows = 0, []
+    first, rows = 0, list[tuple[int, str, str | None]]()
     with path.open(encoding="utf-8") as handle:
         try:
             for number, raw in enumerate(handle, start=1):

@@ -227,7 +227,7 @@ def _pair_error(ctx: Context, kind: str, gold: Pair | None, predicted: Pair | No
     and claim marked ``[[…]]``, the predicted ones ``{{…}}``."""
     pairs = [(p, marks) for p, marks in ((gold, GOLD_MARKS), (predicted, PREDICTED_MARKS)) if p]
     sentences = ctx.example.sentences
-    offsets = [o for pair, _ in pairs for o in pair[0:4]]  # type: ignore[index]
+    offsets = [o for pair, _ in pairs for o in pair[0:4]]
     if sentences:
         first = sentences[sentence_of(sentences, min(offsets))][0]
         last = sentences[sentence_of(sentences, max(offsets) - 1)][1]
@@ -236,7 +236,7 @@ def _pair_error(ctx: Context, kind: str, gold: Pair | None, predicted: Pair | No
     marks = [
         (start - first, end - first, mark)
         for pair, mark in pairs
-        for start, end in ((pair[0], pair[1]), (pair[2], pair[3]))  # type: ignore[index]
+        for start, end in ((pair[0], pair[1]), (pair[2], pair[3]))
     ]
     return Error(
         ctx.example.id,

@@ -47,7 +47,7 @@ def clean_chunk(
     """The whole chunk when every record is clean with a new, distinct id (the common case,
     with no per-record branching), else None and nothing is done."""
     objs = [obj for _, obj in buffer]
-    if set(map(type, objs)) != {dict} or not all(map(parser.known.issuperset, objs)):
+    if set(map(type, objs)) != {dict} or not all(map(parser.known.issuperset, objs)):  # type: ignore[arg-type]
         return None
     ids = [obj.get("id") for obj in objs]  # type: ignore[attr-defined]
     if set(map(type, ids)) != {str} or not all(ids):
@@ -57,11 +57,11 @@ def clean_chunk(
         return None
     text_lens = [f[0] for f in found]  # type: ignore[index]
     chunk = parser.fast_entity_chunk(objs, text_lens)  # type: ignore[arg-type]
-    if not all_new(ids, chunk, seen):  # type: ignore[arg-type]
+    if not all_new(ids, chunk, seen):
         return None
     lines = [line for line, _ in buffer]
-    seen.update(zip(ids, lines, strict=True))  # type: ignore[arg-type]
-    return Taken(lines, ids, [f[1] for f in found], text_lens, chunk)  # type: ignore[arg-type,index]
+    seen.update(zip(ids, lines, strict=True))
+    return Taken(lines, ids, [f[1] for f in found], text_lens, chunk)  # type: ignore[index]
 
 
 def walk(

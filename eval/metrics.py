@@ -4,7 +4,7 @@ predictions (:func:`measured_f1`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import numpy as np
@@ -80,7 +80,9 @@ class Scorer(Protocol):
     """
 
     width: int
-    metrics: dict[str, Metric]
+
+    @property
+    def metrics(self) -> Mapping[str, Metric]: ...
 
     def add(self, gold: Example, pred: Any | None) -> list[tuple[int, CountVector]]: ...
 

@@ -357,7 +357,12 @@ class NerBatch:
         strict = bounds & same
         paired = int(edge.sum())
         totals = self.scorer.totals
-        for criterion, right in (("strict", strict), ("bounds", bounds), ("label", same)):
+        checks: tuple[tuple[Criterion, Any], ...] = (
+            ("strict", strict),
+            ("bounds", bounds),
+            ("label", same),
+        )
+        for criterion, right in checks:
             totals.pairings[criterion].add(int(right.sum()), paired)
         totals.pos += int(g_ok.sum())
         totals.act += int(p_ok.sum())

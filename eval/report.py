@@ -83,7 +83,7 @@ def print_comparison(result: dict[str, Any], console: Console) -> None:
     unit with the smallest p its units allow, and the verdict."""
     table = Table(title=f"{result['task']}: {result['metric']}, A vs B")
     level = int(result["bootstrap"]["level"] * 100)
-    p_column = f"p ({result['alternative']}, {result['test_units']} {result['test_unit']}s)"
+    p_column = f"p ({result['alternative']})"
     for column in ("A", "B", "A − B", f"{level}% CI of A − B", p_column, "smallest p", "verdict"):
         table.add_column(column)
     table.add_row(
@@ -96,5 +96,6 @@ def print_comparison(result: dict[str, Any], console: Console) -> None:
         result["verdict"],
     )
     console.print(table)
-    console.print(f"test: {result['test']}", markup=False, soft_wrap=True)
+    units = f"{result['test_units']} {result['test_unit']} unit(s)"
+    console.print(f"test: {result['test']}, over {units}", markup=False, soft_wrap=True)
     console.print(f"A = {result['a_file']}\nB = {result['b_file']}", markup=False, soft_wrap=True)

@@ -109,9 +109,10 @@ class _Run:
         assert isinstance(self.scorer, NerScorer)
         mapping = self.scorer.label_map
         labels = {*self.parser.label_names, *self.gold.entity_arrays().names}
-        names = sorted({mapping.get(label, label) for label in labels} - {None})
+        mapped = {mapping.get(label, label) for label in labels}
+        names = sorted(name for name in mapped if name is not None)
         counts = np.zeros((len(self.gold.examples), len(names), 3), dtype=np.int32)
-        return TypeCounts(names, counts)  # type: ignore[arg-type]
+        return TypeCounts(names, counts)
 
     def batch(self) -> NerBatch | None:
         """The vectorised scorer of the fast path, or None (not labelled spans, or gold

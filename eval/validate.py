@@ -265,7 +265,7 @@ class RecordParser:
     def fast_entity_chunk(self, objs: list[dict], text_lens: list[int | None]) -> EntityChunk:
         """``fast_entities`` of many records at once, the range and overlap checks in numpy."""
         key = self.key
-        lists = [obj.get(key) for obj in objs]
+        lists: list[Any] = [obj.get(key) for obj in objs]
         try:
             if set(map(type, lists)) - {list}:
                 raise TypeError

@@ -62,7 +62,7 @@ class CommandGroup(TyperGroup):
     :class:`~nkru.errors.NkruError` raised by any command, nested ones included, is printed as
     ``error: message`` and ends the command with the error's ``exit_code``."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except NkruError as err:

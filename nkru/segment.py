@@ -17,7 +17,7 @@ import json
 import re
 from functools import cache
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nkru.corpus import Document
 from nkru.errors import MissingExtra
@@ -49,10 +49,11 @@ def _nlp() -> Language:
     except ModuleNotFoundError as err:
         raise MissingExtra(err.name or "spacy", "baselines") from None
     nlp = spacy.blank("fr")
-    defaults = nlp.Defaults
+    defaults: Any = nlp.Defaults
+    tokenizer: Any = nlp.tokenizer
     suffixes = [r"\*", r"(?<=\*)\.", *defaults.suffixes]
-    nlp.tokenizer.prefix_search = compile_prefix_regex([r"\*", *defaults.prefixes]).search
-    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    tokenizer.prefix_search = compile_prefix_regex([r"\*", *defaults.prefixes]).search
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     punct_chars = [*Sentencizer.default_punct_chars, ".."]
     nlp.add_pipe("sentencizer", config={"punct_chars": punct_chars})
     return nlp

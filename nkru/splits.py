@@ -17,8 +17,9 @@ SPLITS: dict[str, tuple[str, ...]] = {
 }
 SPLIT_REASON = (
     "Splits are by document, so no article contributes to two splits. The test split is 002, "
-    "the pilot document: annotated twice independently and adjudicated first, its gold has been "
-    "re-checked under every guideline revision (000 and 003 were also annotated twice). "
+    "the pilot document: annotated twice (one of them blind) and adjudicated first, its gold "
+    "has been re-checked under every guideline revision (000 and 003 were also annotated "
+    "twice). "
     "Validation is 003, the only 2025 article and a different outlet, to check transfer across "
     "time and style. Training gets the three remaining articles (000, 001, 004), the largest "
     "share of text. Because five documents are few, baselines are also reported with "

@@ -181,7 +181,7 @@ class Task:
         """The label map called ``name`` (None for none: the task's own labels)."""
         return self.label_maps[name] if name else None
 
-    def strip(self, row: Row) -> Row:
+    def strip(self, row: Mapping[str, Any]) -> Row:
         """The row as ``predict()`` sees it: its input columns only."""
         return {key: row[key] for key in self.inputs if key in row}
 
@@ -222,7 +222,7 @@ def answer_counts(task: Task, rows: Iterable[Row]) -> Counter[str]:
     return Counter(str(r[task.payload]) for r in rows)
 
 
-def strip_rows(task: Task, rows: Sequence[Row]) -> list[Row]:
+def strip_rows(task: Task, rows: Sequence[Mapping[str, Any]]) -> list[Row]:
     """``task.strip`` of every row."""
     return [task.strip(row) for row in rows]
 

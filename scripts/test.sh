@@ -21,6 +21,7 @@ fi
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/python scripts/typecheck.py  # mypy over the whole package, clean
 # In parallel (pytest-xdist): one worker per core, a test file's tests on one worker (its module
 # fixtures run once); each worker that runs a Label Studio test starts its own server.
 .venv/bin/python -m pytest -n auto --dist loadfile "$@"

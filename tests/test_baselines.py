@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nkru.app.benchmark.pipeline import fixed_split, leave_one_document_out, write_predictions
+from nkru.app.benchmark.fits import plan
+from nkru.app.benchmark.isolation import Fit, run_fit
+from nkru.app.benchmark.runs import write_jsonl as write_predictions
 from nkru.baselines.attribution import AttributionPairs, source_candidates
 from nkru.baselines.bio import bio_tags, repair_bio, spans_from_bio
 from nkru.baselines.claims import claim_span
@@ -662,55 +664,35 @@ def test_majority_references() -> None:
 
 
 def test_fixed_split_predicts_each_held_out_split_with_rows() -> None:
+    """The fixed split is fitted on the train rows and predicts every other split with rows;
+    the worker's fit gives the predictions of a fit in this process."""
     rows = {
         "train": split("stance", TRAIN_DOCS),
         "validation": [],
         "test": split("stance", TEST_DOCS),
     }
-    results = fixed_split(lambda: create("stance", "tfidf-logreg"), TASKS["stance"], rows)
-    assert set(results) == {"test"}
+    (evaluation,) = plan(TASKS["stance"], rows, lodo=False)
+    assert evaluation.name == "test" and evaluation.train == rows["train"]
+    shown = {"test": inputs("stance", TEST_DOCS)}
+    outcome = run_fit(Fit("stance", "tfidf-logreg", None, evaluation.train, shown))
     expected = create("stance", "tfidf-logreg").fit(rows["train"])
-    assert results["test"] == expected.predict(inputs("stance", TEST_DOCS))
-
-
-class _Recorder:
-    """A system that records what it is given."""
-
-    def __init__(self, task: str) -> None:
-        self.system = create(task, next(iter(BASELINES[task])))
-        self.trained: list[dict] = []
-        self.shown: list[dict] = []
-
-    def fit(self, rows: list[dict]) -> _Recorder:
-        self.trained = list(rows)
-        self.system.fit(rows)
-        return self
-
-    def predict(self, rows: list[dict]) -> list[dict]:
-        self.shown = list(rows)
-        return self.system.predict(rows)
+    assert outcome.error is None
+    assert outcome.predictions["test"] == expected.predict(inputs("stance", TEST_DOCS))
 
 
 def test_leave_one_document_out_never_trains_on_the_held_out_document() -> None:
-    rows = split("ner", tuple(DOCS))
-    made: list[_Recorder] = []
-
-    def factory() -> _Recorder:
-        made.append(_Recorder("ner"))
-        return made[-1]
-
-    results = leave_one_document_out(factory, TASKS["ner"], rows)
-    assert set(results) == set(DOCS)
-    for (doc, predictions), fold in zip(results.items(), made, strict=True):
-        assert {p["id"].split("-")[0] for p in predictions} == {doc}
-        assert len(fold.trained) == sum(r["document_id"] != doc for r in rows)
-        assert {r["document_id"] for r in fold.trained} == set(DOCS) - {doc}
-        assert all(set(r) <= set(TASKS["ner"].inputs) for r in fold.shown)
+    rows = {"train": split("ner", tuple(DOCS))}
+    folds = [e for e in plan(TASKS["ner"], rows, lodo=True) if e.name.startswith("lodo/")]
+    assert [e.held for e in folds] == sorted(DOCS)
+    for fold in folds:
+        assert {r["document_id"] for r in fold.rows} == {fold.held}
+        assert {r["document_id"] for r in fold.train} == set(DOCS) - {fold.held}
+        assert len(fold.train) + len(fold.rows) == len(rows["train"])
     # the gazetteer of each fold excludes the held-out document's own names
-    fold = create("ner", "logreg").fit([r for r in rows if r["document_id"] != "s03"])
+    fold = create("ner", "logreg").fit([r for r in rows["train"] if r["document_id"] != "s03"])
     assert "Kim Jong-un" not in fold.gazetteer
-    with pytest.raises(ValueError):
-        leave_one_document_out(factory, TASKS["ner"], split("ner", TEST_DOCS))
+    one = {"train": split("ner", TEST_DOCS)}
+    assert [e.name for e in plan(TASKS["ner"], one, lodo=True)] == []
 
 
 def test_predictions_roundtrip(tmp_path: Path) -> None:

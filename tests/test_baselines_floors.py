@@ -115,3 +115,31 @@ def test_spacy_ft_fits_a_small_slice_and_predicts_valid_entities_deterministical
             assert entity["start"] in starts and entity["end"] in ends, (row["id"], entity)
     assert headline("ner", held, predictions) > 0.2
     assert SpacyFineTuned().fit(train).predict(stripped) == predictions  # same seed
+
+
+def test_normalization_floor_remembers_mentions_then_falls_back_to_the_type(
+    tmp_path: Path,
+) -> None:
+    def row(rid: str, mention: str, entity_type: str, value: str = "") -> dict:
+        return {"id": rid, "mention": mention, "entity_type": entity_type, "value": value}
+
+    train = [
+        row("a-0", "deux", "QUANTITY", "2"),
+        row("a-1", "trois", "QUANTITY", "3"),
+        row("a-2", "trois", "QUANTITY", "3"),
+        row("a-3", "10 000", "QUANTITY", "10000"),
+        row("a-4", "2024", "DATE", "2024"),
+        row("a-5", "en 2023", "DATE", "2023"),
+        row("a-6", "juin 2023", "DATE", "2023-06"),
+    ]
+    test = [
+        row("b-0", "Deux", "QUANTITY"),
+        row("b-1", "10  000", "QUANTITY"),
+        row("b-2", "cinq", "QUANTITY"),
+        row("b-3", "2024", "MONEY"),
+    ]
+    floor = create("normalization", "most-frequent").fit(train)
+    predicted = [p["value"] for p in floor.predict(test)]
+    assert predicted == ["2", "10000", "3", "3"]  # mention · spacing · type · overall
+    loaded = System.load(floor.save(tmp_path / "floor.joblib"))
+    assert loaded.predict(test) == floor.predict(test)

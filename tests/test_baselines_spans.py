@@ -65,18 +65,12 @@ def _texts(sentence: str) -> list[str]:
             "Des soldats suivent un entraînement en Russie et pourraient être déployés en Ukraine.",
             ["Des soldats suivent un entraînement en Russie"],
         ),
-        # object of a denial (C7, D25); trailing "selon X"
+        # object of a denial (C10); trailing "selon X"
         (
             "Moscou dément fermement la présence de soldats nord-coréens.",
             ["la présence de soldats nord-coréens"],
         ),
         ("Pyongyang nie toute livraison d'armes, selon KCNA.", ["toute livraison d'armes"]),
-        # passive denial: the subject is the claim
-        (
-            "La présence de soldats, confirmée par les Etats-Unis, est toujours niée par la Corée "
-            "du Nord.",
-            ["La présence de soldats"],
-        ),
         # quotation marks inside the proposition stay
         (
             "Il a déclaré que des «milliers» de soldats étaient en Russie.",
@@ -160,13 +154,15 @@ def test_reported_clause_and_anaphoric_source() -> None:
     plain = "Des soldats sont arrivés."
     assert not has_reported_clause(plain, analyse(plain))
     text = "Le Kremlin continue de nier ces affirmations."
-    source, scope, kinds = anaphoric_source(text, analyse(text))
+    source, scope, kinds = anaphoric_source(text, analyse(text), {"affirmation"})
     assert text[source[0] : source[1]] == "Le Kremlin" and scope == "paragraph"
     assert cue_stance(kinds) == "deny"
+    assert anaphoric_source(text, analyse(text), {"ce", "information"}) is None  # not learned
     text = "C'est ce que rapporte le journal britannique Guardian."
-    source, scope, _ = anaphoric_source(text, analyse(text))
+    source, scope, _ = anaphoric_source(text, analyse(text), {"ce"})
     assert text[source[0] : source[1]] == "Guardian" and scope == "previous"
-    assert anaphoric_source(plain, analyse(plain)) is None
+    assert anaphoric_source(text, analyse(text), set()) is None
+    assert anaphoric_source(plain, analyse(plain), {"ce", "affirmation"}) is None
 
 
 def _doc(
@@ -234,6 +230,23 @@ TRAIN = _doc(
 )
 
 
+ANAPHORA = _doc(
+    3,
+    ["Selon Kiev, des missiles ont été livrés.", "Moscou continue de nier ces affirmations."],
+    ["des missiles ont été livrés"],
+    [
+        ("Kiev", "des missiles ont été livrés", "support"),
+        ("Moscou", "des missiles ont été livrés", "deny"),
+    ],
+)
+"""A training document whose denial is anaphoric: the source is in the claim's next sentence."""
+
+
+def test_anaphor_markers_are_learned_from_the_training_documents_only() -> None:
+    assert AttributionPairs().fit([TRAIN]).anaphors == frozenset()
+    assert AttributionPairs().fit([ANAPHORA]).anaphors == {"affirmation"}
+
+
 @pytest.mark.parametrize(("separator", "expected"), [(" ", True), ("\n\n", False)])
 def test_anaphoric_denial_pairs_with_earlier_claims_of_the_paragraph(
     separator: str, expected: bool
@@ -251,7 +264,8 @@ def test_anaphoric_denial_pairs_with_earlier_claims_of_the_paragraph(
         ],
         separator,
     )
-    system = AttributionPairs().fit([TRAIN])
+    system = AttributionPairs().fit([TRAIN, ANAPHORA])
+    assert system.anaphors == {"affirmation"}
     gold_claims = [(c["start"], c["end"]) for c in test["claims"]]
     stripped = TASKS["attribution"].strip(test)
     prediction = system.attribute(stripped, gold_claims)

@@ -26,6 +26,7 @@ from nkru.app.benchmark.troops import counts_troops, parse_count, troop_points
 from nkru.app.cli import app
 from nkru.app.dataset.build import build
 from nkru.app.dataset.ground_truth import export_files, load_ground_truth
+from nkru.baselines.registry import systems
 from nkru.paths import project_root
 from nkru.schema import SCHEMA_VERSION
 from nkru.tasks import TASKS
@@ -62,7 +63,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory):
         assert project_root() == root
         users = user_entries(EXAMPLE)
         users += user_entries(CHEATER, [e.key for e in users])
-        board = run_benchmark(Settings(bootstrap=BOOTSTRAP, curve_subsets=1), users)
+        board = run_benchmark(Settings(bootstrap=BOOTSTRAP, curve_subsets=1, workers=2), users)
         yield {"root": root, "board": board, "results": root / "results"}
 
 
@@ -101,13 +102,24 @@ def test_leaderboard_json(bench) -> None:
             versus = row["versus_floor"]
             assert versus["floor"] == TASKS[task].floor
             assert versus["ci_low"] <= versus["delta"] <= versus["ci_high"]
-            assert 0 < versus["p_value"] <= 1
+            # interval and test on one unit, the held-out documents; no p below 1/2^n
+            assert (versus["unit"], versus["units"]) == ("document", len(row["folds"]))
+            assert versus["p_floor"] == 1 / 2 ** versus["units"] <= versus["p_value"] <= 1
             if row["kind"] == "reference":
                 continue
-            # every baseline beats its floor, or the leaderboard says plainly why not
-            assert row["beats_floor"] == (versus["delta"] > 0)
+            # "beats floor" only when the interval is clear of zero and p < 0.05, else the
+            # leaderboard says plainly why not
+            settled = versus["ci_low"] > 0 and versus["p_value"] < 0.05
+            assert row["beats_floor"] == settled
+            assert row["verdict"] == ("beats floor" if settled else "not settled")
             if not row["beats_floor"]:
-                assert "Difference" in row["note"] and "Small data" in row["note"]
+                assert "Difference" in row["note"] and "not settled" in row["note"]
+                assert "Small data" in row["note"]
+        power = info["power"]
+        assert power["documents"] == len(documents)
+        assert power["detectable"] == pytest.approx((power["ci_high"] - power["ci_low"]) / 2)
+        for label, counts in info["classes"].items():
+            assert (label in info["too_rare"]) == (counts["gold"] < 5)
     ner = _rows(bench, "ner")
     assert [n for n, r in ner.items() if r["kind"] == "user"] == ["capitalised", "cheater"]
     for name, row in ner.items():  # every NER system in one comparable column
@@ -180,14 +192,17 @@ def test_comparison_with_the_floor_is_nkru_compare(bench, tmp_path: Path) -> Non
         "--resamples",
         str(BOOTSTRAP),
         "--bootstrap-unit",
-        "nested",
+        "document",
+        "--alternative",
+        "greater",
     ]
     result = _eval(args, tmp_path / "c.json")
     versus = system["versus_floor"]
-    assert (result["delta"], result["ci_low"], result["p_value"]) == (
+    assert (result["delta"], result["ci_low"], result["p_value"], result["p_floor"]) == (
         versus["delta"],
         versus["ci_low"],
         versus["p_value"],
+        versus["p_floor"],
     )
 
 
@@ -253,6 +268,11 @@ def test_readme_section_comes_from_results(bench) -> None:
     )
     for task in TASKS:  # "beats floor" is defined against each task's own floor
         assert f"Floor: `{TASKS[task].floor}`" in markdown
+    assert bench["board"]["verdicts"]["rule"] in markdown
+    assert "What the benchmark can tell apart" in markdown
+    for task, info in bench["board"]["tasks"].items():
+        for label in info["too_rare"]:  # named as such, with its gold count
+            assert f"{label} ({info['classes'][label]['gold']})" in markdown, task
     card = (bench["root"] / "data" / "README.md").read_text(encoding="utf-8")
     assert markdown.strip() not in card  # the card depends on the annotations only
     assert stale_reason(bench["root"] / "data", bench["root"] / "annotation" / "exports") is None
@@ -344,43 +364,58 @@ def _nkru(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_users_run_leaves_the_repository_alone(tmp_path: Path) -> None:
-    """`nkru benchmark --system ...` writes its leaderboard and report to its own folder
-    (results/user/), not over the committed leaderboard: git status stays clean. Prediction
-    files of earlier runs are removed, and --bootstrap 0 (no intervals) makes a report."""
+def test_a_users_run_fits_only_its_system_and_leaves_the_repository_alone(
+    tmp_path: Path,
+) -> None:
+    """With the baselines' runs committed, `nkru benchmark --system ...` fits the user's
+    system only and scores it beside the stored runs; it writes its leaderboard, report and
+    runs to results/user/<system>/, so git status stays clean, and a second user's run goes
+    to its own folder while the first stays. --bootstrap 0 (no intervals) makes a report."""
     root = tmp_path / "project"
     make_project(root)
     shutil.copy(REPO / ".gitignore", root / ".gitignore")
     (root / "README.md").write_text(README, encoding="utf-8")
+    quick = ("--task", "ner", "--skip-lodo", "--bootstrap", "0")
+    done = _nkru(root, *quick)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    stored = sorted((root / "results" / "runs" / "ner").iterdir())
+    assert [p.name for p in stored] == sorted(_ner_systems())
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
-    stale = root / "results" / "user" / "predictions" / "ner" / "old-system.test.jsonl"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("{}\n", encoding="utf-8")
-    done = _nkru(root, "--system", EXAMPLE, "--task", "ner", "--skip-lodo", "--bootstrap", "0")
+    done = _nkru(root, "--system", EXAMPLE, *quick)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "runs: 1 refitted" in done.stdout and "fit, predict (1 fits" in done.stdout
+    done = _nkru(root, "--system", CHEATER, *quick)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert _git(root, "status", "--porcelain") == ""
-    out = root / "results" / "user"
-    board = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
-    assert "capitalised" in [row["name"] for row in board["tasks"]["ner"]["systems"]]
-    assert (out / "report.html").is_file() and not stale.exists()
+    first = root / "results" / "user" / "capitalised"
+    board = json.loads((first / "leaderboard.json").read_text(encoding="utf-8"))
+    names = [row["name"] for row in board["tasks"]["ner"]["systems"]]
+    assert names == [*_ner_systems(), "capitalised"]
+    assert (first / "report.html").is_file()
     splits = [s for s in ("test", "validation") if board["dataset"]["splits"].get(s)]
-    assert sorted(p.name for p in (out / "predictions" / "ner").iterdir()) == sorted(
-        f"{row['name']}.{split}.jsonl"
-        for row in board["tasks"]["ner"]["systems"]
-        for split in splits
+    run = first / "runs" / "ner" / "capitalised"
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        ["manifest.json", *(f"{s}.jsonl" for s in splits)]
     )
+    assert [p.name for p in (first / "runs" / "ner").iterdir()] == ["capitalised"]
+    assert (root / "results" / "user" / "cheater" / "runs" / "ner" / "cheater").is_dir()
     assert (root / "README.md").read_text(encoding="utf-8") == README
 
 
+def _ner_systems() -> list[str]:
+    return list(systems("ner"))
+
+
 def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
-    """A second run, as `nkru benchmark` in a fresh process, gives identical files (on two
-    of the tasks, to keep the suite short)."""
+    """A second run, as `nkru benchmark --refit --workers 1` in a fresh process, gives
+    identical files to the first (two workers), runs included (on two of the tasks, to keep
+    the suite short)."""
     out = tmp_path / "again"
     tasks = ("stance", "normalization")
     args = ["--system", CHEATER, "--output", str(out), "--bootstrap", str(BOOTSTRAP)]
-    args += ["--curve-subsets", "1"]
+    args += ["--curve-subsets", "1", "--refit", "--workers", "1"]
     done = _nkru(bench["root"], *args, *(arg for t in tasks for arg in ("--task", t)))
     output = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert done.returncode == 0, output
@@ -392,7 +427,9 @@ def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
     }
     assert again == {t: bench["board"]["tasks"][t]["systems"] for t in tasks}
     assert (out / "troops.json").read_bytes() == (first / "troops.json").read_bytes()
-    for path in sorted((out / "predictions").rglob("*.jsonl")):
+    compared = sorted(p for d in ("predictions", "runs") for p in (out / d).rglob("*.json*"))
+    assert len(compared) > 2 * 6 * 4
+    for path in compared:
         assert path.read_bytes() == (first / path.relative_to(out)).read_bytes(), path
 
 

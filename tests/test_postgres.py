@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -76,33 +77,87 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_label_studio_on_postgresql_round_trips_the_annotations(postgres: str, tmp_path: Path):
-    psycopg = pytest.importorskip("psycopg")
-    committed = exports.read_exports(exports_dir())
-    doc_id = next(d for d, t in committed.items() if t.get("annotations"))
-    data_dir = tmp_path / "ls"
+def _pg(tool: str, postgres: str, *args: str) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL client tool against the test server (as README's team setup does)."""
+    parts = urlsplit(postgres)
+    cmd = [str(_pg_bin() / tool), "-h", parts.hostname, "-p", str(parts.port), "-U", "nkru"]
+    return subprocess.run(
+        _as_postgres([*cmd, *args]), check=True, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def team(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[studio.Server]:
+    """Label Studio on the PostgreSQL database (what `nkru studio serve --database` starts)."""
     saved = os.environ.pop(studio.TOKEN_ENV, None)
     try:
-        server = studio.start_server(data_dir, timeout=600, database=postgres)
+        server = studio.start_server(tmp_path_factory.mktemp("ls"), timeout=600, database=postgres)
     finally:
         if saved is not None:
             os.environ[studio.TOKEN_ENV] = saved
     with server:
-        assert server.database == postgres
-        assert not (data_dir / studio.DB_FILE).exists()  # nothing in sqlite
-        ls = client.connect(server.url, server.token)
-        report = client.push(ls, [get_document(doc_id)], committed, title="NKRU-FR team")
-        assert report.imported == [doc_id]
-        paths = client.pull(ls, tmp_path / "exports", title="NKRU-FR team")
-        assert [p.name for p in paths] == [f"{doc_id}.json"]
-        assert paths[0].read_text(encoding="utf-8") == (exports_dir() / f"{doc_id}.json").read_text(
-            encoding="utf-8"
+        yield server
+
+
+def test_label_studio_on_postgresql_round_trips_the_annotations(
+    postgres: str, team: studio.Server, tmp_path: Path
+):
+    psycopg = pytest.importorskip("psycopg")
+    committed = exports.read_exports(exports_dir())
+    doc_id = next(d for d, t in committed.items() if t.get("annotations"))
+    assert team.database == postgres
+    assert not (team.data_dir / studio.DB_FILE).exists()  # nothing in sqlite
+    ls = client.connect(team.url, team.token)
+    report = client.push(ls, [get_document(doc_id)], committed, title="NKRU-FR team")
+    assert report.imported == [doc_id]
+    paths = client.pull(ls, tmp_path / "exports", title="NKRU-FR team")
+    assert [p.name for p in paths] == [f"{doc_id}.json"]
+    assert paths[0].read_text(encoding="utf-8") == (exports_dir() / f"{doc_id}.json").read_text(
+        encoding="utf-8"
+    )
+    with psycopg.connect(postgres) as connection:
+        (tasks,) = connection.execute("select count(*) from task").fetchone()
+        (annotations,) = connection.execute("select count(*) from task_completion").fetchone()
+    assert tasks == 1
+    assert annotations == len(committed[doc_id]["annotations"])
+
+
+def test_an_annotator_login_on_postgresql_logs_in(postgres: str, team: studio.Server):
+    ls = client.connect(team.url, team.token)
+    email, _, changed = client.ensure_annotator(ls, "pat", team.data_dir, database=postgres)
+    assert changed
+    password = client.annotator_password(team.data_dir, email)
+    studio.form_login(team.url, email, password)
+
+
+def test_backup_and_restore_keep_the_annotations_and_the_token(
+    postgres: str, team: studio.Server, tmp_path: Path
+):
+    """README's backup (pg_dump + the data dir's credentials file) restored into a new
+    database: the same exports come back; without the credentials file, a clear refusal."""
+    ls = client.connect(team.url, team.token)
+    committed = exports.read_exports(exports_dir())
+    doc_id = next(d for d, t in committed.items() if t.get("annotations"))
+    client.push(ls, [get_document(doc_id)], committed, title="NKRU-FR backup")
+    before = client.pull(ls, tmp_path / "before", title="NKRU-FR backup")
+    dump = Path(tempfile.mkdtemp(prefix="nkru-dump-")) / "ls.dump"
+    if os.geteuid() == 0:
+        shutil.chown(dump.parent, "postgres")
+    _pg("pg_dump", postgres, "-Fc", "-f", str(dump), urlsplit(postgres).path.strip("/"))
+    _pg("createdb", postgres, "restored")
+    _pg("pg_restore", postgres, "--no-owner", "-d", "restored", str(dump))
+    shutil.rmtree(dump.parent, ignore_errors=True)
+    restored = postgres.rsplit("/", 1)[0] + "/restored"
+    data_dir = tmp_path / "restored-ls"
+    data_dir.mkdir()
+    shutil.copy2(team.data_dir / studio.CREDENTIALS_FILE, data_dir / studio.CREDENTIALS_FILE)
+    with studio.start_server(data_dir, timeout=600, database=restored) as again:
+        after = client.pull(
+            client.connect(again.url, again.token), tmp_path / "after", title="NKRU-FR backup"
         )
-        with psycopg.connect(postgres) as connection:
-            (tasks,) = connection.execute("select count(*) from task").fetchone()
-            (annotations,) = connection.execute("select count(*) from task_completion").fetchone()
-        assert tasks == 1
-        assert annotations == len(committed[doc_id]["annotations"])
+    assert [p.read_bytes() for p in after] == [p.read_bytes() for p in before]
+    with pytest.raises(studio.StudioError, match="created with another data dir"):
+        studio.start_server(tmp_path / "no-credentials", timeout=600, database=restored)
 
 
 def test_a_bad_database_url_is_refused_before_starting(tmp_path: Path) -> None:

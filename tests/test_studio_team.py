@@ -254,3 +254,15 @@ def test_push_with_the_backend_down_imports_nothing(studio_server, ls, committed
     assert f"the ML backend at {down} does not answer" in pushed.output
     assert "<" not in pushed.output and "Traceback" not in pushed.output
     assert client.find_project(ls, "no backend") is None
+    remote = _cli(
+        studio_server,
+        "push",
+        "-d",
+        doc_id,
+        "--title",
+        "no backend",
+        "--ml-backend",
+        "http://10.0.0.1:9090",
+    )
+    assert remote.exit_code == 1 and "only a backend on this machine" in remote.output
+    assert client.find_project(ls, "no backend") is None

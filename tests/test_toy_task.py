@@ -78,6 +78,7 @@ class Lexicon:
     """The type a mention's text had most often in training, else the most frequent type."""
 
     name = "lexicon"
+    task = "mention_type"  # a System class for one task: `--system FILE:Lexicon`
     description = "most frequent training type of the mention text"
 
     def fit(self, rows: Sequence[Row]) -> Lexicon:
@@ -131,7 +132,7 @@ def test_eval(toy_data: Path) -> None:
 
 def test_benchmark(toy_data: Path, tmp_path: Path) -> None:
     settings = Settings(output=tmp_path / "results", data=toy_data, tasks=(TOY,), bootstrap=50)
-    lexicon = Entry(TOY, Lexicon.name, USER, Lexicon, Lexicon.description)
+    lexicon = Entry(TOY, Lexicon.name, USER, Lexicon.description, spec=f"{__file__}:Lexicon")
     board = run_benchmark(settings, [lexicon])
     assert list(board["tasks"]) == ["mention_type"]
     info = board["tasks"]["mention_type"]

@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from nkru import schema
-from nkru.annotation import convert
+from nkru.annotation import convert, results
 from nkru.annotation import labeling_config as lc
 from nkru.annotation import validate as v
 from nkru.annotation.cli import validate_command
@@ -141,12 +141,12 @@ def _relation_target(t):
 
 def _overlap(t):
     start, end = _at("soldats nord-coréens")
-    _items(t).append(convert._span_item("e9", lc.ENTITIES, start, end, TEXT[start:end], "NORP"))
+    _items(t).append(results.region("e9", lc.ENTITIES, start, end, TEXT[start:end], "NORP"))
 
 
 def _boilerplate(t):
     start, end = _at("Lire aussi")
-    _items(t).append(convert._span_item("s9", lc.CLAIMS, start, end, TEXT[start:end], "SOURCE"))
+    _items(t).append(results.region("s9", lc.CLAIMS, start, end, TEXT[start:end], "SOURCE"))
 
 
 def _token(t):
@@ -197,7 +197,7 @@ def test_touching_entities_are_fine():
     task = _valid_task()
     start, end = _at(" soldats")  # touches "plus de 10 000" on the left, "nord-coréens" right
     _items(task).append(
-        convert._span_item("e9", lc.ENTITIES, start + 1, end, TEXT[start + 1 : end], "NORP")
+        results.region("e9", lc.ENTITIES, start + 1, end, TEXT[start + 1 : end], "NORP")
     )
     assert not [p for p in _check(task).errors if "overlaps" in p.message]
 

@@ -1,7 +1,8 @@
 """``benchmark_command``, registered by ``nkru.app.cli`` as ``nkru benchmark``.
 
 Exit codes: 0 ok, 1 failure (annotation errors, stale dataset, a system failed), 2 bad input
-(bad --system or --task, no exports and no dataset). Errors are messages, never tracebacks.
+(bad --system, --task or --runs, no exports and no dataset). Errors are messages, never
+tracebacks (a failed system's traceback is written beside its run; ``--traceback`` shows it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.markup import escape
@@ -22,7 +23,8 @@ from nkru.console import Console, fail, missing_extra
 from nkru.paths import results_dir
 from nkru.tasks import TASKS
 
-from .leaderboard import figures_text, versus
+from .leaderboard import figures_text, p_text, verdict_text, versus
+from .runs import TRACEBACK, run_folder
 
 TASK_HELP = ", ".join(TASKS)
 
@@ -64,14 +66,15 @@ class ConsoleProgress:
 
 def _summary(board: dict[str, Any]) -> Table:
     table = Table(title="NKRU-FR leaderboard (headline: cross-document score)")
-    for column in ("task", "system", "kind", "cross-document", "Δ vs floor", "beats", "test"):
+    columns = ("task", "system", "kind", "cross-document", "Δ vs floor", "p", "verdict", "test")
+    for column in columns:
         table.add_column(column)
     for task, info in board["tasks"].items():
         for row in info["systems"]:
             pooled = row["pooled"] or (row["mapped"].get(row["label_map"]) or {}).get("pooled")
-            flag = row["beats_floor"]
-            beats = "" if flag is None else "yes" if flag else "[red]no[/]"
-            cells = [figures_text(pooled), versus(row), beats, figures_text(row["test"])]
+            verdict = verdict_text(row, info["floor"])
+            cells = [figures_text(pooled), versus(row), p_text(row), verdict]
+            cells.append(figures_text(row["test"]))
             table.add_row(task, row["name"], row["kind"], *cells)
         table.add_section()
     return table
@@ -89,13 +92,41 @@ def benchmark_command(
         list[str],
         typer.Option("--task", help=f"Only this task (repeatable; default all: {TASK_HELP})."),
     ] = [],  # noqa: B006
+    runs: Annotated[
+        Path | None,
+        typer.Option(
+            "--runs",
+            help="Runs made elsewhere (a folder laid out like results/runs/, eval/FORMAT.md "
+            "'Runs'): checked and scored beside the stored baselines, nothing refitted.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
-            help="Results folder (default results/, or results/user/ when --system is given: "
-            "a user's run leaves the committed leaderboard alone)."
+            help="Results folder (default results/; with --system or --runs "
+            "results/user/<system or folder name>/: a user's run leaves the committed "
+            "leaderboard and runs alone). Its runs/ holds the runs it fits."
         ),
     ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="Refit every system, current runs or not (but expensive systems whose "
+            "runs are current).",
+        ),
+    ] = False,
+    refit_expensive: Annotated[
+        bool, typer.Option("--refit-expensive", help="With --refit: expensive systems too.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes for the fits (default: the CPU count)."),
+    ] = None,
+    show_traceback: Annotated[
+        bool,
+        typer.Option("--traceback", help="Print the full traceback of a failed system."),
+    ] = False,
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Bootstrap resamples (0: no intervals).")
     ] = 1000,
@@ -119,7 +150,7 @@ def benchmark_command(
     # Imported here, not at the top: the pipeline loads the baselines (scikit-learn, spaCy,
     # matplotlib), which `nkru --help` and the light install (`pip install nkru`) do without.
     try:
-        from .pipeline import BenchmarkError, Settings, run_benchmark
+        from .pipeline import BenchmarkError, Progress, Settings, run_benchmark
         from .systems import SystemSpecError, builtin_systems, user_entries
     except ModuleNotFoundError as err:
         raise missing_extra(err, "baselines,report") from None
@@ -129,8 +160,6 @@ def benchmark_command(
     if unknown:
         raise fail(f"unknown task {unknown[0]!r} (expected one of {TASK_HELP})", 2)
     tasks = tuple(TASKS[name] for name in task) if task else tuple(TASKS.values())
-    if output is None:
-        output = results_dir() / "user" if system else results_dir()
     try:
         taken = [e.key for e in builtin_systems(tasks)]
         users = []
@@ -144,6 +173,10 @@ def benchmark_command(
                 )
     except SystemSpecError as err:
         raise fail(str(err), 2) from None
+    if output is None:
+        own = "+".join(dict.fromkeys(e.name for e in users)) or (runs.name if runs else "")
+        output = results_dir() / "user" / own if own else results_dir()
+    committed = results_dir() / "runs"
     settings = Settings(
         output=output,
         tasks=tasks,
@@ -151,9 +184,16 @@ def benchmark_command(
         seed=seed,
         lodo=not skip_lodo,
         curve_subsets=curve_subsets,
+        stored=() if output.resolve() == results_dir().resolve() else (committed,),
+        external=runs,
+        refit=refit or refit_expensive,
+        refit_expensive=refit_expensive,
     )
+    if workers:
+        settings.workers = workers
     try:
-        board = run_benchmark(settings, users, ConsoleProgress(console))
+        progress = cast(Progress, ConsoleProgress(console))  # the same methods, duck-typed
+        board = run_benchmark(settings, users, progress)
     except BenchmarkError as err:
         message = str(err)
         if err.problems:
@@ -170,8 +210,18 @@ def benchmark_command(
         if row["error"]
     ]
     console.print(f"results in {output} ({time.perf_counter() - started:.1f} s)")
+    if failed and show_traceback:
+        for name, info in board["tasks"].items():
+            for row in info["systems"]:
+                trace = run_folder(settings.run_root(), name, row["name"]) / TRACEBACK
+                if row["error"] and trace.is_file():
+                    console.print(f"[bold]{name}/{row['name']}[/]", highlight=False)
+                    console.out(trace.read_text(encoding="utf-8"), highlight=False)
     if failed:
-        raise fail("some systems failed:\n" + "\n".join(f"  - {escape(f)}" for f in failed), 1)
+        hint = "" if show_traceback else "\n(--traceback prints the full tracebacks)"
+        raise fail(
+            "some systems failed:\n" + "\n".join(f"  - {escape(f)}" for f in failed) + hint, 1
+        )
 
 
 def main() -> None:

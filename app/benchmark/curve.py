@@ -2,27 +2,30 @@
 
 For every annotated document ``d`` held out and every size ``k`` from 1 to ``n - 1``, the
 system is trained on each ``k``-subset of the other documents (all of them, or a seeded sample
-of ``max_subsets``) and predicts ``d``'s rows (stripped to the task's inputs). Per size, all
-held-out predictions are pooled and scored once (each held-out document counts once per
-subset, so every document weighs the same); the per-fit scores give the spread (mean, min,
-max). A system that chose its settings by inner selection in its leave-one-document-out fold
-for ``d`` is refitted with those settings (``fixed()``): they were chosen without ``d``, and
-reselecting on every subset would multiply the cost by the inner folds.
+of ``max_subsets``) and predicts ``d``'s rows (:func:`curve_fits`: the fits, stored as
+``curve/<d>/<subset>`` evaluations of the system's run; at ``n - 1`` the subset is every other
+document, the cross-document fit itself, ``lodo/<d>``). Per size, all held-out predictions
+are pooled and scored once (each held-out document counts once per subset, so every document
+weighs the same); the per-fit scores give the spread (mean, min, max) (:func:`curve_points`).
+A system that chose its settings by inner selection in its cross-document fold for ``d`` is
+refitted with those settings: they were chosen without ``d``, and reselecting on every subset
+would multiply the cost by the inner folds.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from nkru.tasks import LabelMap, Row, Task, strip_rows
+from nkru.tasks import LabelMap, Row, Task
 
 from ...eval.api import Options, score
 from ...eval.gold import gold_from_rows
+from .runs import curve_name, lodo_name
 
 
 def subsets(
@@ -35,48 +38,50 @@ def subsets(
     return sorted(random.Random(f"{seed}:{size}:{','.join(sorted(others))}").sample(every, limit))
 
 
-def learning_curve(
-    task: Task,
-    factory: Callable[[], Any],
-    rows: Sequence[Row],
-    *,
-    label_map: LabelMap | None = None,
-    fitted: Mapping[str, Any] | None = None,
-    max_subsets: int | None = None,
-    seed: int = 0,
-    sizes: Sequence[int] | None = None,
-    advance: Callable[[str], None] = lambda message: None,
-) -> list[dict[str, Any]]:
-    """One point per number of training documents (module docstring), 1 to ``n - 1`` or
-    ``sizes``; the point at ``n - 1`` is the pooled leave-one-document-out score."""
-    groups: dict[str, list[Row]] = {}
-    for row in rows:
-        groups.setdefault(str(row["document_id"]), []).append(row)
-    documents = sorted(groups)
-    points = []
-    for size in sizes or range(1, len(documents)):
-        gold: list[dict[str, Any]] = []
-        predictions: list[dict[str, Any]] = []
-        values: list[float] = []
+def curve_fits(
+    documents: Sequence[str], limit: int | None = None, seed: int = 0
+) -> dict[int, list[tuple[str, tuple[str, ...], str]]]:
+    """Size -> ``(held-out document, training documents, evaluation name)`` of every fit of
+    the curve, sizes 1 to ``n - 1`` (the last one's evaluations are the cross-document
+    ones)."""
+    documents = sorted(documents)
+    fits: dict[int, list[tuple[str, tuple[str, ...], str]]] = {}
+    for size in range(1, len(documents)):
+        fits[size] = []
         for held in documents:
             others = [d for d in documents if d != held]
-            chosen = (fitted or {}).get(held)
-            make = chosen.fixed if callable(getattr(chosen, "fixed", None)) else factory
-            held_gold = gold_from_rows(task, groups[held])
-            for subset in subsets(others, size, max_subsets, seed):
-                advance(f"{task.name} {size} doc(s) → {held}")
-                system = make()
-                system.fit([r for d in subset for r in groups[d]])
-                predicted = [dict(p) for p in system.predict(strip_rows(task, groups[held]))]
-                values.append(_headline(task, held_gold, predicted, label_map))
-                tag = f"@{held}<{'+'.join(subset)}"
-                gold.extend({**g, "id": f"{g['id']}{tag}"} for g in held_gold)
-                predictions.extend({**p, "id": f"{p['id']}{tag}"} for p in predicted)
+            for subset in subsets(others, size, limit, seed):
+                name = lodo_name(held) if size == len(others) else curve_name(held, subset)
+                fits[size].append((held, subset, name))
+    return fits
+
+
+def curve_points(
+    task: Task,
+    groups: Mapping[str, list[Row]],
+    fits: Mapping[int, list[tuple[str, tuple[str, ...], str]]],
+    predictions: Mapping[str, list[dict[str, Any]]],
+    label_map: LabelMap | None = None,
+) -> list[dict[str, Any]]:
+    """One point per size of ``fits``, from the predictions of each fit's evaluation
+    (``groups``: document -> its rows)."""
+    golds = {held: gold_from_rows(task, rows) for held, rows in groups.items()}
+    points = []
+    for size, planned in fits.items():
+        gold: list[dict[str, Any]] = []
+        pooled: list[dict[str, Any]] = []
+        values: list[float] = []
+        for held, subset, name in planned:
+            predicted = predictions[name]
+            values.append(_headline(task, golds[held], predicted, label_map))
+            tag = f"@{held}<{'+'.join(subset)}"
+            gold.extend({**g, "id": f"{g['id']}{tag}"} for g in golds[held])
+            pooled.extend({**p, "id": f"{p['id']}{tag}"} for p in predicted)
         array = np.array(values)
         points.append(
             {
                 "documents": size,
-                "pooled": _headline(task, gold, predictions, label_map),
+                "pooled": _headline(task, gold, pooled, label_map),
                 "mean": float(array.mean()),
                 "min": float(array.min()),
                 "max": float(array.max()),

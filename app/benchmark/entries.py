@@ -4,8 +4,7 @@ leaderboard can use it without loading the baselines."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nkru.errors import NkruError
@@ -23,15 +22,21 @@ class SystemSpecError(NkruError, ValueError):
 @dataclass(frozen=True)
 class Entry:
     """One system of the benchmark for one task: a kind (``baseline``, ``reference`` or
-    ``user``), a factory returning a fresh, unfitted system, and the name of the task's label
-    map it declares (its labels are that map's; it is scored under it)."""
+    ``user``), the name of the task's label map it declares (its labels are that map's; it is
+    scored under it), how a worker process builds it (``spec``: a user system's
+    ``module:callable``; None for the built-in systems and for runs made elsewhere), its
+    ``version`` and ``settings`` (recorded in its runs), and whether its fits are
+    ``expensive`` (a bare ``--refit`` leaves its current runs alone)."""
 
     task: Task
     name: str
     kind: str
-    factory: Callable[[], Any]
     description: str = ""
     label_map: str | None = None
+    spec: str | None = None
+    version: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    expensive: bool = False
 
     @property
     def key(self) -> str:
@@ -40,6 +45,18 @@ class Entry:
     @property
     def is_floor(self) -> bool:
         return self.kind == REFERENCE and self.name == self.task.floor
+
+    def identity(self) -> dict[str, Any]:
+        """The ``system`` block of its runs' manifests: a stored run is this system's only
+        when the block is equal."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "version": self.version,
+            "settings": self.settings,
+            "description": self.description,
+            "label_map": self.label_map,
+        }
 
 
 def declared_label_map(task: Task, system: Any) -> str | None:

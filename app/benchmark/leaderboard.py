@@ -1,9 +1,12 @@
 """The leaderboard: ``leaderboard.json`` (the data) and ``leaderboard.md`` (its tables).
 
 ``leaderboard.json`` holds, per task and system: the cross-document (pooled
-leave-one-document-out) score with its interval, the fixed-split test and validation scores,
-the scores under each of the task's label maps (NER: spaCy's labels), the paired comparison
-with the task's floor, and whether the system beats it. ``nkru readme`` copies
+leave-one-document-out) score with its interval (and per-class figures with their gold
+counts for classification), the fixed-split test and validation scores, the scores under each
+of the task's label maps (NER: spaCy's labels), the paired comparison with the task's floor
+over the held-out documents, and the verdict, settled only when interval and test agree
+(:mod:`nkru.eval.verdicts`); per task, its classes' gold counts (those too rare to measure
+named) and what the benchmark can tell apart (``power``). ``nkru readme`` copies
 ``leaderboard.md`` into the README.
 """
 
@@ -18,6 +21,7 @@ from typing import Any
 from nkru.schema import SCHEMA_VERSION
 from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, PAIRS, SPANS, Row, Task, answer_counts
 
+from ...eval.verdicts import ALPHA, NOT_SETTLED, detectable_difference, settled
 from .entries import BASELINE, REFERENCE, USER, Entry
 
 LEADERBOARD_FORMAT = "2.0"
@@ -33,10 +37,64 @@ POOLED_WHY = (
     "varies from article to article. The fixed split (test, validation) is reported beside "
     "it: a held-out test set that no model choice has seen."
 )
+BEATS_FLOOR = "beats floor"
+RARE = 5
+"""A class with fewer gold examples than this over all annotated documents is too rare to
+measure: one prediction moves its F1 by a fifth or more."""
+VERDICT_RULE = (
+    "**Verdicts.** A system *beats floor* only when two figures on the same unit, the "
+    "held-out document, agree: the {level:.0%} paired bootstrap interval of its "
+    "cross-document difference with the floor (documents resampled) lies above zero, and the "
+    "exact paired randomisation test over the same documents (each document's predictions "
+    "swapped between the system and the floor, all 2^n swaps, one-sided) gives p < {alpha}. "
+    "Otherwise the verdict is *not settled*, whatever the point estimates say. With n "
+    "held-out documents no p can fall below 1/2^n (here n = {n}: {one:.3f} one-sided, "
+    "{two:.3f} two-sided){consequence}. Macro averages run over a label set fixed by the gold "
+    "(every class of the task over all documents), the same in every resample; a class with "
+    "fewer than {rare} gold examples over all documents is named *too rare to measure*."
+)
+SMALLEST_P = (
+    ": p < {alpha} then means the system's difference is the largest of all {swaps} swaps, "
+    "in effect ahead of the floor on every document"
+)
+NO_TWO_SIDED = (
+    ", and no two-sided comparison of two systems (*better than*) can be settled at {alpha} "
+    "with {n} documents"
+)
+
+
+def verdict_rule(level: float, documents: int) -> str:
+    """The leaderboard's paragraph on verdicts, for ``documents`` held-out documents."""
+    one, two = 1 / 2**documents, 2 / 2**documents
+    consequence = ""
+    if 2 * one >= ALPHA > one:
+        consequence += SMALLEST_P.format(alpha=ALPHA, swaps=2**documents)
+    if two >= ALPHA:
+        consequence += NO_TWO_SIDED.format(alpha=ALPHA, n=documents)
+    return VERDICT_RULE.format(
+        level=level, alpha=ALPHA, n=documents, one=one, two=two, consequence=consequence, rare=RARE
+    )
+
+
+POWER_WHY = (
+    "**What the benchmark can tell apart.** For each task, the smallest difference its "
+    "cross-document comparison can settle at {level:.0%}: the half-width of the paired "
+    "document-level bootstrap interval of the best system's difference with its floor (a "
+    "difference smaller than that leaves zero inside an interval as wide, centred on it), "
+    "with the smallest p-values the held-out documents allow."
+)
 SMALL_DATA = (
     "Small data: the benchmark has a handful of annotated articles, so a learned model trains "
     "on few examples per class; a constant prediction can then match or beat it, and the "
     "interval of the difference says whether the comparison is settled."
+)
+
+OPEN_DATA = (
+    "**Isolation**: every fit runs in a fresh process with copies of its own rows only "
+    "(training rows for `fit`, inputs stripped of the answers for `predict`). Reading `data/` "
+    "from disk cannot be prevented in an open benchmark, where the gold of every split is "
+    "published: a score on unseen data needs a hidden test set (documents annotated but not "
+    "published, scored by a maintainer from submitted predictions or systems)."
 )
 
 
@@ -95,16 +153,80 @@ def _headline(row: dict[str, Any], score: str) -> float | None:
 
 def _note(row: dict[str, Any], floor: dict[str, Any], score: str) -> str:
     value, floor_value = _headline(row, score), _headline(floor, score)
-    verdict = "tie" if value == floor_value else "lower"
-    parts = [f"{row['name']} {value:.3f} vs {floor['name']} {floor_value:.3f} ({verdict})."]
+    parts = [f"{row['name']} {value:.3f} vs {floor['name']} {floor_value:.3f}."]
     versus = row.get("versus_floor") or {}
-    if versus.get("ci_low") is not None:
+    if versus.get("error"):
+        parts.append(f"Comparison failed: {versus['error']}.")
+    elif versus.get("ci_low") is not None:
         parts.append(
             f"Difference {versus['delta']:+.3f}, 95% interval [{versus['ci_low']:+.3f}, "
-            f"{versus['ci_high']:+.3f}], p = {versus['p_value']:.3f}."
+            f"{versus['ci_high']:+.3f}] over documents, p = {versus['p_value']:.3f} "
+            f"(one-sided, {versus['units']} documents; smallest possible "
+            f"{versus['p_floor']:.3f}): {NOT_SETTLED}."
         )
     parts.append(SMALL_DATA)
     return " ".join(parts)
+
+
+def verdict(versus: dict[str, Any] | None) -> str:
+    """``beats floor`` when the comparison's interval and test agree, else ``not settled``."""
+    versus = versus or {}
+    side = settled(
+        versus.get("ci_low"),
+        versus.get("ci_high"),
+        versus.get("p_value"),
+        versus.get("alternative", "greater"),
+    )
+    return BEATS_FLOOR if side > 0 else NOT_SETTLED
+
+
+def per_class(report: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """Each class's F1 and gold count, from a classification report (None for other kinds)."""
+    if "confusion_matrix" not in report:
+        return None
+    return {
+        label: {"f1": figures["f1"], "gold": figures["support"]}
+        for label, figures in report["per_type"].items()
+    }
+
+
+def class_counts(task: Task, rows: list[Row]) -> dict[str, dict[str, Any]]:
+    """Gold examples of each of the task's labels over ``rows``, and whether the label is too
+    rare to measure (fewer than ``RARE``)."""
+    counts = answer_counts(task, rows)
+    return {
+        label: {"gold": counts.get(label, 0), "too_rare": counts.get(label, 0) < RARE}
+        for label in task.labels
+    }
+
+
+def power(systems: list[dict[str, Any]], floor: str, score: str) -> dict[str, Any] | None:
+    """What the task's cross-document comparison can tell apart: the best system scored on
+    the task's own labels compared with the floor (its difference, interval and half-width)
+    and the smallest p-values its documents allow; None without a compared system."""
+    compared = [
+        r
+        for r in systems
+        if (r.get("versus_floor") or {}).get("ci_low") is not None
+        and not r["label_map"]
+        and _headline(r, score) is not None
+    ]
+    if not compared:
+        return None
+    best = max(compared, key=lambda r: _headline(r, score) or 0.0)
+    versus = best["versus_floor"]
+    documents = versus["units"]
+    return {
+        "system": best["name"],
+        "floor": floor,
+        "delta": versus["delta"],
+        "ci_low": versus["ci_low"],
+        "ci_high": versus["ci_high"],
+        "detectable": detectable_difference(versus["ci_low"], versus["ci_high"]),
+        "documents": documents,
+        "smallest_p_one_sided": 1 / 2**documents,
+        "smallest_p_two_sided": 2 / 2**documents,
+    }
 
 
 def _row(entry: Entry, result: dict[str, Any], level: float) -> dict[str, Any]:
@@ -124,6 +246,7 @@ def _row(entry: Entry, result: dict[str, Any], level: float) -> dict[str, Any]:
         "validation": splits.get("validation"),
         "mapped": result.get("mapped") or {},
         "versus_floor": result.get("versus_floor"),
+        "verdict": None,
         "beats_floor": None,
         "ci_level": level,
         "note": None,
@@ -155,10 +278,12 @@ def build_leaderboard(
             if value is None or floor_value is None:
                 row["note"] = f"not scored: {row['error'] or 'no examples'}"
                 continue
-            row["beats_floor"] = bool(value > floor_value)
+            row["verdict"] = verdict(row["versus_floor"])
+            row["beats_floor"] = row["verdict"] == BEATS_FLOOR
             if not row["beats_floor"]:
                 row["note"] = _note(row, floor, score)
         every = [r for split_rows in rows.get(task.name, {}).values() for r in split_rows]
+        classes = class_counts(task, every)
         tasks[task.name] = {
             "metric": task.headline,
             "kind": task.kind,
@@ -168,6 +293,9 @@ def build_leaderboard(
             "label_maps": list(task.label_maps),
             "test": split_facts(task, rows.get(task.name, {}).get("test") or []),
             "all": split_facts(task, every),
+            "classes": classes,
+            "too_rare": [label for label, c in classes.items() if c["too_rare"]],
+            "power": power(task_rows, task.floor, score),
             "systems": task_rows,
         }
     return {
@@ -183,7 +311,13 @@ def build_leaderboard(
             "units": {
                 "pooled": "documents, then examples within them (sentences for attribution)",
                 "fixed": "examples (sentences for attribution)",
+                "versus_floor": "documents (interval and exact one-sided test)",
             },
+        },
+        "verdicts": {
+            "alpha": ALPHA,
+            "rare": RARE,
+            "rule": verdict_rule(settings.level, len(summary["documents"])),
         },
         "kinds": [BASELINE, REFERENCE, USER],
         "tasks": tasks,
@@ -215,6 +349,7 @@ def figures_text(figures: dict[str, Any] | None) -> str:
 
 
 def versus(row: dict[str, Any]) -> str:
+    """``Δ [low, high]`` of the comparison with the floor (``—`` without one)."""
     versus = row.get("versus_floor")
     if not versus or versus.get("delta") is None:
         return "—"
@@ -223,17 +358,22 @@ def versus(row: dict[str, Any]) -> str:
         if versus.get("ci_low") is not None
         else ""
     )
-    p = f", p = {versus['p_value']:.3f}" if versus.get("p_value") is not None else ""
-    return f"{versus['delta']:+.3f}{interval}{p}"
+    return f"{versus['delta']:+.3f}{interval}"
 
 
-def _beats(row: dict[str, Any], floor: str) -> str:
+def p_text(row: dict[str, Any]) -> str:
+    """``p (≥ smallest possible)`` of the comparison with the floor (``—`` without one)."""
+    versus = row.get("versus_floor") or {}
+    if versus.get("p_value") is None:
+        return "—"
+    return f"{versus['p_value']:.3f} (≥ {versus['p_floor']:.3f})"
+
+
+def verdict_text(row: dict[str, Any], floor: str) -> str:
+    """The verdict cell: the floor and other references marked, else the verdict."""
     if row["kind"] == REFERENCE:
         return "(floor)" if row["name"] == floor else "(reference)"
-    flag = row["beats_floor"]
-    if flag is None:
-        return "—"
-    return "yes" if flag else "**no** (see note)"
+    return row["verdict"] or "—"
 
 
 def intro(board: dict[str, Any]) -> list[str]:
@@ -258,13 +398,64 @@ def intro(board: dict[str, Any]) -> list[str]:
         "one resamples documents and then examples within them, the fixed-split ones examples. "
         "**Floor**: each task's own reference system that every learned system must beat, "
         "named under each table with what it predicts. **Δ vs floor**: the paired difference "
-        "of the cross-document scores (`nkru compare`), with its paired bootstrap interval "
-        "(documents, then examples) and the approximate-randomisation p-value (the two "
-        "systems' predictions swapped example by example, so it can be smaller than the "
-        "interval suggests); **beats floor**: the cross-document score is above the floor's "
-        "(whether the difference is clear of zero is the Δ column's to say).",
+        "of the cross-document scores (`nkru compare --bootstrap-unit document --alternative "
+        "greater`) with its paired bootstrap interval over the held-out documents; **p**: the "
+        "exact one-sided paired test over the same documents, with the smallest p the "
+        "documents allow; **verdict**: *beats floor* or *not settled* (below).",
+        "",
+        board["verdicts"]["rule"],
+        "",
+        OPEN_DATA,
         "",
     ]
+
+
+def _per_class_table(info: dict[str, Any]) -> list[str]:
+    """Classification tasks: each system's cross-document F1 per class, under the class's
+    gold count (and whether it is too rare to measure)."""
+    classes = info["classes"]
+    rows = [r for r in info["systems"] if (r["pooled"] or {}).get("per_class")]
+    if not rows:
+        return []
+
+    def head(label: str) -> str:
+        rare = ", too rare to measure" if classes[label]["too_rare"] else ""
+        return f"{label} ({classes[label]['gold']} gold{rare})"
+
+    lines = [
+        "Cross-document F1 per class (gold examples over all documents):",
+        "",
+        "| system | " + " | ".join(head(label) for label in classes) + " |",
+        "|" + "---|" * (len(classes) + 1),
+    ]
+    for row in rows:
+        figures = row["pooled"]["per_class"]
+        cells = [f"{figures[label]['f1']:.3f}" for label in classes]
+        lines.append(f"| `{row['name']}` | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _power_table(board: dict[str, Any]) -> list[str]:
+    """What each task's cross-document comparison can tell apart."""
+    rows = [(task, info["power"]) for task, info in board["tasks"].items() if info["power"]]
+    if not rows:
+        return []
+    level = board["bootstrap"]["level"]
+    lines = [
+        POWER_WHY.format(level=level),
+        "",
+        "| task | best system vs floor | Δ [interval] | smallest detectable difference "
+        "| documents | smallest p (one-sided / two-sided) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for task, power in rows:
+        lines.append(
+            f"| {task} | `{power['system']}` vs `{power['floor']}` | {power['delta']:+.3f} "
+            f"[{power['ci_low']:+.3f}, {power['ci_high']:+.3f}] | {power['detectable']:.3f} "
+            f"| {power['documents']} | {power['smallest_p_one_sided']:.3f} / "
+            f"{power['smallest_p_two_sided']:.3f} |"
+        )
+    return [*lines, ""]
 
 
 def render_markdown(board: dict[str, Any]) -> str:
@@ -278,7 +469,8 @@ def render_markdown(board: dict[str, Any]) -> str:
             "kind",
             "cross-document",
             "Δ vs floor",
-            "beats floor",
+            "p",
+            "verdict",
             "test",
             "validation",
             *(f"cross-document, {m} labels" for m in maps),
@@ -308,7 +500,8 @@ def render_markdown(board: dict[str, Any]) -> str:
                 row["kind"],
                 f"{_num(row['pooled'])}{_ci(row['pooled'])}",
                 versus(row),
-                _beats(row, info["floor"]),
+                p_text(row),
+                verdict_text(row, info["floor"]),
                 f"{_num(row['test'])}{_ci(row['test'])}",
                 _num(row["validation"]),
                 *(
@@ -319,6 +512,11 @@ def render_markdown(board: dict[str, Any]) -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        if info["too_rare"]:
+            rare = ", ".join(f"{c} ({info['classes'][c]['gold']})" for c in info["too_rare"])
+            lines += [f"Too rare to measure (fewer than {RARE} gold examples): {rare}.", ""]
+        lines += _per_class_table(info)
+    lines += _power_table(board)
     if notes:
         lines += ["Notes:", ""]
         lines += [f"[^{i}]: {note}" for i, note in enumerate(notes, start=1)]

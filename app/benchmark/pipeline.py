@@ -1,38 +1,40 @@
 """The benchmark pipeline: the one every entry point runs (``nkru benchmark``,
 ``python -m nkru.app.benchmark``, :func:`run_benchmark`).
 
-For every task and system (:mod:`.systems`):
+Systems' predictions are stored as runs (:mod:`.runs`): for every task and system
+(:mod:`.systems`) the predictions of the fixed split, of each held-out document and of each
+learning-curve fit, with the hashes of the rows they were made from. The pipeline:
 
-1. **Fixed split**: ``fit`` on the train rows, ``predict`` the test and validation rows
-   stripped to the task's inputs, write ``predictions/<task>/<system>.<split>.jsonl`` and score
-   it as a user's file (``nkru eval TASK FILE --split SPLIT``).
-2. **Cross-document** (the headline): for every annotated document, ``fit`` on the rows of all
-   the other documents and ``predict`` its rows; the held-out predictions are pooled in
+1. **Runs up to date** (:mod:`.fits`): a stored run's evaluations are reused when current,
+   the stale ones refitted (``refit`` forces), each fit in a fresh process
+   (:mod:`.isolation`); changed runs are written to the runs folder (``results/runs/``,
+   committed). Runs made elsewhere (``external``, :mod:`.external`) are validated and added.
+2. **Fixed split**: the test and validation files of each run scored as a user's file
+   (``nkru eval TASK FILE --split SPLIT``).
+3. **Cross-document** (the headline): the held-out documents' predictions pooled in
    ``predictions/<task>/<system>.pooled.jsonl`` and scored once against the gold of every
    split (``--split all``), with bootstrap intervals that resample documents and then the
-   examples within them (``--bootstrap-unit nested``). Every annotated document is test data
-   once, so the score rests on all the annotation instead of the one test document.
-3. Every system is also scored under each of the task's label maps (the spaCy labels for NER),
-   so that systems with other label sets stand in one comparable column; a system that
-   declares a label map is scored under it only.
-4. Every system but the floor is compared with the task's floor on the pooled predictions:
-   the paired bootstrap interval and randomisation p-value of ``nkru compare``.
-5. Learning curves (:mod:`.curve`) of the learned baselines of the NER and claims tasks:
-   what more annotated documents would buy.
+   examples within them (``--bootstrap-unit nested``).
+4. Every system is also scored under each of the task's label maps (the spaCy labels for NER);
+   a system that declares a label map is scored under it only.
+5. Every system but the floor is compared with the task's floor on the pooled predictions:
+   the paired bootstrap interval over documents and the exact one-sided paired test over
+   the same documents of ``nkru compare``; the leaderboard's verdict needs both.
+6. Learning curves (:mod:`.curve`) of the learned baselines of the NER and claims tasks, scored
+   from their runs.
 
-It reads the built dataset (refusing a stale one: ``nkru build`` rebuilds it) and writes
-into its output folder only: ``leaderboard.json`` / ``.md``, ``report.html``, ``troops.json``,
-and ``predictions/`` and ``scores/``, which are emptied first so that no file of an earlier
-run is left. Everything is seeded and no timestamp is written: a second run gives identical
-files.
+It reads the built dataset (refusing a stale one: ``nkru build`` rebuilds it) and writes into
+its output folder only: ``leaderboard.json`` / ``.md``, ``report.html``, ``troops.json``, the
+derived ``predictions/`` and ``scores/`` (emptied first), and the runs folder. Everything is
+seeded and no timestamp is written: a second run gives identical files.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,21 +47,23 @@ from nkru.paths import exports_dir as default_exports_dir
 from nkru.paths import results_dir as default_results_dir
 from nkru.rows import BuildError
 from nkru.splits import SPLITS
-from nkru.tasks import TASKS, Row, Task, strip_rows
+from nkru.tasks import TASKS, Row, Task
 
 from ...annotation.validate import validate_exports
 from ...baselines.io import by_document
-from ...baselines.selection import document_folds
 from ...eval.api import Options, compare, load_gold, score
 from ...eval.gold import GoldSet, gold_from_rows, read_split
 from ...eval.options import ALL_SPLITS
 from ...eval.problems import ERROR, ValidationFailed
 from ..dataset.ground_truth import export_files, load_ground_truth
-from .curve import learning_curve
-from .entries import BASELINE
-from .leaderboard import build_leaderboard, render_markdown, write_json
+from .curve import curve_fits, curve_points
+from .entries import Entry
+from .external import RunsError, load_external
+from .fits import Policy, every_row, has_curve, refresh, write_traceback
+from .leaderboard import build_leaderboard, per_class, render_markdown, write_json
 from .report import write_report
-from .systems import Entry, builtin_systems
+from .runs import Run, load_run, lodo_name, run_folder, write_jsonl, write_run
+from .systems import builtin_systems
 from .troops import TROOPS_FORMAT, troop_points
 
 FIXED_SPLITS = ("test", "validation")
@@ -91,6 +95,26 @@ class Settings:
     level: float = 0.95
     curve_tasks: tuple[str, ...] = ("ner", "claims")  # learning curves of these tasks
     curve_subsets: int | None = None  # learning curve: at most this many subsets per size
+    runs: Path | None = None  # where runs are written (default: output/runs)
+    stored: tuple[Path, ...] = ()  # read-only runs folders (the committed runs)
+    external: Path | None = None  # runs made elsewhere, scored beside the others
+    refit: bool = False  # refit every system (but the expensive ones with current runs)
+    refit_expensive: bool = False
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def run_root(self) -> Path:
+        return self.runs if self.runs is not None else self.output / "runs"
+
+    def policy(self) -> Policy:
+        return Policy(
+            self.refit,
+            self.refit_expensive,
+            self.workers,
+            self.lodo,
+            self.curve_tasks,
+            self.curve_subsets,
+            self.seed,
+        )
 
     def options(self, unit: str = "example", label_map: Mapping | None = None) -> Options:
         return Options(
@@ -194,74 +218,27 @@ def load_rows(data: Path, tasks: Iterable[Task]) -> dict[str, dict[str, list[Row
     return out
 
 
-# ---------------------------------------------------------------------------- fit, predict
+# -------------------------------------------------------------------------------------- runs
 
 
-def fit(system: Any, rows: list[Row]) -> Any:
-    """``system.fit(rows)`` (whole rows) when it has ``fit``; returns the fitted system."""
-    method = getattr(system, "fit", None)
-    if callable(method):
-        fitted = method(rows)
-        return fitted if fitted is not None else system
-    return system
+def stored_runs(entries: Sequence[Entry], settings: Settings) -> dict[str, tuple[Run, Path]]:
+    """Each entry's stored run and its folder: in the runs folder, else in a read-only one
+    (the committed runs, for a user's benchmark)."""
+    found = {}
+    for entry in entries:
+        for root in (settings.run_root(), *settings.stored):
+            folder = run_folder(root, entry.task.name, entry.name)
+            run = load_run(folder, entry.task.name, entry.identity())
+            if run is not None and run.records:
+                found[entry.key] = (run, folder)
+                break
+    return found
 
 
-def predict(system: Any, task: Task, rows: list[Row]) -> list[dict[str, Any]]:
-    """The system's predictions for ``rows``, which it sees stripped to the task's inputs."""
-    predictions = [dict(p) for p in system.predict(strip_rows(task, rows))]
-    if len(predictions) != len(rows):
-        raise ValueError(f"{len(predictions)} predictions for {len(rows)} rows")
-    return predictions
-
-
-def fixed_split(
-    factory: Callable[[], Any], task: Task, rows: Mapping[str, list[Row]]
-) -> dict[str, list[dict[str, Any]]]:
-    """Fit on the train rows; predict every other split with rows (test, validation)."""
-    system = fit(factory(), rows.get("train") or [])
-    return {split: predict(system, task, rows[split]) for split in FIXED_SPLITS if rows.get(split)}
-
-
-def leave_one_document_out(
-    factory: Callable[[], Any],
-    task: Task,
-    rows: Sequence[Row],
-    progress: Progress | None = None,
-    fitted: dict[str, Any] | None = None,
-) -> dict[str, list[dict[str, Any]]]:
-    """For every document with rows: a fresh system fitted on the rows of all the other
-    documents predicts its rows. Needs rows of two documents. ``fitted`` receives each
-    held-out document's fitted system (the learning curve reuses their settings)."""
-    cross = document_folds(rows)
-    if not cross:
-        documents = list(by_document(rows))
-        raise ValueError(f"leave-one-document-out needs two documents, got {documents}")
-    folds = {}
-    for held, (train, held_rows) in cross.items():
-        if progress is not None:
-            progress.advance(f"{task.name} without {held}")
-        system = fit(factory(), train)
-        if fitted is not None:
-            fitted[held] = system
-        folds[held] = predict(system, task, held_rows)
-    return folds
-
-
-def write_predictions(predictions: Iterable[dict[str, Any]], path: Path) -> Path:
-    """Prediction objects as UTF-8 JSON Lines (one object per line, keys sorted)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        for obj in predictions:
-            handle.write(json.dumps(obj, ensure_ascii=False, sort_keys=True) + "\n")
-    return path
-
-
-def describe_error(err: BaseException) -> str:
-    """A one-line account of a system's failure."""
-    if isinstance(err, ValidationFailed):
-        errors = [str(p) for p in err.problems if p.severity == ERROR]
-        return f"invalid predictions ({len(errors)} errors): " + "; ".join(errors[:3])
-    return f"{type(err).__name__}: {err}"
+def describe_error(err: ValidationFailed) -> str:
+    """A one-line account of a system's invalid predictions."""
+    errors = [str(p) for p in err.problems if p.severity == ERROR]
+    return f"invalid predictions ({len(errors)} errors): " + "; ".join(errors[:3])
 
 
 # ----------------------------------------------------------------------------------- scoring
@@ -282,9 +259,13 @@ class Scoring:
             )
         return self.golds[key]
 
-    def score(self, entry: Entry, split: str, path: Path, label_map: str | None) -> dict[str, Any]:
-        """The headline figures of a prediction file; its report in ``scores/``."""
+    def score(
+        self, entry: Entry, evaluation: str, path: Path, label_map: str | None
+    ) -> dict[str, Any]:
+        """The headline figures of a prediction file (a fixed split, or ``pooled``: every
+        held-out document); its report in ``scores/``."""
         task, output = entry.task, self.settings.output
+        split = ALL_SPLITS if evaluation == POOLED else evaluation
         unit = "nested" if split == ALL_SPLITS else "example"
         try:
             report = score(
@@ -293,9 +274,9 @@ class Scoring:
                 path,
                 self.settings.options(unit, task.label_map(label_map)),
             ).to_dict()
-        except Exception as err:
+        except ValidationFailed as err:  # the predictions are wrong; other errors are bugs
             return {"error": describe_error(err)}
-        name = path.name.removesuffix(".jsonl") + (f".{label_map}" if label_map else "")
+        name = f"{entry.name}.{evaluation}" + (f".{label_map}" if label_map else "")
         scores = output / "scores" / task.name / f"{name}.json"
         write_json(report, scores)
         head = report["headline"]
@@ -305,14 +286,16 @@ class Scoring:
             "ci_high": head["ci_high"],
             "examples": report["examples"]["gold"],
             "units": report["bootstrap"]["units"],
-            "predictions": path.relative_to(output).as_posix(),
+            "per_class": per_class(report),
+            "predictions": Path(os.path.relpath(path, output)).as_posix(),
             "scores": scores.relative_to(output).as_posix(),
         }
 
     def compare(
         self, entry: Entry, path: Path, floor: Path, label_map: str | None
     ) -> dict[str, Any]:
-        """``nkru compare`` of a pooled prediction file with the floor's."""
+        """``nkru compare --bootstrap-unit document --alternative greater`` of a pooled
+        prediction file with the floor's: interval and exact test over the held-out documents."""
         task = entry.task
         try:
             result = compare(
@@ -320,9 +303,10 @@ class Scoring:
                 self.gold(task, ALL_SPLITS, label_map),
                 path,
                 floor,
-                self.settings.options("nested", task.label_map(label_map)),
+                self.settings.options("document", task.label_map(label_map)),
+                alternative="greater",
             )
-        except Exception as err:
+        except ValidationFailed as err:
             return {"error": describe_error(err)}
         return {
             "floor": task.floor,
@@ -330,12 +314,16 @@ class Scoring:
             "ci_low": result.ci_low,
             "ci_high": result.ci_high,
             "p_value": result.p_value,
+            "p_floor": result.p_floor,
+            "alternative": result.alternative,
+            "unit": result.test_unit,
+            "units": result.test_units,
             "label_map": label_map,
         }
 
 
-def _path(output: Path, entry: Entry, split: str) -> Path:
-    return output / "predictions" / entry.task.name / f"{entry.name}.{split}.jsonl"
+def _pooled_path(output: Path, entry: Entry) -> Path:
+    return output / "predictions" / entry.task.name / f"{entry.name}.{POOLED}.jsonl"
 
 
 def _fold_values(entry: Entry, folds: Mapping[str, list[dict]], documents: Mapping) -> list:
@@ -355,40 +343,34 @@ def _fold_values(entry: Entry, folds: Mapping[str, list[dict]], documents: Mappi
     return values
 
 
-def run_entry(
-    entry: Entry,
-    rows: Mapping[str, list[Row]],
-    scoring: Scoring,
-    progress: Progress,
-    fitted: dict[str, Any] | None = None,
+def score_run(
+    entry: Entry, run: Run, folder: Path, rows: Mapping[str, list[Row]], scoring: Scoring
 ) -> dict[str, Any]:
-    """Fixed split and cross-document runs of one system, scored (step 1 to 3); ``fitted``
-    receives the system of each cross-document fold."""
+    """The fixed-split and cross-document scores of one system's run (step 1 to 3): the
+    fixed-split files as they are stored in ``folder``, the held-out documents' predictions
+    pooled into ``predictions/<task>/<system>.pooled.jsonl``."""
     settings, task = scoring.settings, entry.task
     result: dict[str, Any] = {"splits": {}, "pooled": None, "folds": [], "mapped": {}}
     maps = [entry.label_map] if entry.label_map else [None, *task.label_maps]
-    written: dict[str, Path] = {}
-    try:
-        fixed = fixed_split(entry.factory, task, rows)
-        every = [r for split in SPLITS for r in rows.get(split) or []]
-        documents = by_document(every)
-        folds = {}
-        if settings.lodo and len(documents) > 1:
-            folds = leave_one_document_out(entry.factory, task, every, progress, fitted)
-    except Exception as err:
-        result["error"] = describe_error(err)
-        return result
-    for split, predictions in fixed.items():
-        written[split] = write_predictions(predictions, _path(settings.output, entry, split))
+    written = {split: folder / f"{split}.jsonl" for split in FIXED_SPLITS if split in run.records}
+    every = every_row(rows)
+    documents = by_document(every)
+    folds = {
+        doc: run.predictions[lodo_name(doc)]
+        for doc in documents
+        if settings.lodo and len(documents) > 1 and lodo_name(doc) in run.records
+    }
     if folds:
-        pooled = {p["id"]: p for preds in folds.values() for p in preds}
+        pooled = {p["id"]: p for ps in folds.values() for p in ps if isinstance(p.get("id"), str)}
         in_gold_order = [pooled[r["id"]] for r in every if r["id"] in pooled]
-        written[POOLED] = write_predictions(in_gold_order, _path(settings.output, entry, POOLED))
-        result["folds"] = _fold_values(entry, folds, documents)
+        written[POOLED] = write_jsonl(in_gold_order, _pooled_path(settings.output, entry))
+        try:
+            result["folds"] = _fold_values(entry, folds, documents)
+        except ValidationFailed as err:
+            result["error"] = describe_error(err)
     for label_map in maps:
         figures = {
-            split: scoring.score(entry, ALL_SPLITS if split == POOLED else split, path, label_map)
-            for split, path in written.items()
+            name: scoring.score(entry, name, path, label_map) for name, path in written.items()
         }
         if label_map is None:
             result["pooled"] = figures.pop(POOLED, None)
@@ -402,7 +384,7 @@ def run_entry(
 
 
 def _clear(output: Path) -> None:
-    """Empty ``predictions/`` and ``scores/`` (only the pipeline writes there)."""
+    """Empty ``predictions/`` and ``scores/`` (derived from the runs on every benchmark)."""
     for name in ("predictions", "scores"):
         shutil.rmtree(output / name, ignore_errors=True)
 
@@ -417,7 +399,7 @@ def _compare_with_floors(
         floor = floors.get(entry.task.name)
         if floor is None or entry.is_floor:
             continue
-        mine, theirs = _path(output, entry, POOLED), _path(output, floor, POOLED)
+        mine, theirs = _pooled_path(output, entry), _pooled_path(output, floor)
         if mine.is_file() and theirs.is_file():
             results[entry.key]["versus_floor"] = scoring.compare(
                 entry, mine, theirs, entry.label_map
@@ -427,40 +409,33 @@ def _compare_with_floors(
 def run_curves(
     entries: Sequence[Entry],
     rows: dict[str, dict[str, list[Row]]],
-    fitted: dict[str, dict[str, Any]],
+    runs: Mapping[str, Run],
     settings: Settings,
-    progress: Progress,
 ) -> dict[str, Any]:
     """Learning curves (:mod:`.curve`) of the learned baselines of ``settings.curve_tasks``,
-    with the floor's pooled cross-document score beside them (needs two annotated documents
-    of the task)."""
+    scored from their runs, with the floor's pooled cross-document score beside them (needs
+    two annotated documents of the task)."""
+    policy = settings.policy()
     curves: dict[str, Any] = {}
     for task in settings.tasks:
-        if task.name not in settings.curve_tasks:
-            continue
-        every = [r for split in SPLITS for r in rows[task.name].get(split) or []]
-        documents = len(by_document(every))
-        learned = [e for e in entries if e.task is task and e.kind == BASELINE]
+        task_rows = rows[task.name]
+        groups = by_document(every_row(task_rows))
+        learned = [e for e in entries if e.task is task and has_curve(e, task_rows, policy)]
         floor = next((e for e in entries if e.task is task and e.is_floor), None)
-        if documents < 2 or floor is None:
+        if not learned or floor is None or floor.key not in runs:
             continue
-        (floor_point,) = learning_curve(task, floor.factory, every, sizes=[documents - 1])
+        fits = curve_fits(list(groups), settings.curve_subsets, settings.seed)
+        last = {len(groups) - 1: fits[len(groups) - 1]}
+        (floor_point,) = curve_points(task, groups, last, runs[floor.key].predictions)
         curve: dict[str, Any] = {
             "metric": task.headline,
             "floor": {"name": floor.name, "value": floor_point["pooled"]},
             "systems": {},
         }
-        with progress.stage(f"learning curve ({task.name})", len(learned)):
-            for entry in learned:
-                progress.advance(entry.key)
-                curve["systems"][entry.name] = learning_curve(
-                    task,
-                    entry.factory,
-                    every,
-                    label_map=task.label_map(entry.label_map),
-                    fitted=fitted.get(entry.key),
-                    max_subsets=settings.curve_subsets,
-                    seed=settings.seed,
+        for entry in learned:
+            if entry.key in runs:
+                curve["systems"][entry.name] = curve_points(
+                    task, groups, fits, runs[entry.key].predictions, task.label_map(entry.label_map)
                 )
         curves[task.name] = curve
     return curves
@@ -479,6 +454,54 @@ def _dataset_summary(rows: dict[str, dict[str, list[Row]]]) -> dict[str, Any]:
     }
 
 
+def _bring_up_to_date(
+    entries: Sequence[Entry],
+    rows: dict[str, dict[str, list[Row]]],
+    settings: Settings,
+    progress: Progress,
+) -> tuple[dict[str, Run], dict[str, Path], dict[str, str]]:
+    """Every fitted entry's run, current: stored ones reused, stale evaluations refitted and
+    the changed runs written to the runs folder. Returns the runs, the folder each is read
+    from, and the errors (a failed system's traceback is written beside its run)."""
+    stored = stored_runs(entries, settings)
+    state = refresh(
+        entries, {k: run for k, (run, _) in stored.items()}, rows, settings.policy(), progress
+    )
+    root = settings.run_root()
+    folders: dict[str, Path] = {}
+    for entry in entries:
+        if entry.key in state.errors:
+            path = write_traceback(root, entry, state.tracebacks[entry.key])
+            state.errors[entry.key] += f" (traceback: {path})"
+        elif entry.key in state.changed:
+            folders[entry.key] = write_run(state.runs[entry.key], root)
+        elif entry.key in stored:
+            folders[entry.key] = stored[entry.key][1]
+        else:  # nothing to fit or predict (a task without rows)
+            folders[entry.key] = run_folder(root, entry.task.name, entry.name)
+    refitted = len(state.changed - set(state.errors))
+    reused = len(entries) - refitted - len(state.errors)
+    progress.log(
+        f"runs: {refitted} refitted, {reused} current "
+        f"({', '.join(str(r) for r in (root, *settings.stored))})"
+    )
+    runs = {k: r for k, r in state.runs.items() if k not in state.errors}
+    return runs, folders, state.errors
+
+
+def _external(
+    settings: Settings, rows: dict[str, dict[str, list[Row]]], taken: set[str]
+) -> list[tuple[Entry, Run, Path]]:
+    """The runs given with ``--runs``, checked before anything is fitted or written."""
+    if settings.external is None:
+        return []
+    try:
+        tasks = {t.name: t for t in settings.tasks}
+        return load_external(settings.external, rows, tasks, settings.lodo, set(taken))
+    except RunsError as err:
+        raise BenchmarkError(str(err), 2, err.problems) from None
+
+
 def run_benchmark(
     settings: Settings | None = None,
     systems: Iterable[Entry] = (),
@@ -487,29 +510,35 @@ def run_benchmark(
     """Run the whole benchmark; returns the leaderboard written to ``leaderboard.json``."""
     settings = settings or Settings()
     progress = progress or Progress()
-    entries = [*builtin_systems(settings.tasks), *systems]
-    output = settings.output
     annotations = check_dataset(settings, progress)
     rows = load_rows(settings.data, settings.tasks)
     summary = _dataset_summary(rows)
     if not summary["documents"]:
         raise BenchmarkError(f"the dataset in {settings.data} has no rows", 1)
+    fitted = [*builtin_systems(settings.tasks), *systems]
+    given = _external(settings, rows, {e.key for e in fitted})
+    runs, folders, errors = _bring_up_to_date(fitted, rows, settings, progress)
+    for entry, run, folder in given:
+        runs[entry.key], folders[entry.key] = run, folder
+    entries = [*fitted, *(entry for entry, _, _ in given)]
+    output = settings.output
     output.mkdir(parents=True, exist_ok=True)
     _clear(output)
     scoring = Scoring(settings)
     results: dict[str, dict[str, Any]] = {}
-    fitted: dict[str, dict[str, Any]] = {entry.key: {} for entry in entries}
-    steps = len(entries) * (1 + len(summary["documents"]) * settings.lodo)
-    with progress.stage("fit, predict, score", steps):
+    with progress.stage("score", len(entries)):
         for entry in entries:
             progress.advance(entry.key)
-            results[entry.key] = run_entry(
-                entry, rows[entry.task.name], scoring, progress, fitted[entry.key]
+            if entry.key in errors:
+                results[entry.key] = {"error": errors[entry.key]}
+                continue
+            results[entry.key] = score_run(
+                entry, runs[entry.key], folders[entry.key], rows[entry.task.name], scoring
             )
     _compare_with_floors(entries, results, scoring)
     board = build_leaderboard(entries, results, rows, summary, settings)
     if settings.lodo:
-        board["learning_curve"] = run_curves(entries, rows, fitted, settings, progress)
+        board["learning_curve"] = run_curves(entries, rows, runs, settings)
     write_json(board, output / "leaderboard.json")
     (output / "leaderboard.md").write_text(render_markdown(board), encoding="utf-8")
     dates = {doc: get_document(doc).date for doc in annotations}

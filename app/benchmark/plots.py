@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 import matplotlib
 
@@ -13,10 +13,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+from matplotlib.typing import RcKeyType
 
 from .troops import TroopPoint, date_key
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "nkru-benchmark",
     "svg.fonttype": "path",
     "font.size": 9,
@@ -181,7 +182,11 @@ QUALIFIER_NAMES = {
     "s": "range (bounds)",
     "D": "exact",
 }
-STANCE_FILL = {"support": "full", "deny": "none", "query": "bottom"}
+STANCE_FILL: dict[str, Literal["full", "none", "bottom"]] = {
+    "support": "full",
+    "deny": "none",
+    "query": "bottom",
+}
 
 
 def troops_figure(points: Sequence[TroopPoint]) -> Any:
@@ -205,7 +210,9 @@ def troops_figure(points: Sequence[TroopPoint]) -> Any:
             return fig
         dates = sorted({p.date for p in points}, key=date_key)
         sources = sorted({p.source for p in points})
-        palette = COLORS if len(sources) <= len(COLORS) else plt.get_cmap("tab20").colors
+        palette: Sequence[Any] = (
+            COLORS if len(sources) <= len(COLORS) else cast(Any, plt.get_cmap("tab20")).colors
+        )
         color = {s: palette[i % len(palette)] for i, s in enumerate(sources)}
         ordered = sorted(points, key=lambda p: (date_key(p.date), p.value, p.source, p.stance))
         together: dict[tuple[str, float], int] = {}

@@ -19,7 +19,7 @@ from nkru.tasks import CLASSIFICATION, LABELLED_SPANS
 
 from . import plots
 from .entries import REFERENCE
-from .leaderboard import figures_text, versus
+from .leaderboard import figures_text, p_text, verdict_text, versus
 from .troops import TroopPoint, date_key
 
 TEMPLATE = """<!DOCTYPE html>
@@ -51,9 +51,10 @@ documents ({{ documents|join(", ") }}). {{ board.headline.why }}</p>
 bootstrap intervals ({{ boot.resamples }} resamples, seed {{ boot.seed }}); the cross-document
 ones resample documents, then examples within them. Floor: each task's own reference system
 that every learned system must beat; Δ vs floor: the paired difference of the cross-document
-scores with its interval and randomisation p-value (<code>nkru compare</code>); beats floor: the
-cross-document score is above the floor's. Label scheme version {{ board.scheme_version }},
-leaderboard format {{ board.format_version }}.</p>
+scores with its interval over the held-out documents (<code>nkru compare</code>); p: the exact
+one-sided paired test over the same documents, with the smallest p they allow. Label scheme
+version {{ board.scheme_version }}, leaderboard format {{ board.format_version }}.</p>
+<p>{{ board.verdicts.rule|replace("**", "")|replace("*", "") }}</p>
 
 <h2 id="leaderboard">Leaderboard</h2>
 {% for task, info in board.tasks.items() %}
@@ -63,15 +64,15 @@ leaderboard format {{ board.format_version }}.</p>
 Floor: <code>{{ info.floor }}</code> ({{ info.floor_description }}).</p>
 <table class="leaderboard" data-task="{{ task }}">
 <thead><tr><th>system</th><th>kind</th><th>cross-document (headline)</th><th>Δ vs floor</th>
-<th>beats floor</th><th>test</th><th>validation</th>
+<th>p</th><th>verdict</th><th>test</th><th>validation</th>
 {% for m in info.label_maps %}<th>cross-document, {{ m }} labels</th>{% endfor %}</tr></thead>
 <tbody>
 {% for row in info.systems %}
 <tr class="{{ row.kind }}"><td><code>{{ row.name }}</code></td><td>{{ row.kind }}</td>
 <td class="num">{{ figures(row.pooled) }}</td><td class="num">{{ versus(row) }}</td>
-<td>{% if row.kind == "reference" %}{{ "(floor)" if row.name == info.floor else "(reference)" }}
-{%- elif row.beats_floor is none %}—{% elif row.beats_floor %}yes
-{%- else %}<span class="no">no</span>{% endif %}</td>
+<td class="num">{{ p_text(row) }}</td>
+<td>{% if row.verdict and not row.beats_floor %}<span class="no">{{ row.verdict }}</span>
+{%- else %}{{ verdict_text(row, info.floor) }}{% endif %}</td>
 <td class="num">{{ figures(row.test) }}</td><td class="num">{{ figures(row.validation) }}</td>
 {% for m in info.label_maps -%}
 <td class="num">{{ figures(row.mapped.get(m, {}).get("pooled")) }}</td>
@@ -89,9 +90,33 @@ only. {% endif %}
 {% if row.error %}error: {{ row.error }}. {% endif %}
 {% if row.note %}{{ row.note }}{% endif %}</p>
 {% endfor %}
+{% if info.too_rare %}<p class="note">Too rare to measure (fewer than {{ board.verdicts.rare }}
+gold examples): {% for c in info.too_rare %}{{ c }} ({{ info.classes[c].gold }}){{ ", " if not
+loop.last else "." }}{% endfor %}</p>{% endif %}
 <figure class="plot" data-plot="headline-{{ task }}">{{ headline[task]|safe }}</figure>
 </section>
 {% endfor %}
+
+<h2 id="power">What the benchmark can tell apart</h2>
+<table class="power">
+<thead><tr><th>task</th><th>best system vs floor</th><th>Δ [interval]</th>
+<th>smallest detectable difference</th><th>documents</th>
+<th>smallest p (one-sided / two-sided)</th></tr></thead>
+<tbody>
+{% for task, info in board.tasks.items() if info.power %}
+<tr><td>{{ task }}</td><td><code>{{ info.power.system }}</code> vs <code>{{ info.power.floor
+}}</code></td><td class="num">{{ "%+.3f"|format(info.power.delta) }} [{{
+"%+.3f"|format(info.power.ci_low) }}, {{ "%+.3f"|format(info.power.ci_high) }}]</td>
+<td class="num">{{ "%.3f"|format(info.power.detectable) }}</td>
+<td class="num">{{ info.power.documents }}</td>
+<td class="num">{{ "%.3f"|format(info.power.smallest_p_one_sided) }} / {{
+"%.3f"|format(info.power.smallest_p_two_sided) }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+<p class="note">The half-width of the {{ "%.0f"|format(boot.level * 100) }}% paired
+document-level bootstrap interval of the best system's difference with its floor: a smaller
+difference leaves zero inside an interval as wide.</p>
 
 {% for item in per_type %}
 <h2 id="{{ item.task }}-per-type">{{ item.task }}: F1 per type</h2>
@@ -198,6 +223,8 @@ def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoi
         troops_svg=plots.troops_chart(ordered),
         figures=figures_text,
         versus=versus,
+        p_text=p_text,
+        verdict_text=verdict_text,
     )
 
 

@@ -1,7 +1,8 @@
 """The systems the benchmark runs: every baseline and reference per task, plus user systems.
 
 A benchmark entry is a :class:`Entry`: a task, a name, a kind (``baseline``, ``reference`` or
-``user``) and a factory returning a fresh, unfitted system. A system follows the protocol of
+``user``) and what a worker process needs to build it anew (:func:`build_system`). A system
+follows the protocol of
 :class:`nkru.baselines.protocol.System`: ``fit(train_rows)`` (optional for user systems) and
 ``predict(rows) -> list[dict]``, one prediction object per row in the task's JSON Lines format.
 
@@ -15,6 +16,7 @@ file.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -24,7 +26,6 @@ import sysconfig
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,50 @@ from nkru.tasks import TASKS, Task
 from ...baselines.registry import baselines, create, references
 from .entries import BASELINE, REFERENCE, USER, Entry, SystemSpecError, declared_label_map
 
+CODE_PACKAGE = "nkru.baselines"
 
-def _entry(task: Task, name: str, kind: str, factory: Callable[[], Any], probe: Any) -> Entry:
+
+def code_version(cls: type) -> str:
+    """sha256 (16 hex digits) of the source of the ``nkru.baselines`` modules a system class
+    uses: its classes' modules and, transitively, the baselines modules their names come
+    from. Editing that code makes the system's stored runs stale."""
+    seen: set[str] = set()
+    todo = [c.__module__ for c in cls.__mro__]
+    while todo:
+        name = todo.pop()
+        if name in seen or not name.startswith(CODE_PACKAGE) or name not in sys.modules:
+            continue
+        seen.add(name)
+        for value in vars(sys.modules[name]).values():
+            owner = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", "")
+            if isinstance(owner, str):
+                todo.append(owner)
+    sha = hashlib.sha256()
+    for name in sorted(seen):
+        sha.update(Path(inspect.getfile(sys.modules[name])).read_bytes())
+    return sha.hexdigest()[:16]
+
+
+def _settings(system: Any) -> dict[str, Any]:
+    """What a built-in system is built with: its seed and candidate settings."""
+    out: dict[str, Any] = {"seed": getattr(system, "seed", None)}
+    candidates = getattr(system, "candidates", None)
+    if candidates:
+        out["candidates"] = [str(c) for c in candidates]
+    return out
+
+
+def _entry(task: Task, name: str, kind: str, probe: Any, **fields: Any) -> Entry:
     description = str(getattr(probe, "description", "") or "")
-    return Entry(task, name, kind, factory, description, declared_label_map(task, probe))
+    return Entry(
+        task,
+        name,
+        kind,
+        description,
+        declared_label_map(task, probe),
+        expensive=bool(getattr(probe, "expensive", False)),
+        **fields,
+    )
 
 
 def builtin_systems(tasks: Iterable[Task] = TASKS.values()) -> list[Entry]:
@@ -45,9 +86,23 @@ def builtin_systems(tasks: Iterable[Task] = TASKS.values()) -> list[Entry]:
     for task in tasks:
         for kind, table in ((BASELINE, baselines(task)), (REFERENCE, references(task))):
             for name in table:
-                factory = partial(create, task, name)
-                entries.append(_entry(task, name, kind, factory, factory()))
+                probe = create(task, name)
+                version = str(getattr(probe, "version", "") or code_version(type(probe)))
+                entries.append(
+                    _entry(task, name, kind, probe, version=version, settings=_settings(probe))
+                )
     return entries
+
+
+def build_system(task: Task, name: str, spec: str | None) -> Any:
+    """A new, unfitted system: the built-in ``name``, or what ``--system spec`` makes for
+    ``task`` (what a worker process runs)."""
+    if spec is None:
+        return create(task, name)
+    target = load_callable(spec)
+    system = target() if _is_system_class(target) else target(task.name)
+    _check_system(system, spec, task.name)
+    return system
 
 
 # ------------------------------------------------------------------------------- user systems
@@ -130,6 +185,11 @@ def safe_name(name: str) -> str:
     return cleaned or "system"
 
 
+def _is_system_class(target: Any) -> bool:
+    """A System subclass given directly: made with no arguments, for its own task only."""
+    return inspect.isclass(target) and isinstance(getattr(target, "task", None), str)
+
+
 def _check_system(obj: Any, spec: str, task: str) -> None:
     if not callable(getattr(obj, "predict", None)):
         raise SystemSpecError(
@@ -141,18 +201,15 @@ def user_entries(
     spec: str, taken: Sequence[str] = (), tasks: Iterable[Task] = TASKS.values()
 ) -> list[Entry]:
     """Benchmark entries for one ``--system`` spec (one per task the callable handles)."""
-    target = load_callable(spec)
+    target: Any = load_callable(spec)
     default = getattr(target, "__name__", None) or spec.rpartition(":")[2]
     declared = {task.name: task for task in tasks}
-    entries: list[Entry] = []
-    names: list[str]
-    if inspect.isclass(target) and isinstance(getattr(target, "task", None), str):
+    probes: dict[str, Any] = {}
+    if _is_system_class(target):
         if target.task not in declared:
             raise SystemSpecError(f"--system {spec!r}: unknown task {target.task!r}")
-        names = [target.task]
-        make = {target.task: target}
+        probes[target.task] = target()
     else:
-        names, make = [], {}
         for task in declared:
             try:
                 probe = target(task)
@@ -161,20 +218,18 @@ def user_entries(
                     f"--system {spec!r}: calling it with {task!r} failed: "
                     f"{type(err).__name__}: {err}"
                 ) from None
-            if probe is None:
-                continue
-            _check_system(probe, spec, task)
-            names.append(task)
-            make[task] = lambda t=task: target(t)
-    if not names:
+            if probe is not None:
+                probes[task] = probe
+    if not probes:
         raise SystemSpecError(f"--system {spec!r}: returned None for every task")
-    for task in names:
-        probe = make[task]()
+    entries: list[Entry] = []
+    for task, probe in probes.items():
         _check_system(probe, spec, task)
         name = safe_name(str(getattr(probe, "name", None) or default))
         while f"{task}/{name}" in taken or any(e.key == f"{task}/{name}" for e in entries):
             name = f"{name}-user"
-        entry = _entry(declared[task], name, USER, make[task], probe)
+        version = str(getattr(probe, "version", "") or "")
+        entry = _entry(declared[task], name, USER, probe, spec=spec, version=version)
         if not entry.description:
             entry = replace(entry, description=f"user system {spec}")
         entries.append(entry)

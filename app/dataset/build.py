@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,10 @@ class BuildReport:
     removed: list[Path]
 
 
+def _str2int_each(label: ClassLabel, values: list[str]) -> list[int]:
+    return [label.str2int(v) for v in values]
+
+
 def encode(rows: list[Row], features: Features) -> list[Row]:
     """Label names -> ClassLabel integers (top-level ``ClassLabel`` and ``List(ClassLabel)``)."""
     encoders: dict[str, Callable[[Any], Any]] = {}
@@ -65,7 +70,7 @@ def encode(rows: list[Row], features: Features) -> list[Row]:
         if isinstance(feature, ClassLabel):
             encoders[name] = feature.str2int
         elif isinstance(feature, List) and isinstance(feature.feature, ClassLabel):
-            encoders[name] = lambda values, f=feature.feature: [f.str2int(v) for v in values]
+            encoders[name] = partial(_str2int_each, feature.feature)
     return [{k: encoders[k](v) if k in encoders else v for k, v in row.items()} for row in rows]
 
 
@@ -117,6 +122,7 @@ def collect(
         except KeyError as err:
             problems.append(str(err.args[0]))
             continue
+        assert annotation is not None  # else skipped above
         try:
             per_doc[doc.id] = document_rows(doc, annotation, content_sentences(doc), tasks)
         except BuildError as err:

@@ -401,6 +401,21 @@ def _citation() -> list[str]:
     ]
 
 
+def _double_annotation(built: Built) -> str:
+    """Which documents had two annotations before adjudication, from the exports."""
+    line = "- Ground truth is one adjudicated annotation per document"
+    if built.exports is None:
+        return line + "."
+    twice = sorted(d for d, e in built.exports.items() if e.other_annotations >= 2)
+    once = sorted(d for d in built.exports if d not in twice)
+    return (
+        f"{line}; annotated twice before adjudication: {', '.join(twice) or 'none'}; once: "
+        f"{', '.join(once) or 'none'}. How independent each pair was, and the order in which "
+        "the repository history received its two annotations, is in `annotation/agreement.md` "
+        "and `annotation/agreement-notes.md`."
+    )
+
+
 def _limitations(built: Built) -> list[str]:
     n_tokens = sum(r["n_tokens"] for rows in built.rows[DOCUMENTS].values() for r in rows)
     return [
@@ -415,8 +430,7 @@ def _limitations(built: Built) -> list[str]:
         "working from the guidelines (`annotation/GUIDELINES.md`); no human has reviewed the "
         "annotations. Their agreement (`annotation/agreement.md`) shows consistency of that "
         "model under the guidelines, not human reproducibility. See `DATASHEET.md`.",
-        "- Ground truth is one adjudicated annotation per document; only the test document was "
-        "annotated twice independently.",
+        _double_annotation(built),
         "- Sentences and tokens come from spaCy's rule-based French tokenizer and sentencizer "
         "(`nkru/segment.py`); spans are aligned to those tokens.",
         "- Metadata (publisher, authors, date) is recorded only from evidence in the text; "

@@ -25,6 +25,7 @@ class ExportFile(NamedTuple):
 
     name: str
     sha256: str
+    other_annotations: int = 0  # annotations besides the ground truth (before adjudication)
 
 
 def _read(
@@ -43,12 +44,13 @@ def _read(
     problems: list[str] = []
     for doc_id, task in tasks.items():
         path = exports_dir / f"{doc_id}.json"
-        files[doc_id] = ExportFile(path.name, hashlib.sha256(path.read_bytes()).hexdigest())
-        starred = [
-            a
-            for a in task.get("annotations") or []
-            if a.get("ground_truth") and not a.get("was_cancelled")
-        ]
+        kept = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+        starred = [a for a in kept if a.get("ground_truth")]
+        files[doc_id] = ExportFile(
+            path.name,
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            len(kept) - len(starred),
+        )
         if not starred:
             who = len(task.get("annotations") or [])
             log(
