@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -29,7 +30,7 @@ from nkru.app.dataset.ground_truth import export_files, load_ground_truth
 from nkru.baselines.registry import systems
 from nkru.paths import project_root
 from nkru.schema import SCHEMA_VERSION
-from nkru.tasks import TASKS
+from nkru.tasks import LABELLED_SPANS, TASKS
 
 pytestmark = pytest.mark.slow  # the whole benchmark, in process and as a command
 
@@ -434,6 +435,49 @@ def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
+def test_scores_csv_is_the_leaderboard_as_a_table(bench) -> None:
+    frame = pd.read_csv(bench["results"] / "scores.csv", dtype={"label_map": str})
+    board = bench["board"]
+    assert set(frame["task"]) == set(TASKS) == set(board["tasks"])
+    assert not frame.duplicated(["task", "system", "label_map", "evaluation"]).any()
+    documents = board["dataset"]["documents"]
+    for task, info in board["tasks"].items():
+        for row in info["systems"]:
+            own = frame[(frame.task == task) & (frame.system == row["name"])]
+            own = own[own.label_map.isna()] if not row["label_map"] else own
+            if row["pooled"]:
+                (pooled,) = own[own.evaluation == "pooled"].itertuples()
+                assert (pooled.value, pooled.ci_low, pooled.ci_high) == (
+                    row["pooled"]["value"],
+                    row["pooled"]["ci_low"],
+                    row["pooled"]["ci_high"],
+                )
+            held = own[own.evaluation.str.startswith("document:")]
+            assert sorted(held.evaluation.str[9:]) == sorted(f["document"] for f in row["folds"])
+            assert set(held.evaluation.str[9:]) <= set(documents)
+
+
+def test_every_pooled_run_has_its_error_list(bench) -> None:
+    """Each system's pooled errors are a CSV that pandas reads; for NER the errors and the
+    strict counts of its score report account for every gold entity exactly once."""
+    for task, info in bench["board"]["tasks"].items():
+        for row in info["systems"]:
+            if not row["pooled"]:
+                continue
+            listed = row["errors"]
+            frame = pd.read_csv(bench["results"] / listed["file"], dtype={"id": str})
+            assert len(frame) == listed["count"] == sum(listed["kinds"].values())
+            assert frame["kind"].value_counts().to_dict() == listed["kinds"]
+            if TASKS[task].kind != LABELLED_SPANS:
+                continue
+            report = json.loads((bench["results"] / row["pooled"]["scores"]).read_text())
+            strict = report["micro"]["strict"]
+            not_spurious = frame[frame.kind != "spurious"]
+            assert strict["cor"] + len(not_spurious) == strict["pos"]
+            matrix = row["confusion"]["matrix"]
+            assert sum(map(sum, matrix[:-1])) == strict["pos"]  # every gold entity, once
+
+
 def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path: Path) -> None:
     report = bench["results"] / "report.html"
     html = report.read_text(encoding="utf-8")
@@ -454,6 +498,9 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     for task in TASKS:
         assert f'data-plot="headline-{task}"' in page
     plots = [
+        "overview",
+        *(f"documents-{task}" for task in TASKS),
+        "confusion-ner-",
         "ner-per-type",
         "troops",
         "confusion-stance-",
@@ -466,6 +513,10 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
     assert len(figures) >= len(TASKS) + 5
     assert all("<svg" in fig.split("</figure>")[0] for fig in figures)
     assert "capitalised" in page
+    assert page.count('<table class="errors"') == len(TASKS)
+    for task in TASKS:
+        best = re.search(rf'<table class="errors" data-task="{task}">(.*?)</table>', page, re.S)
+        assert best is not None and 0 < best.group(1).count("<tr>") <= 21, task
 
     def screenshot(page: Path, name: str, size: str) -> None:
         shot = artifacts_dir / name
@@ -481,7 +532,7 @@ def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path:
 
     screenshot(report, "benchmark-report.png", "1200,4000")
     # the two charts that were hard to read, each alone at full size, to look at
-    for plot in ("ner-per-type", "troops"):
+    for plot in ("overview", "documents-ner", "ner-per-type", "troops"):
         figure = re.search(rf'<figure class="plot" data-plot="{plot}">(.*?)</figure>', html, re.S)
         assert figure is not None, plot
         page = tmp_path / f"{plot}.html"

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
+from rich import box
+from rich.console import Group
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
@@ -23,7 +25,7 @@ from nkru.console import Console, fail, missing_extra
 from nkru.paths import results_dir
 from nkru.tasks import TASKS
 
-from .leaderboard import figures_text, p_text, verdict_text, versus
+from .leaderboard import verdict_text
 from .runs import TRACEBACK, run_folder
 
 TASK_HELP = ", ".join(TASKS)
@@ -64,20 +66,47 @@ class ConsoleProgress:
             self.bar.update(self.task, advance=1, step=escape(description))
 
 
-def _summary(board: dict[str, Any]) -> Table:
-    table = Table(title="NKRU-FR leaderboard (headline: cross-document score)")
-    columns = ("task", "system", "kind", "cross-document", "Δ vs floor", "p", "verdict", "test")
-    for column in columns:
-        table.add_column(column)
+def _short(figures: dict[str, Any] | None, sign: str = "") -> str:
+    """``value [low, high]`` with two decimals (the terminal summary; the files keep three)."""
+    if not figures or figures.get("value") is None:
+        return "—"
+    value = f"{figures['value']:{sign}.2f}"
+    if figures.get("ci_low") is None:
+        return value
+    return f"{value} [{figures['ci_low']:{sign}.2f}, {figures['ci_high']:{sign}.2f}]"
+
+
+def _summary(board: dict[str, Any]) -> Group:
+    """One small table per task that fits an 80-column terminal: system names whole (other
+    cells wrap at spaces when a name is long), scores with two decimals (the leaderboard
+    files have them all)."""
+    tables = []
     for task, info in board["tasks"].items():
+        table = Table(
+            title=f"{task} — {info['metric']} (cross-document)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            padding=(0, 1),
+            pad_edge=False,
+            show_edge=False,
+        )
+        table.add_column("system", no_wrap=True)
+        for column in ("score [95% CI]", "Δ vs floor [CI]", "p", "verdict"):
+            table.add_column(column)  # wrapped at spaces, never cut, on a narrow terminal
         for row in info["systems"]:
             pooled = row["pooled"] or (row["mapped"].get(row["label_map"]) or {}).get("pooled")
-            verdict = verdict_text(row, info["floor"])
-            cells = [figures_text(pooled), versus(row), p_text(row), verdict]
-            cells.append(figures_text(row["test"]))
-            table.add_row(task, row["name"], row["kind"], *cells)
-        table.add_section()
-    return table
+            versus = row.get("versus_floor") or {}
+            delta = {"value": versus.get("delta"), **versus} if versus else None
+            p_value = versus.get("p_value")
+            table.add_row(
+                row["name"],
+                _short(pooled),
+                _short(delta, "+"),
+                "—" if p_value is None else f"{p_value:.3f}",
+                verdict_text(row, info["floor"]),
+            )
+        tables.append(table)
+    return Group(*tables)
 
 
 def benchmark_command(

@@ -246,6 +246,8 @@ def _row(entry: Entry, result: dict[str, Any], level: float) -> dict[str, Any]:
         "validation": splits.get("validation"),
         "mapped": result.get("mapped") or {},
         "versus_floor": result.get("versus_floor"),
+        "errors": result.get("errors"),
+        "confusion": result.get("confusion"),
         "verdict": None,
         "beats_floor": None,
         "ci_level": level,

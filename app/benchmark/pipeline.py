@@ -20,12 +20,15 @@ learning-curve fit, with the hashes of the rows they were made from. The pipelin
 5. Every system but the floor is compared with the task's floor on the pooled predictions:
    the paired bootstrap interval over documents and the exact one-sided paired test over
    the same documents of ``nkru compare``; the leaderboard's verdict needs both.
-6. Learning curves (:mod:`.curve`) of the learned baselines of the NER and claims tasks, scored
+6. Every system's pooled predictions listed error by error (:mod:`.analysis`):
+   ``errors/<task>/<system>.csv``, with the entity-type confusion matrix for NER.
+7. Learning curves (:mod:`.curve`) of the learned baselines of the NER and claims tasks, scored
    from their runs.
 
 It reads the built dataset (refusing a stale one: ``nkru build`` rebuilds it) and writes into
-its output folder only: ``leaderboard.json`` / ``.md``, ``report.html``, ``troops.json``, the
-derived ``predictions/`` and ``scores/`` (emptied first), and the runs folder. Everything is
+its output folder only: ``leaderboard.json`` / ``.md``, ``scores.csv`` (:mod:`.tidy`),
+``report.html``, ``troops.json``, the derived ``predictions/``, ``scores/`` and ``errors/``
+(emptied first), and the runs folder. Everything is
 seeded and no timestamp is written: a second run gives identical files.
 """
 
@@ -56,6 +59,7 @@ from ...eval.gold import GoldSet, gold_from_rows, read_split
 from ...eval.options import ALL_SPLITS
 from ...eval.problems import ERROR, ValidationFailed
 from ..dataset.ground_truth import export_files, load_ground_truth
+from .analysis import ERRORS, write_errors
 from .curve import curve_fits, curve_points
 from .entries import Entry
 from .external import RunsError, load_external
@@ -64,6 +68,7 @@ from .leaderboard import build_leaderboard, per_class, render_markdown, write_js
 from .report import write_report
 from .runs import Run, load_run, lodo_name, run_folder, write_jsonl, write_run
 from .systems import builtin_systems
+from .tidy import write_scores_csv
 from .troops import TROOPS_FORMAT, troop_points
 
 FIXED_SPLITS = ("test", "validation")
@@ -384,8 +389,9 @@ def score_run(
 
 
 def _clear(output: Path) -> None:
-    """Empty ``predictions/`` and ``scores/`` (derived from the runs on every benchmark)."""
-    for name in ("predictions", "scores"):
+    """Empty ``predictions/``, ``scores/`` and ``errors/`` (derived from the runs on every
+    benchmark)."""
+    for name in ("predictions", "scores", ERRORS):
         shutil.rmtree(output / name, ignore_errors=True)
 
 
@@ -536,11 +542,19 @@ def run_benchmark(
                 entry, runs[entry.key], folders[entry.key], rows[entry.task.name], scoring
             )
     _compare_with_floors(entries, results, scoring)
+    write_errors(
+        entries,
+        results,
+        lambda entry: _pooled_path(output, entry),
+        lambda task, label_map: scoring.gold(task, ALL_SPLITS, label_map),
+        output,
+    )
     board = build_leaderboard(entries, results, rows, summary, settings)
     if settings.lodo:
         board["learning_curve"] = run_curves(entries, rows, runs, settings)
     write_json(board, output / "leaderboard.json")
     (output / "leaderboard.md").write_text(render_markdown(board), encoding="utf-8")
+    write_scores_csv(board, output / "scores.csv")
     dates = {doc: get_document(doc).date for doc in annotations}
     points = troop_points(annotations, dates) if annotations else []
     write_json(

@@ -1,13 +1,17 @@
 """``report.html``: one self-contained page (inline SVG plots, inline CSS, no scripts or links).
 
-Sections: the leaderboard tables (with notes and per-document values), cross-document headline
-bars per task, per-type F1 bars with bootstrap intervals for labelled-spans tasks (ner),
+Sections: at a glance (every task's systems with intervals in one figure, and a systems ×
+held-out documents heat map per task), the leaderboard tables (with notes and per-document
+values), cross-document headline bars per task, the first errors of each task's best system
+(linked to its full list), per-type F1 bars with bootstrap intervals for labelled-spans tasks (ner),
 confusion matrices for classification tasks, and the troop numbers reported in the corpus by
 source and date (chart and table).
 """
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,6 +59,20 @@ scores with its interval over the held-out documents (<code>nkru compare</code>)
 one-sided paired test over the same documents, with the smallest p they allow. Label scheme
 version {{ board.scheme_version }}, leaderboard format {{ board.format_version }}.</p>
 <p>{{ board.verdicts.rule|replace("**", "")|replace("*", "") }}</p>
+
+<h2 id="at-a-glance">At a glance</h2>
+<p class="note">Every task's cross-document headline, one point per system with its
+{{ "%.0f"|format(boot.level * 100) }}% interval (hollow: the task's floor; a system scored under
+another label map is shown under it, named so); then, per task, each system's score on each
+held-out document, so that differences between articles show at once. The same figures as a
+table: <a href="scores.csv"><code>scores.csv</code></a> (one row per task × system ×
+evaluation; <code>pandas.read_csv("results/scores.csv")</code>).</p>
+<figure class="plot" data-plot="overview">{{ overview_svg|safe }}</figure>
+<div class="grid">
+{% for item in heatmaps %}
+<figure class="plot" data-plot="documents-{{ item.task }}">{{ item.svg|safe }}</figure>
+{% endfor %}
+</div>
 
 <h2 id="leaderboard">Leaderboard</h2>
 {% for task, info in board.tasks.items() %}
@@ -137,7 +155,34 @@ chose. What more annotated documents would buy; the table is <code>learning_curv
 <figure class="plot" data-plot="learning-curve">{{ curve_svg|safe }}</figure>
 {% endif %}
 
+<h2 id="errors">Errors of the best system per task</h2>
+<p class="note">The first {{ error_rows }} errors of each task's best system (highest
+cross-document score under the task's own labels) on its pooled cross-document predictions, in
+gold order, with the kind of error in the task's terms and the sentence with the gold span in
+<code>[[…]]</code> and the predicted one in <code>{{ "{{…}}" }}</code>; every system's full
+list is a CSV under <code>errors/</code> (<code>nkru eval … --errors</code>, columns in
+<code>eval/FORMAT.md</code>).</p>
+{% for item in error_lists %}
+<h3>{{ item.task }} — <code>{{ item.system }}</code>: {{ item.count }} errors
+({% for kind, n in item.kinds.items() %}{{ kind }} {{ n }}{{ ", " if not loop.last }}{% endfor
+%}) — <a href="{{ item.file }}">all {{ item.count }} (CSV)</a></h3>
+<table class="errors" data-task="{{ item.task }}">
+<thead><tr><th>id</th><th>kind</th><th>gold</th><th>predicted</th><th>context</th></tr></thead>
+<tbody>
+{% for e in item.rows %}
+<tr><td><code>{{ e.id }}</code></td><td>{{ e.kind }}</td>
+<td>{{ e.gold_text }}{% if e.gold_label %} ({{ e.gold_label }}){% endif %}</td>
+<td>{{ e.predicted_text }}{% if e.predicted_label %} ({{ e.predicted_label }}){% endif %}</td>
+<td>{{ e.context }}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% endfor %}
+
 <h2 id="confusion">Confusion matrices</h2>
+<p class="note">Counts (rows: gold, columns: predicted). Entity types: the best NER system's
+entities matched as in its error list (boundaries aside), <code>O</code> for a missed or
+spurious entity.</p>
 <div class="grid">
 {% for item in confusions %}
 <figure class="plot" data-plot="confusion-{{ item.task }}-{{ item.system }}">{{ item.svg|safe }}
@@ -184,14 +229,80 @@ def _chart_rows(info: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _shown(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A system's name and cross-document figures as the overview shows them: under its own
+    label map when it declares one."""
+    if row["label_map"]:
+        pooled = (row["mapped"].get(row["label_map"]) or {}).get("pooled") or {}
+        return f"{row['name']} ({row['label_map']} labels)", pooled
+    return row["name"], row["pooled"] or {}
+
+
+def _overview(board: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Each task's systems for the overview figure."""
+    out = []
+    for task, info in board["tasks"].items():
+        rows = []
+        for row in info["systems"]:
+            name, figures = _shown(row)
+            floor = row["name"] == info["floor"] and row["kind"] == REFERENCE
+            rows.append({**figures, "name": name, "kind": row["kind"], "floor": floor})
+        out.append((task, info["metric"], rows))
+    return out
+
+
+def _heatmap(task: str, info: dict[str, Any], documents: Sequence[str]) -> str:
+    rows = [
+        {"name": row["name"], "folds": {f["document"]: f["value"] for f in row["folds"]}}
+        for row in info["systems"]
+        if row["folds"]
+    ]
+    return plots.documents_chart(task, documents, rows)
+
+
+ERROR_ROWS = 20
+
+
+def _best(info: dict[str, Any]) -> dict[str, Any] | None:
+    """The task's best system under its own labels that has an error list."""
+    scored = [
+        row
+        for row in info["systems"]
+        if row.get("errors")
+        and not row["label_map"]
+        and (row["pooled"] or {}).get("value") is not None
+    ]
+    return max(scored, key=lambda row: row["pooled"]["value"], default=None)
+
+
+def _error_list(task: str, row: dict[str, Any], output: Path) -> dict[str, Any]:
+    """The first :data:`ERROR_ROWS` errors of a system's list (its CSV under ``output``)."""
+    with (output / row["errors"]["file"]).open(encoding="utf-8", newline="") as handle:
+        first = list(itertools.islice(csv.DictReader(handle), ERROR_ROWS))
+    return {"task": task, "system": row["name"], **row["errors"], "rows": first}
+
+
 def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoint]) -> str:
-    """The HTML page (reads the per-system eval reports under ``output/scores``)."""
+    """The HTML page (reads the per-system eval reports under ``output/scores`` and the error
+    lists under ``output/errors``)."""
     headline = {
         task: plots.headline_chart(task, info["metric"], _chart_rows(info))
         for task, info in board["tasks"].items()
     }
-    per_type, confusions = [], []
+    documents = board["dataset"]["documents"]
+    heatmaps = [
+        {"task": task, "svg": _heatmap(task, info, documents)}
+        for task, info in board["tasks"].items()
+        if any(row["folds"] for row in info["systems"])
+    ]
+    per_type, confusions, error_lists = [], [], []
     for task, info in board["tasks"].items():
+        best = _best(info)
+        if best is not None:
+            error_lists.append(_error_list(task, best, output))
+            if best.get("confusion"):
+                svg = plots.confusion_chart(task, best["name"], best["confusion"])
+                confusions.append({"task": task, "system": best["name"], "svg": svg})
         kind = info["kind"]
         rows = [(row, _scores(output, row["pooled"])) for row in info["systems"]]
         if kind == LABELLED_SPANS:
@@ -217,6 +328,10 @@ def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoi
         splits="; ".join(f"{s}: {', '.join(d)}" for s, d in data["splits"].items()),
         headline=headline,
         per_type=per_type,
+        overview_svg=plots.overview_chart(_overview(board)),
+        heatmaps=heatmaps,
+        error_lists=error_lists,
+        error_rows=ERROR_ROWS,
         curve_svg=plots.learning_curve_chart(board.get("learning_curve") or {}),
         confusions=confusions,
         troops=ordered,
