@@ -1,18 +1,20 @@
 """Wall time of ``nkru benchmark`` before and after runs (issue 19), side by side.
 
 Builds two project copies from the committed annotations, one running this checkout's code
-("new"), one an older commit's (``--old``, default the commit before runs; extracted with
-``git archive`` and imported ahead of the installed package), then times, in fresh
-subprocesses:
+("new", with the committed runs, as a fresh clone), one an older commit's (``--old``, default
+the commit before runs; extracted with ``git archive`` and imported ahead of the installed
+package), then times, in fresh subprocesses:
 
-- old ``nkru benchmark`` (every system refitted, always) and new ``nkru benchmark --refit``;
-- new ``nkru benchmark`` on current runs (what a fresh clone does), twice: the second run's
-  files must be byte-identical to the first's;
+- new ``nkru benchmark`` on the committed runs (what a fresh clone does), twice: the second
+  run's files must be byte-identical to the first's;
 - ``nkru benchmark --system FILE:factory --task stance --task certainty``, old and new, with a
   user system that costs nothing to fit (the floor's predictions): the new one's time is the
-  benchmark's own overhead.
+  benchmark's own overhead;
+- unless ``--quick``: old ``nkru benchmark`` (every system refitted, always) and new
+  ``nkru benchmark --refit``.
 
-    python benchmarks/bench_benchmark.py [--old COMMIT] [--bootstrap N] [--workers N] [--keep]
+    python benchmarks/bench_benchmark.py [--old COMMIT] [--bootstrap N] [--workers N] [--quick]
+        [--refit-task TASK ...]
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ USER = f"{REPO / 'tests' / 'cheating_system.py'}:make_system"
 PACKAGES = ("annotation", "app", "baselines", "eval")  # folders mapped into nkru.*
 
 
-def make_project(root: Path) -> None:
-    """A project copy with the corpus and the committed exports (its dataset built later)."""
+def make_project(root: Path, runs: bool) -> None:
+    """A project copy with the corpus, the committed exports (its dataset built later) and,
+    when ``runs``, the committed runs."""
     (root / "data").mkdir(parents=True)
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
     shutil.copytree(REPO / "annotation" / "exports", root / "annotation" / "exports")
+    if runs:
+        shutil.copytree(REPO / "results" / "runs", root / "results" / "runs")
 
 
 def old_code(commit: str, into: Path) -> Path:
@@ -82,6 +87,10 @@ def main() -> int:
     parser.add_argument("--old", default=OLD, help=f"commit before runs (default {OLD})")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--quick", action="store_true", help="skip the full refits")
+    parser.add_argument(
+        "--refit-task", action="append", default=[], help="full refits of this task only"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="nkru-bench-"))
@@ -89,29 +98,34 @@ def main() -> int:
     user = ["--system", USER, "--task", "stance", "--task", "certainty"]
     try:
         new, old = tmp / "new", tmp / "old"
-        make_project(new)
-        make_project(old)
+        make_project(new, runs=True)
+        make_project(old, runs=False)
         code = old_code(args.old, tmp / "old-code")
         nkru(new, ["build"])
         nkru(old, ["build"], code)
         workers = ["--workers", str(args.workers)]
-        times = {
-            "old: nkru benchmark (refits everything)": nkru(old, ["benchmark", *boot], code),
-            "new: nkru benchmark --refit": nkru(new, ["benchmark", "--refit", *workers, *boot]),
-        }
-        shutil.copytree(new / "results", tmp / "after-refit")
-        times["new: nkru benchmark (current runs)"] = nkru(new, ["benchmark", *boot])
-        same = differing(tmp / "after-refit", new / "results")
+        times = {"new: nkru benchmark (committed runs)": nkru(new, ["benchmark", *boot])}
+        shutil.copytree(new / "results", tmp / "first")
+        times["new: nkru benchmark again"] = nkru(new, ["benchmark", *boot])
+        same = differing(tmp / "first", new / "results")
         times["old: --system USER --task stance --task certainty"] = nkru(
             old, ["benchmark", *user, *boot], code
         )
         times["new: --system USER --task stance --task certainty"] = nkru(
             new, ["benchmark", *user, *workers, *boot]
         )
+        if not args.quick:
+            only = [arg for task in args.refit_task for arg in ("--task", task)]
+            which = " ".join(only) or "(all tasks)"
+            times[f"old: nkru benchmark {which} (refits)"] = nkru(
+                old, ["benchmark", *only, *boot], code
+            )
+            refit = ["benchmark", "--refit", "--output", str(tmp / "refit"), *workers, *boot]
+            times[f"new: nkru benchmark --refit {which}"] = nkru(new, [*refit, *only])
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
         for name, seconds in times.items():
             print(f"{name:55s} {seconds:7.1f} s")
-        print("default run identical to the refit: " + ("yes" if not same else f"NO {same}"))
+        print("second default run identical: " + ("yes" if not same else f"NO {same}"))
         return 0 if not same else 1
     finally:
         if args.keep:
