@@ -43,8 +43,10 @@ README = f"# project\n\nintro\n\n{README_START}\nold\n{README_END}\n\nafter\n"
 
 
 def make_project(root: Path) -> None:
-    """A project copy: the corpus, the committed exports, the dataset built from them."""
+    """A project copy: the corpus, the committed exports, the dataset built from them and the
+    committed runs (current for that dataset, so only what a test changes is refitted)."""
     (root / "data").mkdir(parents=True)
+    shutil.copytree(REPO / "results" / "runs", root / "results" / "runs")
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
     shutil.copytree(REPO / "annotation" / "exports", root / "annotation" / "exports")
     exports = root / "annotation" / "exports"
@@ -434,7 +436,6 @@ def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
         assert path.read_bytes() == (first / path.relative_to(out)).read_bytes(), path
 
 
-@pytest.mark.browser
 def test_scores_csv_is_the_leaderboard_as_a_table(bench) -> None:
     frame = pd.read_csv(bench["results"] / "scores.csv", dtype={"label_map": str})
     board = bench["board"]
@@ -478,6 +479,7 @@ def test_every_pooled_run_has_its_error_list(bench) -> None:
             assert sum(map(sum, matrix[:-1])) == strict["pos"]  # every gold entity, once
 
 
+@pytest.mark.browser
 def test_report_in_chromium(bench, chromium: str, artifacts_dir: Path, tmp_path: Path) -> None:
     report = bench["results"] / "report.html"
     html = report.read_text(encoding="utf-8")
