@@ -12,9 +12,10 @@ touched), with the clone's own virtual environment (`pip install -e ".[dev]"`):
 2. a real Label Studio (`nkru.annotation.studio.start_server`, as tests/conftest.py starts it)
    and the real ML backend (`nkru studio backend`); `nkru studio push --ml-backend` connects it;
    Label Studio's "Retrieve predictions" action gets the backend's predictions and its
-   "Create annotations from predictions" action turns them into an annotation (the draft an
-   annotator would correct, accepted here as it is), marked ground truth as an adjudicator
-   would; `nkru studio pull` writes annotation/exports/<doc>.json;
+   "Create annotations from predictions" action turns them into an annotation: the draft,
+   which the annotator corrects (CORRECTIONS: the guidelines' value of a mention the
+   normaliser has no rule for) and an adjudicator marks ground truth;
+   `nkru studio pull` writes annotation/exports/<doc>.json;
 3. the documented steps: `nkru validate`, `nkru build`, `nkru benchmark`, `nkru derived`
    (then `--check`), and a commit of the result in the clone, as a maintainer would;
 4. what `scripts/test.sh` checks after its set-up: ruff, ruff format, mypy, the whole pytest
@@ -61,6 +62,9 @@ Dmitri Peskov, a qualifié ces informations de « rumeurs ». Les services de re
 coréens estiment de leur côté que la Corée du Nord a déjà livré plus de 8 millions d'obus à \
 la Russie depuis août 2023.
 """
+# What the annotator corrects in the backend's draft: values of mentions no normalisation rule
+# covers, as annotation/GUIDELINES.md gives them ("plusieurs milliers" -> `>=2000`).
+CORRECTIONS = {"plusieurs milliers": ">=2000"}
 METADATA = [
     "--url",
     "https://example.invalid/nkru-fr/sixth-document",
@@ -129,6 +133,23 @@ def _health(url: str) -> bool:
     return False
 
 
+def corrected(result: list[dict]) -> list[dict]:
+    """The annotator's correction of the draft: the value CORRECTIONS gives for each entity the
+    backend left without one (it proposes none where no normalisation rule applies)."""
+    from nkru.annotation import labeling_config as lc
+    from nkru.annotation import results
+
+    valued = {i["id"] for i in result if i.get("from_name") == lc.VALUE}
+    added = [
+        results.attribute(i["id"], lc.VALUE, "textarea", v["start"], v["end"], {"text": [value]})
+        for i in result
+        if i.get("from_name") == lc.ENTITIES and i["id"] not in valued
+        for v in [i["value"]]
+        if (value := CORRECTIONS.get(v["text"]))
+    ]
+    return [*result, *added]
+
+
 def annotate(clone: Path, doc_id: str, data_dir: Path) -> None:
     """Step 2, run with the clone's interpreter: Label Studio, backend, push, predictions,
     annotation from them, pull."""
@@ -193,8 +214,12 @@ def annotate(clone: Path, doc_id: str, data_dir: Path) -> None:
         (annotation,) = ls.annotations.list(id=task.id)
         if len(annotation.result) != len(prediction.result):
             raise SystemExit("the annotation created from the prediction lacks some of its items")
-        ls.annotations.update(id=annotation.id, ground_truth=True)
-        print(f"annotation {annotation.id}: the prediction's items, marked ground truth")
+        result = corrected(annotation.result)
+        ls.annotations.update(id=annotation.id, result=result, ground_truth=True)
+        print(
+            f"annotation {annotation.id}: the prediction's {len(annotation.result)} items and "
+            f"{len(result) - len(annotation.result)} value(s) the annotator added, ground truth"
+        )
         run(
             "studio",
             "pull",
