@@ -548,9 +548,10 @@ def derived(
 
     README.md's counts table and leaderboard block (from results/leaderboard.md),
     annotation/agreement.md and .json, and annotation/review/DOC.md for every
-    DOC.decisions.yaml; run it after `nkru build` and `nkru benchmark`. Exits 1 when a file is
-    out of date (--check) or a review has undecided disagreements or stale decisions (those
-    need a person: `nkru review DOC`)."""
+    DOC.decisions.yaml, whose `keep` decisions naming a disagreement that is gone are dropped
+    (printed); run it after `nkru build` and `nkru benchmark`. Exits 1 when a file is out of
+    date (--check) or a review has undecided disagreements or a `change` decision naming none
+    (those need a person: `nkru review DOC`)."""
     root = project_root()
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
@@ -569,6 +570,17 @@ def derived(
         for decisions in sorted((root / "annotation" / "review").glob("*.decisions.yaml")):
             doc_id = decisions.name.split(".")[0]
             report = _review(doc_id, None, None, exports_dir(), None, None)
+            kept, dropped = rv.without_moot_keeps(decisions, report.result.stale)
+            if dropped and not check:
+                decisions.write_text(kept, encoding="utf-8")
+                for decision in dropped:
+                    console.print(
+                        f"dropped {shown_path(decisions)}:{decision.line} keep "
+                        f"{decision.key!r}: its disagreement is gone",
+                        highlight=False,
+                        markup=False,
+                    )
+                report = _review(doc_id, None, None, exports_dir(), None, None)
             expected[report.path] = report.text
             to_do += rv.problems(
                 report.result,
