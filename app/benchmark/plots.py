@@ -80,6 +80,33 @@ def headline_chart(task: str, metric: str, rows: Sequence[dict[str, Any]]) -> st
     return to_svg(fig)
 
 
+def _dot(
+    ax: Any,
+    x: float,
+    y: float,
+    low: float | None,
+    high: float | None,
+    color: str,
+    gid: str,
+    hollow: bool = False,
+) -> None:
+    """A score as a dot with its interval (none where a bound is missing), named ``gid``."""
+    below = x - low if low is not None else 0.0
+    above = high - x if high is not None else 0.0
+    mark = ax.errorbar(
+        [x],
+        [y],
+        xerr=[[below], [above]],
+        fmt="o",
+        color=color,
+        markerfacecolor="white" if hollow else color,
+        markersize=5,
+        capsize=2,
+        elinewidth=1,
+    )
+    mark.lines[0].set_gid(gid)
+
+
 def per_type_figure(task: str, systems: Sequence[tuple[str, dict[str, dict[str, Any]]]]) -> Any:
     """Per-type strict F1 with bootstrap intervals: one row per type, one dot per system.
 
@@ -102,20 +129,8 @@ def per_type_figure(task: str, systems: Sequence[tuple[str, dict[str, dict[str, 
                 t = types.get(label)
                 if t is None:
                     continue
-                low = t["f1"] - (t["ci_low"] if t.get("ci_low") is not None else t["f1"])
-                high = (t["ci_high"] if t.get("ci_high") is not None else t["f1"]) - t["f1"]
                 y = i + (k - (len(systems) - 1) / 2) * step
-                mark = ax.errorbar(
-                    [t["f1"]],
-                    [y],
-                    xerr=[[low], [high]],
-                    fmt="o",
-                    color=color,
-                    markersize=5,
-                    capsize=2,
-                    elinewidth=1,
-                )
-                mark.lines[0].set_gid(f"{name}:{label}")
+                _dot(ax, t["f1"], y, t.get("ci_low"), t.get("ci_high"), color, f"{name}:{label}")
         ax.set_yticks(
             range(len(labels)),
             [f"{label} ({gold[label]} gold)" if label in gold else label for label in labels],
@@ -364,22 +379,10 @@ def overview_figure(tasks: Sequence[tuple[str, str, Sequence[dict[str, Any]]]]) 
             for i, row in enumerate(rows):
                 if row.get("value") is None:
                     continue
-                value = row["value"]
-                low = value - (row["ci_low"] if row.get("ci_low") is not None else value)
-                high = (row["ci_high"] if row.get("ci_high") is not None else value) - value
                 color = COLORS[{"baseline": 0, "reference": 6, "user": 1}.get(row["kind"], 3)]
-                mark = ax.errorbar(
-                    [value],
-                    [i],
-                    xerr=[[low], [high]],
-                    fmt="o",
-                    color=color,
-                    markerfacecolor="white" if row.get("floor") else color,
-                    markersize=5,
-                    capsize=2,
-                    elinewidth=1,
-                )
-                mark.lines[0].set_gid(f"{task}:{row['name']}")
+                gid = f"{task}:{row['name']}"
+                low, high = row.get("ci_low"), row.get("ci_high")
+                _dot(ax, row["value"], i, low, high, color, gid, hollow=bool(row.get("floor")))
             ax.set_yticks(
                 range(len(rows)),
                 [f"{r['name']} (floor)" if r.get("floor") else r["name"] for r in rows],
