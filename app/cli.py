@@ -77,6 +77,7 @@ def corpus(ctx: typer.Context) -> None:
     FILE` adds an article."""
     if ctx.invoked_subcommand is not None:
         return
+    console = Console()  # the terminal's width now (the module's console keeps its first one)
     docs = load_corpus()
     figures = Table(title="NKRU-FR corpus")
     for column in ("doc", "sentences", "+bp", "tokens", "chars", "boilerplate", "regions", "split"):
@@ -387,9 +388,9 @@ def review_command(
     """List every entity disagreement between a document's annotation and (a) spaCy
     fr_core_news_md on the labels both share after mapping, (b) the NER baseline trained on
     the other annotated documents only; write the report with the hand-written decisions."""
-    from . import review as rv
-
     report = _review(document, annotation, baseline, exports_dir, output, decisions)
+    from . import review as rv  # after _review, which says when the baselines extra is missing
+
     result, text, where, command = report.result, report.text, report.where, report.command
     doc, report_path, decisions_path = result.doc, report.path, report.decisions_path
     shown = shown_path(report_path)
