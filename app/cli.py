@@ -42,7 +42,7 @@ from .benchmark.cli import benchmark_command
 from .benchmark.leaderboard import replace_section, update_readme
 from .dataset.cli import build_command, publish_command
 from .dataset.ground_truth import load_ground_truth
-from .readme_counts import replace_table
+from .readme_counts import replace_corpus_table, replace_table
 
 if TYPE_CHECKING:
     from .review import Review
@@ -547,17 +547,18 @@ def derived(
     """Regenerate the committed files that follow the annotations (README tables, agreement,
     reviews).
 
-    README.md's counts table and leaderboard block (from results/leaderboard.md),
-    annotation/agreement.md and .json, and annotation/review/DOC.md for every
-    DOC.decisions.yaml, whose `keep` decisions naming a disagreement that is gone are dropped
-    (printed); run it after `nkru build` and `nkru benchmark`. Exits 1 when a file is out of
-    date (--check) or a review has undecided disagreements or a `change` decision naming none
-    (those need a person: `nkru review DOC`)."""
+    README.md's corpus table (from data/raw/manifest.json), counts table and leaderboard
+    block (from results/leaderboard.md), annotation/agreement.md and .json, and
+    annotation/review/DOC.md for every DOC.decisions.yaml, whose `keep` decisions naming a
+    disagreement that is gone are dropped (printed); run it after `nkru build` and `nkru
+    benchmark`. Exits 1 when a file is out of date (--check) or a review has undecided
+    disagreements or a `change` decision naming none (those need a person: `nkru review DOC`)."""
     root = project_root()
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
     try:
         text = replace_table(text, _export_annotations(None))
+        text = replace_corpus_table(text, load_corpus())
         board = results_dir() / "leaderboard.md"
         if board.is_file():
             text = replace_section(text, board.read_text(encoding="utf-8"))

@@ -1,19 +1,25 @@
-"""README.md's per-document counts table, derived from the ground truth in the exports.
+"""README.md's per-document tables: the corpus table (source and date, from the manifest) and
+the counts table (from the ground truth in the exports), each under its marker line.
 
-The counts columns are computed; the "annotations" column says how each document was annotated.
-For a document already in the table that cell is the maintainers' own account (it rests on the
-history, e.g. which annotation was blind) and is kept; a new document's cell is derived from its
-export: how many annotations it holds and whose is the ground truth.
+The corpus table is computed whole. In the counts table the counts columns are computed; the
+"annotations" column says how each document was annotated. For a document already in the table
+that cell is the maintainers' own account (it rests on the history, e.g. which annotation was
+blind) and is kept; a new document's cell is derived from its export: how many annotations it
+holds and whose is the ground truth.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from nkru.corpus import Document
 from nkru.records import Annotation
 
 MARKER = "<!-- counts: written by `nkru derived` from annotation/exports/ -->"
+CORPUS_MARKER = "<!-- corpus: written by `nkru derived` from data/raw/manifest.json -->"
+CORPUS_HEADER = ("| doc | source | date (from the text) |", "|---|---|---|")
+MISSING = "not in the text"
 HEADER = (
     "| doc | entities | claims | sources | stance relations | annotations |",
     "|---|---:|---:|---:|---:|---|",
@@ -59,21 +65,48 @@ def render(by_document: Mapping[str, Sequence[Annotation]], cells: Mapping[str, 
     return lines
 
 
-def replace_table(readme: str, by_document: Mapping[str, Sequence[Annotation]]) -> str:
-    """``readme`` with the table under its marker line regenerated (ValueError without the
-    marker). The marker is the line starting ``<!-- counts:``; the table is the run of lines
-    starting ``|`` after it."""
+def corpus_table(documents: Sequence[Document]) -> list[str]:
+    """The corpus table's lines: per document its publisher and authors, and its date, as the
+    manifest records them (null values: the text does not say; the manifest's notes say why)."""
+    lines = list(CORPUS_HEADER)
+    for doc in sorted(documents, key=lambda d: d.id):
+        publisher = doc.metadata.get("publisher")
+        authors = doc.metadata.get("authors") or []
+        assert isinstance(authors, list)
+        names = [str(publisher) if publisher else "site not named", *map(str, authors)]
+        source = MISSING if not publisher and not authors else ", ".join(names)
+        lines.append(f"| {doc.id} | {source} | {doc.date or MISSING} |")
+    return lines
+
+
+def _replace_block(readme: str, marker: str, table: Callable[[list[str]], list[str]]) -> str:
+    """``readme`` with the table under ``marker`` (matched by its first word, e.g. ``<!--
+    counts:``) replaced by ``table(old lines)``; ValueError unless exactly one line starts so.
+    The table is the run of lines starting ``|`` after the marker line."""
+    prefix = marker.split(" written")[0]
     lines = readme.split("\n")
-    starts = [i for i, line in enumerate(lines) if line.startswith("<!-- counts:")]
+    starts = [i for i, line in enumerate(lines) if line.startswith(prefix)]
     if len(starts) != 1:
         raise ValueError(
-            f"README.md: {len(starts)} lines start with '<!-- counts:'; the counts table needs "
+            f"README.md: {len(starts)} lines start with {prefix!r}; the table needs "
             "exactly one, on the line above it"
         )
     start = starts[0] + 1
     end = start
     while end < len(lines) and lines[end].startswith("|"):
         end += 1
-    cells = {m[1]: m[2] for line in lines[start:end] if (m := _ROW.match(line))}
-    table = render(by_document, cells)
-    return "\n".join([*lines[: start - 1], MARKER, *table, *lines[end:]])
+    return "\n".join([*lines[: start - 1], marker, *table(lines[start:end]), *lines[end:]])
+
+
+def replace_table(readme: str, by_document: Mapping[str, Sequence[Annotation]]) -> str:
+    """``readme`` with the counts table regenerated, its kept "annotations" cells kept."""
+
+    def table(old: list[str]) -> list[str]:
+        return render(by_document, {m[1]: m[2] for line in old if (m := _ROW.match(line))})
+
+    return _replace_block(readme, MARKER, table)
+
+
+def replace_corpus_table(readme: str, documents: Sequence[Document]) -> str:
+    """``readme`` with the corpus table regenerated from ``documents``' metadata."""
+    return _replace_block(readme, CORPUS_MARKER, lambda old: corpus_table(documents))

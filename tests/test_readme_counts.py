@@ -1,10 +1,12 @@
-"""The README's per-document annotation counts are those of the committed ground truth, and
-`nkru derived` keeps them (and the other derived files) so."""
+"""The README's per-document tables (source and date; annotation counts) are those of the
+manifest and the committed ground truth, and `nkru derived` keeps them (and the other derived
+files) so."""
 
 from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ from typer.testing import CliRunner
 from nkru.annotation.convert import task_annotations
 from nkru.annotation.exports import read_exports
 from nkru.app.cli import app
-from nkru.app.readme_counts import replace_table
+from nkru.app.readme_counts import MISSING, replace_corpus_table, replace_table
+from nkru.corpus import load_corpus
 from nkru.paths import exports_dir, project_root
 
 ROW = re.compile(r"^\| (\d{3}|all) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|(.*)\|$", re.MULTILINE)
@@ -96,3 +99,42 @@ def test_derived_check_names_a_stale_table_and_write_mode_fixes_it(
     again = runner.invoke(app, ["derived", "--check", "--no-reviews"])
     assert again.exit_code == 0, again.output
     assert "out of date" not in again.output
+
+
+CORPUS_ROW = re.compile(r"^\| (\d{3}) \| ([^|]*) \| ([^|]*) \|$", re.MULTILINE)
+
+
+def _corpus_rows(readme: str) -> dict[str, tuple[str, str]]:
+    block = readme[readme.index("<!-- corpus:") : readme.index("<!-- counts:")]
+    return {doc: (source, date) for doc, source, date in CORPUS_ROW.findall(block)}
+
+
+def test_readme_corpus_table_is_the_manifest() -> None:
+    """Every document of the manifest has a row: its publisher and authors as recorded, its
+    date or "not in the text" where the manifest holds none."""
+    rows = _corpus_rows(README)
+    documents = load_corpus()
+    assert sorted(rows) == sorted(d.id for d in documents)
+    for doc in documents:
+        source, date = rows[doc.id]
+        assert date == (doc.date or MISSING)
+        authors = doc.metadata["authors"]
+        assert isinstance(authors, list)
+        named = [str(doc.metadata["publisher"] or ""), *authors]
+        assert all(name in source for name in named), (doc.id, source)
+        assert (source == MISSING) == (not any(named))
+
+
+def test_a_new_manifest_entry_gets_a_corpus_row() -> None:
+    documents = load_corpus()
+    last = max(documents, key=lambda d: d.id)
+    new = replace(
+        last,
+        id=f"{int(last.id) + 1:03d}",
+        metadata={**last.metadata, "publisher": None, "authors": [], "date": None},
+    )
+    text = replace_corpus_table(README, [*documents, new])
+    rows = _corpus_rows(text)
+    assert rows[new.id] == (MISSING, MISSING)
+    assert {d: r for d, r in rows.items() if d != new.id} == _corpus_rows(README)
+    assert replace_corpus_table(text, [*documents, new]) == text  # idempotent
