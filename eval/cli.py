@@ -33,7 +33,8 @@ class BadInput(NkruError):
 
 @contextmanager
 def _exit_codes() -> Iterator[None]:
-    """Turn failures into messages on stderr and exit codes 2 (bad input) or 1 (failure)."""
+    """Turn bad input into messages on stderr and exit code 2; anything else is a bug of the
+    harness and keeps its traceback."""
     err = Console(stderr=True)
 
     def say(text: str) -> None:
@@ -55,9 +56,6 @@ def _exit_codes() -> Iterator[None]:
         name = bad.filename if bad.filename is not None else "input"
         say(f"error: cannot read {name}: {bad.strerror or bad}")
         raise typer.Exit(2) from None
-    except Exception as failure:
-        say(f"error: evaluation failed: {type(failure).__name__}: {failure}")
-        raise typer.Exit(1) from None
 
 
 def _label_map(path: Path | None) -> dict[str, str | None] | None:
