@@ -11,7 +11,7 @@ Parsing turns a JSON object into a compact payload, by the kind of the task's an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -26,7 +26,7 @@ from .spans import Span, align_tokens, overlapping, regex_tokens
 
 _SPAN_KEYS = frozenset(("start", "end", "text"))
 _LABELLED_SPAN_KEYS = _SPAN_KEYS | {"label"}
-# Offsets the fast path accepts without a text (the vectorised NER scorer packs them in 32 bits).
+# Offsets the fast path accepts without a text (larger ones take the detailed path).
 FAST_OFFSET_LIMIT = 2**31 - 1
 _is_lt = int.__lt__
 _START, _END, _LABEL = itemgetter("start"), itemgetter("end"), itemgetter("label")
@@ -63,13 +63,6 @@ class EntityArrays:
         self.starts, self.ends, self.labels = starts, ends, labels
         return self
 
-    @property
-    def packable(self) -> bool:
-        """Offsets small enough for the 32-bit packing of the vectorised scorer."""
-        return not len(self.starts) or (
-            int(self.starts.min()) >= 0 and int(self.ends.max()) <= FAST_OFFSET_LIMIT
-        )
-
     def payload(self, row: int) -> list[tuple[int, int, str]]:
         """The ``[(start, end, label), ...]`` payload of example ``row``."""
         a, b = int(self.offsets[row]), int(self.offsets[row + 1])
@@ -85,19 +78,17 @@ class EntityArrays:
 
     @classmethod
     def from_examples(cls, examples: list[Example]) -> EntityArrays:
-        """The arrays of validated examples (not packable if an offset is too large)."""
+        """The arrays of validated examples."""
         payloads = [ex.payload for ex in examples]
         lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
         flat = [ent for payload in payloads for ent in payload]
         starts, ends, labels = zip(*flat, strict=True) if flat else ((), (), ())
         names = tuple(sorted(set(labels)))
         ids = {name: i for i, name in enumerate(names)}
-        if flat and max(ends) > FAST_OFFSET_LIMIT:
-            starts = ends = (FAST_OFFSET_LIMIT + 1,) * len(flat)
         return cls(names).fill(
             lengths,
-            np.array(starts, dtype=np.int64),
-            np.array(ends, dtype=np.int64),
+            ints(starts),
+            ints(ends),
             np.fromiter(map(ids.__getitem__, labels), dtype=np.int64, count=len(flat)),
         )
 
@@ -136,6 +127,14 @@ class FlatExample(Example):
             raise AttributeError(name)
         self.payload = self._flat.payload(self._row)
         return self.payload
+
+
+def ints(values: Sequence[int]) -> np.ndarray:
+    """Integers as an int64 array, an object array if one needs more than 64 bits."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        return np.array(values, dtype=object)
 
 
 def is_int(value: object) -> bool:
