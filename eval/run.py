@@ -21,7 +21,7 @@ import numpy as np
 from nkru.tasks import LABELLED_SPANS, PAIRS, LabelMap, Task
 
 from .bootstrap import document_totals
-from .fastpath import Taken, clean_chunk, kept_entities, typed_taken, walk
+from .fastpath import kept_entities, typed_taken, walk
 from .gold import CHUNK, GoldSet
 from .jsonl import blocks
 from .kinds import headline_metric, make_scorer
@@ -184,16 +184,8 @@ class _Run:
         return len(missing)
 
 
-def _queue(state: _Run, batch: NerBatch, taken: Taken) -> None:
-    """Queue records the fast path took whole for vectorised scoring."""
-    where = np.array(taken.extras, dtype=np.int64)
-    state.scored[where] = True
-    chunk = taken.chunk
-    batch.add(where, chunk.lengths, chunk.starts, chunk.ends, chunk.ids)
-
-
 def _fast_path(state: _Run, batch: NerBatch, lines: Iterable[tuple[int, object]]) -> None:
-    """Labelled spans: typed blocks and clean chunks taken whole, mixed chunks walked."""
+    """Labelled spans: typed blocks taken whole, other chunks walked."""
     gold, parser, seen = state.gold, state.parser, state.seen
     examples, index = gold.examples, gold.index
 
@@ -201,7 +193,7 @@ def _fast_path(state: _Run, batch: NerBatch, lines: Iterable[tuple[int, object]]
         position = index.get(obj["id"])
         return None if position is None else (examples[position].text_len, position)
 
-    walked: list[int] = []  # gold positions of the records a mixed chunk gave the fast path
+    walked: list[int] = []  # gold positions of the records a chunk gave the fast path
 
     def take(line: int, rid: str, text_len: int | None, position: int, n: int) -> None:
         walked.append(position)
@@ -215,13 +207,12 @@ def _fast_path(state: _Run, batch: NerBatch, lines: Iterable[tuple[int, object]]
                 text_lens = [examples[p].text_len for p in positions]  # type: ignore[index]
                 taken = typed_taken(block.first, typed.ids, positions, text_lens, typed.chunk, seen)
                 if taken is not None:
-                    _queue(state, batch, taken)
+                    where = np.array(positions, dtype=np.int64)
+                    state.scored[where] = True
+                    chunk = taken.chunk
+                    batch.add(where, chunk.lengths, chunk.starts, chunk.ends, chunk.ids)
                     continue
         for buffer in block.buffers():
-            taken = clean_chunk(buffer, parser, seen, context)
-            if taken is not None:
-                _queue(state, batch, taken)
-                continue
             walked.clear()
             chunk, keep = walk(buffer, parser, seen, context, take, state.detailed)
             batch.add(np.array(walked, dtype=np.int64), *kept_entities(chunk, keep))
