@@ -90,15 +90,6 @@ class EntityArrays:
             np.fromiter(map(ids.__getitem__, labels), dtype=np.int64, count=len(flat)),
         )
 
-    @staticmethod
-    def vocab(name: str, names: list[str]) -> int:
-        """Index of ``name`` in ``names``, appended if absent."""
-        try:
-            return names.index(name)
-        except ValueError:
-            names.append(name)
-            return len(names) - 1
-
 
 class FlatExample(Example):
     """A labelled-spans gold example of the fast path: its payload is built from the gold's
