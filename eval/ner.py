@@ -193,16 +193,18 @@ class _Pairs:
         return chosen
 
 
+def _sorted(side: Side, start: np.ndarray, end: np.ndarray) -> Side:
+    """A side with the offsets ``start`` and ``end``, sorted by example and start."""
+    order = np.argsort((side.row << 32) | start)
+    return Side(side.row[order], start[order], end[order], side.type[order])
+
+
 def _paired(gold: Side, pred: Side) -> tuple[Side, Side, _Pairs]:
     """Both sides without dropped entities, sorted by example and start, and their
     overlapping pairs."""
     gold, pred = gold.kept(), pred.kept()
-    offsets = _small(gold.start, gold.end, pred.start, pred.end)
-    sides = []
-    for side, start, end in ((gold, *offsets[:2]), (pred, *offsets[2:])):
-        order = np.argsort((side.row << 32) | start)
-        sides.append(Side(side.row[order], start[order], end[order], side.type[order]))
-    g, p = sides
+    g_start, g_end, p_start, p_end = _small(gold.start, gold.end, pred.start, pred.end)
+    g, p = _sorted(gold, g_start, g_end), _sorted(pred, p_start, p_end)
     g_key, p_key = g.row << 32, p.row << 32
     e_g, e_p = _overlaps(g_key | g.start, g_key | g.end, p_key | p.start, p_key | p.end)
     g_degree = np.bincount(e_g, minlength=len(g.row))
@@ -248,12 +250,12 @@ class NerScorer:
 
     def add(self, gold: Example, pred: list[Entity] | None) -> list[tuple[int, CountVector]]:
         """Score one example; returns its strict ``(COR, POS, ACT)``."""
-        sides = []
+        sides: list[Side] = []
         for ents in (gold.payload, pred or []):
             starts, ends, labels = zip(*ents, strict=True) if ents else ((), (), ())
             rows = np.zeros(len(ents), dtype=np.int64)
             sides.append(Side(rows, ints(starts), ints(ends), self.type_ids(labels)))
-        vectors, _ = self.count(1, *sides)
+        vectors, _ = self.count(1, sides[0], sides[1])
         return [(0, tuple(vectors[0].tolist()))]
 
     def count(
@@ -399,7 +401,7 @@ class NerBatch:
         vectors, cells = self.scorer.count(rows, gold, pred, self.types is not None)
         self.out[q] = vectors
         if self.types is not None and cells is not None:
-            columns = [self.types.columns[name] for name in self.scorer.names]
+            columns = np.array([self.types.columns[name] for name in self.scorer.names])
             self.types.counts[np.ix_(q, columns)] = cells
 
 
