@@ -3,15 +3,18 @@
 Generates synthetic gold and prediction JSON Lines (with tokens) in a temporary folder,
 scores them in separate subprocesses (peak RSS measured per process), interleaving
 ``--repeat`` runs of each system, asserts identical micro and per-type figures in every run,
-and prints the median times and peak RSS and the ratios. Usage:
+and prints the median times and peak RSS and the ratios. ``--old COMMIT`` runs that commit's
+``nkru eval`` too (extracted with ``git archive``, imported ahead of the installed package),
+side by side. Exits 1 when nkru eval is less than 5× faster than seqeval end to end. Usage:
 
-    python benchmarks/bench_ner_eval.py [--tokens 1000000] [--seed 0] [--repeat 3]
+    python benchmarks/bench_ner_eval.py [--tokens 1000000] [--seed 0] [--repeat 3] [--old COMMIT]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -21,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_benchmark import old_code  # the same folder, on the path when run as a script
+
+TARGET = 5.0  # issue 24: nkru eval at least 5x faster than seqeval end to end, bootstrap or not
 TYPES = ("PER", "ORG", "GPE", "LOC", "DATE", "QUANTITY")
 WORDS = ("le", "soldat", "Koursk", "Pyongyang", "a", "été", "déployé", "selon", "Séoul", "en")
 
@@ -152,7 +158,9 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result, default=float))
 
 
-def spawn(kind: str, gold: Path, pred: Path, bootstrap: int) -> dict:
+def spawn(kind: str, gold: Path, pred: Path, bootstrap: int, code: Path | None = None) -> dict:
+    """A child's result; ``code``: a commit's sources imported ahead of the installed ones."""
+    env = {**os.environ, "PYTHONPATH": str(code)} if code is not None else None
     out = subprocess.run(
         [
             sys.executable,
@@ -169,6 +177,7 @@ def spawn(kind: str, gold: Path, pred: Path, bootstrap: int) -> dict:
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     return json.loads(out.stdout)
 
@@ -182,6 +191,7 @@ def main() -> None:
     parser.add_argument("--child", choices=("nkru", "seqeval"))
     parser.add_argument("--gold", type=Path)
     parser.add_argument("--pred", type=Path)
+    parser.add_argument("--old", help="also time this commit's nkru eval, side by side")
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -190,15 +200,21 @@ def main() -> None:
         gold, pred = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
         synthesize(args.tokens, args.seed, gold, pred)
         size = (gold.stat().st_size + pred.stat().st_size) / 2**20
+        old = old_code(args.old, Path(tmp) / "old") if args.old else None
         runs: dict[str, list[dict]] = {"plain": [], "ours": [], "theirs": []}
-        for _ in range(args.repeat):  # interleaved, so machine noise hits all three alike
+        for _ in range(args.repeat):  # interleaved, so machine noise hits all alike
             runs["plain"].append(spawn("nkru", gold, pred, 0))
             runs["ours"].append(spawn("nkru", gold, pred, args.bootstrap))
             runs["theirs"].append(spawn("seqeval", gold, pred, 0))
+            if old is not None:
+                runs.setdefault("old plain", []).append(spawn("nkru", gold, pred, 0, old))
+                runs.setdefault("old ours", []).append(
+                    spawn("nkru", gold, pred, args.bootstrap, old)
+                )
     plain, ours, theirs = (_median(runs[k]) for k in ("plain", "ours", "theirs"))
     report = theirs["report"]
     micro = ours["micro"]
-    for run in runs["plain"] + runs["ours"]:
+    for run in runs["plain"] + runs["ours"] + runs.get("old plain", []) + runs.get("old ours", []):
         assert run["micro"] == micro and run["per_type"] == ours["per_type"]
     for key, their_key in (("precision", "precision"), ("recall", "recall"), ("f1", "f1-score")):
         assert abs(micro[key] - report["micro avg"][their_key]) < 1e-12, key
@@ -209,10 +225,11 @@ def main() -> None:
         f"per-type P/R/F1 (micro F1 {micro['f1']:.6f}, 95% CI {ours['ci']}); "
         f"medians of {args.repeat} interleaved runs"
     )
-    for name, run in (
-        ("nkru eval, no bootstrap", plain),
-        (f"nkru eval, {args.bootstrap} resamples", ours),
-    ):
+    timed = [("nkru eval, no bootstrap", plain), (f"nkru eval, {args.bootstrap} resamples", ours)]
+    if args.old:
+        olds = (_median(runs["old plain"]), _median(runs["old ours"]))
+        timed += [(f"{args.old}: {name}", run) for (name, _), run in zip(timed, olds, strict=True)]
+    for name, run in timed:
         print(
             f"{name}: load gold {run['load_gold_s']:.2f} s, read+validate+score predictions "
             f"{run['score_s']:.2f} s, total {run['total_s']:.2f} s, "
@@ -230,6 +247,14 @@ def main() -> None:
         f"{theirs['total_s'] / plain['total_s']:.1f}x "
         f"(with bootstrap {theirs['total_s'] / ours['total_s']:.1f}x)"
     )
+    ratios = (theirs["total_s"] / plain["total_s"], theirs["total_s"] / ours["total_s"])
+    if min(ratios) < TARGET:
+        raise SystemExit(f"target missed: nkru eval less than {TARGET:g}x faster than seqeval")
+    if args.old:
+        print(
+            f"time ratio {args.old}/this, end to end: {olds[0]['total_s'] / plain['total_s']:.2f}x "
+            f"(with bootstrap {olds[1]['total_s'] / ours['total_s']:.2f}x)"
+        )
 
 
 def _median(runs: list[dict]) -> dict:

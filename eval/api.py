@@ -366,11 +366,21 @@ def _aligned(first: Scored, second: Scored) -> tuple[np.ndarray, np.ndarray, np.
     return out[0], out[1], groups
 
 
-def _parsed(
-    spec: Task, gold: Gold, predictions: Predictions, options: Options
-) -> tuple[GoldSet, dict[str, Any]]:
-    """The gold set and the validated predictions' parsed payloads by id (``ValidationFailed``
-    as ``score`` raises it)."""
+@dataclass(frozen=True)
+class Parsed:
+    """A validated prediction set, parsed once for :func:`errors` and :func:`entity_confusion`:
+    its gold set and the predictions' payloads by id (see :func:`parse_predictions`)."""
+
+    gold: GoldSet
+    payloads: dict[str, Any]
+
+
+def parse_predictions(
+    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+) -> Parsed:
+    """Validate predictions as ``score`` does (``ValidationFailed``) and parse their payloads."""
+    options = options or Options()
+    spec = get_task(task)
     gold_set = _gold_set(spec, gold, options)
     _scored(gold_set, predictions, "<predictions>", replace(options, bootstrap=0))
     parser = make_parser(spec, options.label_map)
@@ -380,36 +390,52 @@ def _parsed(
         assert isinstance(obj, dict)  # validated above
         text_len = gold_set.examples[gold_set.index[obj["id"]]].text_len
         payloads[obj["id"]] = parser.payload(obj, line, log, text_len)
-    return gold_set, payloads
+    return Parsed(gold_set, payloads)
 
 
 def errors(
-    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+    task: str | Task,
+    gold: Gold,
+    predictions: Predictions | Parsed,
+    options: Options | None = None,
 ) -> list[Error]:
     """Every error of a prediction set, one :class:`~nkru.eval.errors.Error` each, in gold
     order (kinds and context: :mod:`nkru.eval.errors`). The predictions are validated first,
-    as ``score`` does (``ValidationFailed``)."""
+    as ``score`` does (``ValidationFailed``), unless already parsed (:func:`parse_predictions`)."""
     options = options or Options()
     spec = get_task(task)
-    gold_set, payloads = _parsed(spec, gold, predictions, options)
+    parsed = (
+        predictions
+        if isinstance(predictions, Parsed)
+        else parse_predictions(spec, gold, predictions, options)
+    )
+    gold_set = parsed.gold
     if gold_set.source is None:
         raise ValueError(f"{gold_set.name}: the gold records cannot be read again")
     records = {obj["id"]: obj for _, obj in gold_set.source() if isinstance(obj, dict)}
     examples = [(ex, records[ex.id]) for ex in gold_set.examples]
-    return list_errors(spec.kind, examples, payloads, options.label_map)
+    return list_errors(spec.kind, examples, parsed.payloads, options.label_map)
 
 
 def entity_confusion(
-    task: str | Task, gold: Gold, predictions: Predictions, options: Options | None = None
+    task: str | Task,
+    gold: Gold,
+    predictions: Predictions | Parsed,
+    options: Options | None = None,
 ) -> dict[str, Any]:
     """A labelled-spans task's type confusion matrix (:func:`nkru.eval.errors.entity_confusion`:
-    rows gold, columns predicted, ``O`` for no entity)."""
+    rows gold, columns predicted, ``O`` for no entity); predictions as :func:`errors` takes
+    them."""
     options = options or Options()
     spec = get_task(task)
     if spec.kind != LABELLED_SPANS:
         raise ValueError(f"task {spec.name!r} has no entity types (kind {spec.kind})")
-    gold_set, payloads = _parsed(spec, gold, predictions, options)
-    return confusion_of_entities(gold_set.examples, payloads, options.label_map)
+    parsed = (
+        predictions
+        if isinstance(predictions, Parsed)
+        else parse_predictions(spec, gold, predictions, options)
+    )
+    return confusion_of_entities(parsed.gold.examples, parsed.payloads, options.label_map)
 
 
 def errors_frame(

@@ -1,12 +1,12 @@
 """The fast path of labelled-spans files, written once for gold and for predictions.
 
-Records come in chunks of numbered values (or typed blocks, :mod:`.ner_block`). A chunk whose
-records are all clean with new, distinct ids is taken whole (:func:`clean_chunk`); otherwise
-:func:`walk` checks the records with a clean id together and then goes through the chunk in
-line order, giving each clean record with a new id to the fast path and every other to the
-detailed path, so problems are logged in line order exactly as without the fast path. The
-fast checks accept only records on which the detailed checks log nothing and return the same
-payload, so the fast path changes speed, never results or messages.
+Records come in typed blocks (:mod:`.ner_block`), taken whole when every record is clean with
+a new, distinct id (:func:`typed_taken`), else in chunks of numbered values: :func:`walk`
+checks the records with a clean id together and then goes through the chunk in line order,
+giving each clean record with a new id to the fast path and every other to the detailed path,
+so problems are logged in line order exactly as without the fast path. The fast checks accept
+only records on which the detailed checks log nothing and return the same payload, so the
+fast path changes speed, never results or messages.
 """
 
 from __future__ import annotations
@@ -39,29 +39,6 @@ class Taken:
 def all_new(ids: list[str], chunk: EntityChunk, seen: dict[str, int]) -> bool:
     """Whether every record passed the entity checks and has a distinct id not seen before."""
     return bool(chunk.ok.all()) and len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids)
-
-
-def clean_chunk(
-    buffer: Numbered, parser: RecordParser, seen: dict[str, int], context: Context
-) -> Taken | None:
-    """The whole chunk when every record is clean with a new, distinct id (the common case,
-    with no per-record branching), else None and nothing is done."""
-    objs = [obj for _, obj in buffer]
-    if set(map(type, objs)) != {dict} or not all(map(parser.known.issuperset, objs)):  # type: ignore[arg-type]
-        return None
-    ids = [obj.get("id") for obj in objs]  # type: ignore[attr-defined]
-    if set(map(type, ids)) != {str} or not all(ids):
-        return None
-    found = list(map(context, objs))  # type: ignore[arg-type]
-    if None in found:
-        return None
-    text_lens = [f[0] for f in found]  # type: ignore[index]
-    chunk = parser.fast_entity_chunk(objs, text_lens)  # type: ignore[arg-type]
-    if not all_new(ids, chunk, seen):
-        return None
-    lines = [line for line, _ in buffer]
-    seen.update(zip(ids, lines, strict=True))
-    return Taken(lines, ids, [f[1] for f in found], text_lens, chunk)  # type: ignore[index]
 
 
 def walk(

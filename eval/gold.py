@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from nkru.splits import SPLITS
 from nkru.tasks import LABELLED_SPANS, Row, Task, get_task
 
-from .fastpath import Taken, clean_chunk, kept_entities, typed_taken, walk
+from .fastpath import Taken, kept_entities, typed_taken, walk
 from .jsonl import Block, blocks
 from .kinds import gold_record
 from .ner_block import NerBlock, decode_ner_block
@@ -138,14 +138,8 @@ class _GoldBuilder:
                 self._take_all(taken)
                 return
         for buffer in block.buffers():
-            taken = clean_chunk(buffer, self.parser, self.seen, _gold_context)
-            if taken is not None:
-                self._take_all(taken)
-            else:
-                chunk, keep = walk(
-                    buffer, self.parser, self.seen, _gold_context, self._take, self.add
-                )
-                self._add_entities(kept_entities(chunk, keep)[1:])
+            chunk, keep = walk(buffer, self.parser, self.seen, _gold_context, self._take, self.add)
+            self._add_entities(kept_entities(chunk, keep)[1:])
 
     def _take(
         self, line: int, rid: str, text_len: int | None, document_id: str, length: int

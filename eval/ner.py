@@ -10,11 +10,16 @@ figures apply the schemes to the gold and predicted entities of that type alone.
 A :class:`Scheme` says what makes a pair fully right (its :data:`Criterion`: same bounds and
 label, same bounds, same label) and whether a wrong pair earns half credit (PAR); the four
 schemes share the matchings of the three criteria (:class:`Pairing`).
+
+Every count is taken once, in numpy over a batch of examples (:meth:`NerScorer.count`): the
+overlapping pairs are found by binary search on sorted keys; where no entity overlaps two
+others they are the matching of every criterion, elsewhere (rare) the matching is chosen by
+:func:`.spans.best_matching`, and the counts are sums over the chosen pairs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,8 +28,8 @@ import numpy as np
 from nkru.tasks import LabelMap
 
 from .metrics import CountVector, prf, span_f1
-from .spans import best_matching, overlap_edges
-from .validate import EntityArrays, Example
+from .spans import best_matching
+from .validate import EntityArrays, Example, ints
 
 Entity = tuple[int, int, str]
 Criterion = Literal["strict", "bounds", "label"]
@@ -121,15 +126,99 @@ class Totals:
         return scheme.counts(self.pairings[scheme.criterion], self.pos, self.act)
 
 
-def _matched(edges: list[tuple[int, int]], full: list[bool]) -> tuple[int, int]:
-    """``(COR, paired)`` of the lexicographically best one-to-one matching."""
-    big = len(edges) + 1
-    matching = best_matching(edges, [big if f else 1 for f in full])
-    return sum(full[e] for _, _, e in matching), len(matching)
+@dataclass(frozen=True)
+class Side:
+    """One side's entities of a batch of examples, flat: each one's row (its example in the
+    batch), start, end and type id (an index into :attr:`NerScorer.names`, -1 for a label the
+    label map drops)."""
+
+    row: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    type: np.ndarray
+
+    def kept(self) -> Side:
+        """Without the entities the label map drops."""
+        if not (self.type < 0).any():
+            return self
+        keep = self.type >= 0
+        return Side(self.row[keep], self.start[keep], self.end[keep], self.type[keep])
+
+
+def _small(*offsets: np.ndarray) -> list[np.ndarray]:
+    """The offsets, or their ranks if one needs more than 32 bits: the sort keys pack a row
+    and an offset in 64 bits, and the counts depend only on the offsets' order."""
+    flat = np.concatenate(offsets)
+    if flat.dtype != object and (not len(flat) or int(flat.max()) < 2**32):
+        return list(offsets)
+    ranks = np.unique(flat, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return np.split(ranks, np.cumsum([len(o) for o in offsets])[:-1])
+
+
+def _overlaps(
+    g_start: np.ndarray, g_end: np.ndarray, p_start: np.ndarray, p_end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every overlapping ``(gold, prediction)`` pair, as two index arrays in prediction order,
+    of sides sorted by their packed ``row << 32 | offset`` keys (no entity overlaps another of
+    its side, so the ends are sorted too)."""
+    first = np.searchsorted(g_end, p_start, side="right")
+    degree = np.searchsorted(g_start, p_end, side="left") - first
+    e_p = np.repeat(np.arange(len(degree)), degree)
+    e_g = first[e_p] + np.arange(len(e_p)) - np.repeat(np.cumsum(degree) - degree, degree)
+    return e_g, e_p
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The overlapping pairs of a batch: gold and prediction indices, their row, and the rows
+    where an entity overlaps two others (where a matching must be chosen)."""
+
+    gold: np.ndarray
+    pred: np.ndarray
+    row: np.ndarray
+    tangled: list[int]
+
+    def matching(self, full: np.ndarray, scope: np.ndarray) -> np.ndarray:
+        """Which pairs of ``scope`` a one-to-one matching of them keeps that maximises the
+        pairs fully right (``full``), then all pairs: every one in a row without tangles."""
+        chosen = scope.copy()
+        for row in self.tangled:
+            a, b = np.searchsorted(self.row, [row, row + 1])
+            local = a + np.flatnonzero(scope[a:b])
+            chosen[a:b] = False
+            edges = list(zip(self.gold[local].tolist(), self.pred[local].tolist(), strict=True))
+            big = len(edges) + 1
+            weights = [big if right else 1 for right in full[local].tolist()]
+            chosen[local[[e for _, _, e in best_matching(edges, weights)]]] = True
+        return chosen
+
+
+def _sorted(side: Side, start: np.ndarray, end: np.ndarray) -> Side:
+    """A side with the offsets ``start`` and ``end``, sorted by example and start."""
+    order = np.argsort((side.row << 32) | start)
+    return Side(side.row[order], start[order], end[order], side.type[order])
+
+
+def _paired(gold: Side, pred: Side) -> tuple[Side, Side, _Pairs]:
+    """Both sides without dropped entities, sorted by example and start, and their
+    overlapping pairs."""
+    gold, pred = gold.kept(), pred.kept()
+    g_start, g_end, p_start, p_end = _small(gold.start, gold.end, pred.start, pred.end)
+    g, p = _sorted(gold, g_start, g_end), _sorted(pred, p_start, p_end)
+    g_key, p_key = g.row << 32, p.row << 32
+    e_g, e_p = _overlaps(g_key | g.start, g_key | g.end, p_key | p.start, p_key | p.end)
+    g_degree = np.bincount(e_g, minlength=len(g.row))
+    p_degree = np.bincount(e_p, minlength=len(p.row))
+    tangled = np.unique(np.concatenate([g.row[g_degree > 1], p.row[p_degree > 1]]))
+    return g, p, _Pairs(e_g, e_p, p.row[e_p], tangled.tolist())
 
 
 class NerScorer:
-    """Accumulates SemEval-2013 counts over examples; headline strict micro F1."""
+    """Accumulates SemEval-2013 counts over examples; headline strict micro F1.
+
+    Every count is taken by :meth:`count`, vectorised over a batch of examples; :meth:`add`
+    scores one example as a batch of one, :class:`NerBatch` queues many.
+    """
 
     width = 3
 
@@ -138,90 +227,88 @@ class NerScorer:
         self.totals = Totals()
         self.types: dict[str, Totals] = {}
         self.metrics = {"strict_micro_f1": self.headline}
+        self.names: list[str] = []  # entity types (after the label map) by type id
+        self._ids: dict[str, int] = {}  # type id of each label seen (-1: dropped)
 
-    def _type(self, label: str) -> Totals:
-        totals = self.types.get(label)
-        if totals is None:
-            totals = self.types[label] = Totals()
-        return totals
+    def type_ids(self, labels: Iterable[str]) -> np.ndarray:
+        """The type id of each label, after the label map (-1 where it drops the label)."""
+        ids = []
+        for label in labels:
+            found = self._ids.get(label)
+            if found is None:
+                mapped = self.label_map.get(label, label)
+                if mapped is None:
+                    found = -1
+                elif mapped in self.names:
+                    found = self.names.index(mapped)
+                else:
+                    found = len(self.names)
+                    self.names.append(mapped)
+                self._ids[label] = found
+            ids.append(found)
+        return np.array(ids, dtype=np.int64)
 
     def add(self, gold: Example, pred: list[Entity] | None) -> list[tuple[int, CountVector]]:
         """Score one example; returns its strict ``(COR, POS, ACT)``."""
-        g_ents: list[Entity] = gold.payload
-        p_ents: list[Entity] = pred or []
-        if self.label_map:
-            g_ents, p_ents = self._mapped(g_ents), self._mapped(p_ents)
-        for ent in g_ents:
-            self._type(ent[2]).pos += 1
-        for ent in p_ents:
-            self._type(ent[2]).act += 1
-        edges = overlap_edges(g_ents, p_ents)
-        bounds = [g_ents[g][:2] == p_ents[p][:2] for g, p in edges]
-        labels = [g_ents[g][2] == p_ents[p][2] for g, p in edges]
-        full: dict[Criterion, list[bool]] = {
-            "strict": [b and lab for b, lab in zip(bounds, labels, strict=True)],
-            "bounds": bounds,
-            "label": labels,
-        }
-        simple = len({g for g, _ in edges}) == len(edges) == len({p for _, p in edges})
-        # Without an entity overlapping two others, the overlaps are the matching.
-        matched = {
-            criterion: (sum(right), len(edges)) if simple else _matched(edges, right)
-            for criterion, right in full.items()
-        }
-        for criterion, (cor, paired) in matched.items():
-            self.totals.pairings[criterion].add(cor, paired)
-        if simple:
-            for (g, _), same_bounds, same_label in zip(edges, bounds, labels, strict=True):
-                if same_label:
-                    totals = self.types[g_ents[g][2]].pairings
-                    for criterion in CRITERIA:
-                        totals[criterion].add(same_bounds if criterion != "label" else 1, 1)
-        else:
-            self._add_types_slow(g_ents, edges, bounds, labels)
-        self.totals.pos += len(g_ents)
-        self.totals.act += len(p_ents)
-        return [(0, (matched["strict"][0], len(g_ents), len(p_ents)))]
+        sides: list[Side] = []
+        for ents in (gold.payload, pred or []):
+            starts, ends, labels = zip(*ents, strict=True) if ents else ((), (), ())
+            rows = np.zeros(len(ents), dtype=np.int64)
+            sides.append(Side(rows, ints(starts), ints(ends), self.type_ids(labels)))
+        vectors, _ = self.count(1, sides[0], sides[1])
+        return [(0, tuple(vectors[0].tolist()))]
 
-    def strict_by_type(
-        self, gold: Example, pred: list[Entity] | None, names: Mapping[str, int], out: np.ndarray
-    ) -> None:
-        """Add one example's strict ``(COR, POS, ACT)`` per type to ``out[names[type]]``.
+    def count(
+        self, rows: int, gold: Side, pred: Side, per_type: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Add the counts of a batch of ``rows`` examples; returns each example's strict
+        ``(COR, POS, ACT)`` and, with ``per_type``, the same per type id (rows × types × 3).
 
-        No two entities of one side overlap, so the strict matches are the identical entities.
+        The strict matches are the identical entities (no two entities of a side overlap).
         """
-        g_ents: list[Entity] = gold.payload
-        p_ents: list[Entity] = pred or []
-        if self.label_map:
-            g_ents, p_ents = self._mapped(g_ents), self._mapped(p_ents)
-        for column, ents in ((0, set(g_ents) & set(p_ents)), (1, g_ents), (2, p_ents)):
-            for _, _, label in ents:
-                out[names[label], column] += 1
-
-    def _mapped(self, ents: list[Entity]) -> list[Entity]:
-        """Entities with their labels mapped; those mapped to None are dropped."""
-        lm = self.label_map
-        return [(s, e, m) for s, e, lab in ents if (m := lm.get(lab, lab)) is not None]
-
-    def _add_types_slow(
-        self,
-        g_ents: list[Entity],
-        edges: list[tuple[int, int]],
-        bounds: list[bool],
-        labels: list[bool],
-    ) -> None:
-        by_type: dict[str, list[int]] = {}
-        for e, same_label in enumerate(labels):
-            if same_label:
-                by_type.setdefault(g_ents[edges[e][0]][2], []).append(e)
-        for label, chosen in by_type.items():
-            sub_edges = [edges[e] for e in chosen]
-            totals = self.types[label].pairings
-            exact = _matched(sub_edges, [bounds[e] for e in chosen])
-            totals["strict"].add(*exact)
-            totals["bounds"].add(*exact)
-            paired = _matched(sub_edges, [True] * len(chosen))[1]
-            totals["label"].add(paired, paired)
+        g, p, pairs = _paired(gold, pred)
+        e_g, e_p = pairs.gold, pairs.pred
+        bounds = (g.start[e_g] == p.start[e_p]) & (g.end[e_g] == p.end[e_p])
+        types = g.type[e_g]
+        same = types == p.type[e_p]
+        width = len(self.names)
+        right: dict[Criterion, np.ndarray] = {}
+        by_type: dict[Criterion, tuple[np.ndarray, np.ndarray]] = {}
+        for criterion, full in zip(CRITERIA, (bounds & same, bounds, same), strict=True):
+            chosen = pairs.matching(full, np.ones(len(e_g), dtype=bool))
+            right[criterion] = chosen & full
+            self.totals.pairings[criterion].add(int(right[criterion].sum()), int(chosen.sum()))
+            # Per type: the pairs of one type matched alone (a pair of two types is in none).
+            chosen = pairs.matching(full, same)
+            by_type[criterion] = (
+                np.bincount(types[chosen & full], minlength=width),
+                np.bincount(types[chosen], minlength=width),
+            )
+        pos, act = np.bincount(g.type, minlength=width), np.bincount(p.type, minlength=width)
+        self.totals.pos += len(g.row)
+        self.totals.act += len(p.row)
+        for type_id in np.flatnonzero(pos + act).tolist():
+            name = self.names[type_id]
+            totals = self.types.setdefault(name, Totals())
+            for criterion, (cor, paired) in by_type.items():
+                totals.pairings[criterion].add(int(cor[type_id]), int(paired[type_id]))
+            totals.pos += int(pos[type_id])
+            totals.act += int(act[type_id])
+        hits = right["strict"]
+        hit_rows = g.row[e_g[hits]]
+        vectors = np.stack(
+            [np.bincount(r, minlength=rows) for r in (hit_rows, g.row, p.row)], axis=1
+        )
+        if not per_type:
+            return vectors, None
+        size = rows * width * 3
+        cells = sum(
+            np.bincount((r * width + t) * 3 + column, minlength=size)
+            for column, (r, t) in enumerate(
+                ((hit_rows, types[hits]), (g.row, g.type), (p.row, p.type))
+            )
+        )
+        return vectors, np.reshape(cells, (rows, width, 3))
 
     def headline(self, totals: np.ndarray) -> np.ndarray:
         """Strict micro F1 from ``(COR, POS, ACT)`` columns; NaN in a resample without any
@@ -251,50 +338,26 @@ class NerScorer:
 
 
 class NerBatch:
-    """Vectorised NER scoring (numpy) of records that passed the fast validation path.
-
-    Records are queued (gold position plus the prediction's offsets and label ids) and
-    scored a chunk at a time, so memory stays bounded by the chunk and the gold data. In a
-    chunk, entities are keyed ``record << 32 | offset``, sorted, and each entity's overlaps on
-    the other side found by binary search. Records where no entity overlaps two others are
-    counted exactly like ``NerScorer.add``'s fast case (the overlaps are the matching), with
-    ``np.bincount`` per type and per record; the rare others go through ``NerScorer.add``.
-    """
+    """Examples queued for :meth:`NerScorer.count` and counted a chunk at a time, so memory
+    stays bounded by the chunk and the gold data: each one's gold position (a row of the gold
+    ``arrays``) and predicted entities, label ids of ``pred_names``. An example's strict
+    ``(COR, POS, ACT)`` goes to ``out[position]``, per type to ``types.counts[position]``."""
 
     def __init__(
         self,
         scorer: NerScorer,
-        examples: list[Example],
         arrays: EntityArrays,
         pred_names: tuple[str, ...],
         out: np.ndarray,
         types: TypeCounts | None = None,
         chunk: int = 8192,
     ) -> None:
-        self.scorer = scorer
-        self.examples = examples
-        self.gold = arrays
-        self.out = out
-        self.types = types
-        self.chunk = chunk
-        self.names = list(arrays.names)
-        self.pred_ids = np.array([arrays.vocab(name, self.names) for name in pred_names] or [0])
-        lm = scorer.label_map
-        self._reset()
-        # Mapped label id of every (unmapped) label id; ids past the gold and prediction
-        # vocabularies are targets of the label map. Labels mapped to None are dropped.
-        mapped = [lm.get(name, name) for name in list(self.names)]
-        self.dropped = np.array([m is None for m in mapped] or [False])
-        self.remap = np.array(
-            [0 if m is None else arrays.vocab(m, self.names) for m in mapped] or [0]
-        )
-        if types is not None:  # column of every (mapped) label id
-            self.type_col = np.array([types.columns.get(n, -1) for n in self.names])
-        self.queued = 0
-
-    def _reset(self) -> None:
-        self.queued = 0
+        self.scorer, self.gold, self.out, self.types, self.chunk = scorer, arrays, out, types, chunk
+        self.gold_types = scorer.type_ids(arrays.names)
+        self.pred_types = scorer.type_ids(pred_names)
+        self.pred_ids = {name: i for i, name in enumerate(pred_names)}
         self.parts: list[tuple[np.ndarray, ...]] = []
+        self.queued = 0
 
     def add(
         self,
@@ -304,134 +367,42 @@ class NerBatch:
         ends: np.ndarray,
         label_ids: np.ndarray,
     ) -> None:
-        """Queue records: gold positions, entity counts, then their entities, flat (label ids
-        from the prediction parser's ``label_names``)."""
+        """Queue examples: gold positions, predicted entity counts, then the entities, flat."""
         self.parts.append((positions, lengths, starts, ends, label_ids))
         self.queued += len(positions)
         if self.queued >= self.chunk:
             self.flush()
 
+    def add_payload(self, position: int, payload: list[Entity] | None) -> None:
+        """Queue one example's validated prediction (None: no entity)."""
+        ents = payload or []
+        self.add(
+            np.array([position], dtype=np.int64),
+            np.array([len(ents)], dtype=np.int64),
+            ints([e[0] for e in ents]),
+            ints([e[1] for e in ents]),
+            np.array([self.pred_ids[e[2]] for e in ents], dtype=np.int64),
+        )
+
     def flush(self) -> None:
-        """Score the queued records."""
+        """Count the queued examples."""
         if not self.queued:
             return
-        q, plen, starts, ends, labels = (
-            np.concatenate(column).astype(np.int64) for column in zip(*self.parts, strict=True)
+        q, lengths, starts, ends, labels = map(np.concatenate, zip(*self.parts, strict=True))
+        self.parts, self.queued = [], 0
+        rows, g = len(q), self.gold
+        first, count = g.offsets[q], g.offsets[q + 1] - g.offsets[q]
+        at = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(count.sum())
+        record = np.arange(rows, dtype=np.int64)
+        gold = Side(
+            np.repeat(record, count), g.starts[at], g.ends[at], self.gold_types[g.labels[at]]
         )
-        self._reset()
-        m = len(q)
-        rec = np.arange(m, dtype=np.int64)
-        p_r = np.repeat(rec, plen)
-        p_raw = self.pred_ids[labels]
-        g = self.gold
-        first, glen = g.offsets[q], g.offsets[q + 1] - g.offsets[q]
-        g_idx = np.repeat(first - (np.cumsum(glen) - glen), glen) + np.arange(glen.sum())
-        g_r = np.repeat(rec, glen)
-        if self.dropped.any():
-            keep = ~self.dropped[p_raw]
-            p_r, starts, ends, p_raw = p_r[keep], starts[keep], ends[keep], p_raw[keep]
-            keep = ~self.dropped[g.labels[g_idx]]
-            g_idx, g_r = g_idx[keep], g_r[keep]
-        p_s = (p_r << 32) | starts
-        p_e = (p_r << 32) | ends
-        g_s = (g_r << 32) | g.starts[g_idx]
-        g_e = (g_r << 32) | g.ends[g_idx]
-        g_raw = g.labels[g_idx]
-        # Sort both sides; without self-overlaps, ends are then sorted too.
-        order = np.argsort(g_s, kind="stable")
-        g_r, g_s, g_e, g_raw = g_r[order], g_s[order], g_e[order], g_raw[order]
-        order = np.argsort(p_s, kind="stable")
-        p_r, p_s, p_e, p_raw = p_r[order], p_s[order], p_e[order], p_raw[order]
-        p_first = np.searchsorted(g_e, p_s, side="right")
-        p_deg = np.searchsorted(g_s, p_e, side="left") - p_first
-        g_deg = np.searchsorted(p_s, g_e, side="left") - np.searchsorted(p_e, g_s, side="right")
-        bad = np.zeros(m, dtype=bool)
-        bad[p_r[p_deg > 1]] = True
-        bad[g_r[g_deg > 1]] = True
-        g_ok, p_ok = ~bad[g_r], ~bad[p_r]
-        edge = p_ok & (p_deg == 1)
-        e_g = p_first[edge]
-        g_lab, p_lab = self.remap[g_raw], self.remap[p_raw]
-        bounds = (g_s[e_g] == p_s[edge]) & (g_e[e_g] == p_e[edge])
-        same = g_lab[e_g] == p_lab[edge]
-        strict = bounds & same
-        paired = int(edge.sum())
-        totals = self.scorer.totals
-        checks: tuple[tuple[Criterion, Any], ...] = (
-            ("strict", strict),
-            ("bounds", bounds),
-            ("label", same),
-        )
-        for criterion, right in checks:
-            totals.pairings[criterion].add(int(right.sum()), paired)
-        totals.pos += int(g_ok.sum())
-        totals.act += int(p_ok.sum())
-        width = len(self.names)
-        pos = np.bincount(g_lab[g_ok], minlength=width)
-        act = np.bincount(p_lab[p_ok], minlength=width)
-        typed = g_lab[e_g][same]
-        ecor = np.bincount(typed[bounds[same]], minlength=width)
-        epaired = np.bincount(typed, minlength=width)
-        for label in np.flatnonzero(pos + act).tolist():
-            typed_totals = self.scorer._type(self.names[label])
-            cor, paired_of_type = int(ecor[label]), int(epaired[label])
-            typed_totals.pairings["strict"].add(cor, paired_of_type)
-            typed_totals.pairings["bounds"].add(cor, paired_of_type)
-            typed_totals.pairings["label"].add(paired_of_type, paired_of_type)
-            typed_totals.pos += int(pos[label])
-            typed_totals.act += int(act[label])
-        vectors = np.stack(
-            [
-                np.bincount(p_r[edge][strict], minlength=m),
-                np.bincount(g_r, minlength=m),
-                np.bincount(p_r, minlength=m),
-            ],
-            axis=1,
-        )
-        good = ~bad
-        self.out[q[good]] = vectors[good]
-        if self.types is not None:
-            self._add_types(q, g_r, g_s, g_e, g_lab, p_r, p_s, p_e, p_lab)
-        for r in np.flatnonzero(bad).tolist():
-            mine = p_r == r
-            pred = [
-                (int(s) & 0xFFFFFFFF, int(e) & 0xFFFFFFFF, self.names[lab])
-                for s, e, lab in zip(p_s[mine], p_e[mine], p_raw[mine], strict=True)
-            ]
-            ((_, vector),) = self.scorer.add(self.examples[q[r]], pred)
-            self.out[q[r]] = vector
-
-    def _add_types(
-        self,
-        q: np.ndarray,
-        g_r: np.ndarray,
-        g_s: np.ndarray,
-        g_e: np.ndarray,
-        g_lab: np.ndarray,
-        p_r: np.ndarray,
-        p_s: np.ndarray,
-        p_e: np.ndarray,
-        p_lab: np.ndarray,
-    ) -> None:
-        """Per-record strict ``(COR, POS, ACT)`` per type (sides sorted by packed start):
-        with no overlaps within a side, a strict match is a prediction identical to a gold."""
-        assert self.types is not None
-        width = len(self.types.names)
-        at = np.minimum(np.searchsorted(g_s, p_s), max(len(g_s) - 1, 0))
-        hit = (
-            (g_s[at] == p_s) & (g_e[at] == p_e) & (g_lab[at] == p_lab)
-            if len(g_s)
-            else np.zeros(len(p_s), dtype=bool)
-        )
-        g_cell = (g_r * width + self.type_col[g_lab]) * 3
-        p_cell = (p_r * width + self.type_col[p_lab]) * 3
-        size = len(q) * width * 3
-        cells = (
-            np.bincount(p_cell[hit], minlength=size)
-            + np.bincount(g_cell + 1, minlength=size)
-            + np.bincount(p_cell + 2, minlength=size)
-        )
-        self.types.counts[q] = cells.reshape(len(q), width, 3)
+        pred = Side(np.repeat(record, lengths), starts, ends, self.pred_types[labels])
+        vectors, cells = self.scorer.count(rows, gold, pred, self.types is not None)
+        self.out[q] = vectors
+        if self.types is not None and cells is not None:
+            columns = np.array([self.types.columns[name] for name in self.scorer.names])
+            self.types.counts[np.ix_(q, columns)] = cells
 
 
 @dataclass

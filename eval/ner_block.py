@@ -2,7 +2,7 @@
 
 msgspec decodes each line straight into the fields the scorer needs and skips the context
 (tokens, tags, ...) without building Python objects for it, which is most of the reading
-time of a NER file. It accepts exactly the records ``RecordParser.fast_entities`` accepts
+time of a NER file. It accepts exactly the records ``RecordParser.fast_entity_chunk`` accepts
 from a dict, except for the offset checks, which need the gold text length and are left to
 ``EntityChunk.check``. Anything else refuses the whole block, which is then read as generic
 JSON values and checked record by record, so this changes speed, never results.

@@ -1,9 +1,10 @@
 """A scoring run: prediction records validated and scored against a gold set as they stream.
 
 :func:`run` goes through the records with the detailed checks and the task's scorer, or, for
-labelled spans, through the fast path (:mod:`.fastpath`, vectorised scoring in
-:class:`.ner.NerBatch`). Either way it returns per-unit count vectors (:class:`Scored`) from
-which the report's headline, intervals and comparisons are computed.
+labelled spans, through the fast path (:mod:`.fastpath`) as well, every validated example
+then queued in a :class:`.ner.NerBatch` and counted a chunk at a time. Either way it returns
+per-unit count vectors (:class:`Scored`) from which the report's headline, intervals and
+comparisons are computed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from nkru.tasks import LABELLED_SPANS, PAIRS, LabelMap, Task
 
 from .bootstrap import document_totals
-from .fastpath import Taken, clean_chunk, kept_entities, typed_taken, walk
+from .fastpath import kept_entities, typed_taken, walk
 from .gold import CHUNK, GoldSet
 from .jsonl import blocks
 from .kinds import headline_metric, make_scorer
@@ -96,10 +97,15 @@ class _Run:
         self.scorer = make_scorer(task, label_map)
         self.metric = headline_metric(task, self.scorer)
         n = len(gold.examples)
-        labelled = task.kind == LABELLED_SPANS
-        # Labelled spans: one count vector per example, and per-type counts for intervals.
-        self.dense = np.zeros((n, self.scorer.width)) if labelled else None
-        self.types = self._type_counts() if labelled and per_type else None
+        self.batch: NerBatch | None = None
+        self.dense: np.ndarray | None = None
+        self.types: TypeCounts | None = None
+        if task.kind == LABELLED_SPANS:  # one count vector per example, per-type counts
+            assert isinstance(self.scorer, NerScorer)
+            self.dense = np.zeros((n, self.scorer.width))
+            self.types = self._type_counts() if per_type else None
+            arrays, names = gold.entity_arrays(), self.parser.label_names
+            self.batch = NerBatch(self.scorer, arrays, names, self.dense, self.types)
         self.scored = np.zeros(n, dtype=bool)
         self.rows: dict[int, list[tuple[int, CountVector]]] = {}
         self.seen: dict[str, int] = {}
@@ -114,31 +120,13 @@ class _Run:
         counts = np.zeros((len(self.gold.examples), len(names), 3), dtype=np.int32)
         return TypeCounts(names, counts)
 
-    def batch(self) -> NerBatch | None:
-        """The vectorised scorer of the fast path, or None (not labelled spans, or gold
-        offsets too large to pack)."""
-        if self.dense is None:
-            return None
-        arrays = self.gold.entity_arrays()
-        if not arrays.packable:
-            return None
-        assert isinstance(self.scorer, NerScorer)
-        return NerBatch(
-            self.scorer, self.gold.examples, arrays, self.parser.label_names, self.dense, self.types
-        )
-
-    def store(self, position: int, result: list[tuple[int, CountVector]], payload: Any) -> None:
+    def store(self, position: int, payload: Any) -> None:
+        """Score a validated prediction (None: none) of gold example ``position``."""
         self.scored[position] = True
-        if self.dense is None:
-            self.rows[position] = result
-            return
-        ((_, vector),) = result
-        self.dense[position] = vector
-        if self.types is not None:
-            assert isinstance(self.scorer, NerScorer)
-            example = self.gold.examples[position]
-            types = self.types
-            self.scorer.strict_by_type(example, payload, types.columns, types.counts[position])
+        if self.batch is not None:
+            self.batch.add_payload(position, payload)
+        else:
+            self.rows[position] = self.scorer.add(self.gold.examples[position], payload)
 
     def detailed(self, line: int, obj: object) -> None:
         """The detailed path: one record checked and scored, every problem logged."""
@@ -162,9 +150,9 @@ class _Run:
         example = gold.examples[position] if position is not None else None
         payload = parser.payload(obj, line, log, example.text_len if example else None)
         if example is not None and position is not None and not log.errors:
-            self.store(position, self.scorer.add(example, payload), payload)
+            self.store(position, payload)
 
-    def missing(self, batch: NerBatch | None) -> int:
+    def missing(self) -> int:
         """Gold examples without a prediction: errors, or empty predictions when allowed."""
         examples, index = self.gold.examples, self.gold.index
         # ``seen`` holds only gold ids, so when it has them all nothing is missing.
@@ -192,26 +180,12 @@ class _Run:
                     "missing_id",
                 )
             elif not self.log.errors:
-                position = index[ex.id]
-                if batch is None:
-                    self.store(position, self.scorer.add(ex, None), None)
-                else:
-                    self.scored[position] = True
-                    empty = np.zeros(1, dtype=np.int64)
-                    batch.add(np.array([position]), empty, empty[:0], empty[:0], empty[:0])
+                self.store(index[ex.id], None)
         return len(missing)
 
 
-def _queue(state: _Run, batch: NerBatch, taken: Taken) -> None:
-    """Queue records the fast path took whole for vectorised scoring."""
-    where = np.array(taken.extras, dtype=np.int64)
-    state.scored[where] = True
-    chunk = taken.chunk
-    batch.add(where, chunk.lengths, chunk.starts, chunk.ends, chunk.ids)
-
-
 def _fast_path(state: _Run, batch: NerBatch, lines: Iterable[tuple[int, object]]) -> None:
-    """Labelled spans: typed blocks and clean chunks taken whole, mixed chunks walked."""
+    """Labelled spans: typed blocks taken whole, other chunks walked."""
     gold, parser, seen = state.gold, state.parser, state.seen
     examples, index = gold.examples, gold.index
 
@@ -219,7 +193,7 @@ def _fast_path(state: _Run, batch: NerBatch, lines: Iterable[tuple[int, object]]
         position = index.get(obj["id"])
         return None if position is None else (examples[position].text_len, position)
 
-    walked: list[int] = []  # gold positions of the records a mixed chunk gave the fast path
+    walked: list[int] = []  # gold positions of the records a chunk gave the fast path
 
     def take(line: int, rid: str, text_len: int | None, position: int, n: int) -> None:
         walked.append(position)
@@ -233,13 +207,12 @@ def _fast_path(state: _Run, batch: NerBatch, lines: Iterable[tuple[int, object]]
                 text_lens = [examples[p].text_len for p in positions]  # type: ignore[index]
                 taken = typed_taken(block.first, typed.ids, positions, text_lens, typed.chunk, seen)
                 if taken is not None:
-                    _queue(state, batch, taken)
+                    where = np.array(positions, dtype=np.int64)
+                    state.scored[where] = True
+                    chunk = taken.chunk
+                    batch.add(where, chunk.lengths, chunk.starts, chunk.ends, chunk.ids)
                     continue
         for buffer in block.buffers():
-            taken = clean_chunk(buffer, parser, seen, context)
-            if taken is not None:
-                _queue(state, batch, taken)
-                continue
             walked.clear()
             chunk, keep = walk(buffer, parser, seen, context, take, state.detailed)
             batch.add(np.array(walked, dtype=np.int64), *kept_entities(chunk, keep))
@@ -264,17 +237,16 @@ def run(
     """
     with _gc_paused():
         state = _Run(gold, log, label_map, allow_missing, per_type)
-        batch = state.batch()
-        if batch is None:
+        if state.batch is None:
             for line, obj in lines:
                 state.detailed(line, obj)
         else:
-            _fast_path(state, batch, lines)
-        missing = state.missing(batch)
+            _fast_path(state, state.batch, lines)
+        missing = state.missing()
         if log.errors:
             raise ValidationFailed.from_logs(log)
-        if batch is not None:
-            batch.flush()
+        if state.batch is not None:
+            state.batch.flush()
     warnings = gold.warnings + [p for p in log.problems if p.severity != ERROR]
     keys, counts, groups, name = _unit_counts(state, unit)
     types = None

@@ -11,7 +11,7 @@ Parsing turns a JSON object into a compact payload, by the kind of the task's an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -26,11 +26,9 @@ from .spans import Span, align_tokens, overlapping, regex_tokens
 
 _SPAN_KEYS = frozenset(("start", "end", "text"))
 _LABELLED_SPAN_KEYS = _SPAN_KEYS | {"label"}
-# Offsets the fast path accepts without a text (the vectorised NER scorer packs them in 32 bits).
+# Offsets the fast path accepts without a text (larger ones take the detailed path).
 FAST_OFFSET_LIMIT = 2**31 - 1
-_is_lt = int.__lt__
 _START, _END, _LABEL = itemgetter("start"), itemgetter("end"), itemgetter("label")
-_is_le = int.__le__
 
 
 @dataclass(slots=True)
@@ -63,13 +61,6 @@ class EntityArrays:
         self.starts, self.ends, self.labels = starts, ends, labels
         return self
 
-    @property
-    def packable(self) -> bool:
-        """Offsets small enough for the 32-bit packing of the vectorised scorer."""
-        return not len(self.starts) or (
-            int(self.starts.min()) >= 0 and int(self.ends.max()) <= FAST_OFFSET_LIMIT
-        )
-
     def payload(self, row: int) -> list[tuple[int, int, str]]:
         """The ``[(start, end, label), ...]`` payload of example ``row``."""
         a, b = int(self.offsets[row]), int(self.offsets[row + 1])
@@ -85,30 +76,19 @@ class EntityArrays:
 
     @classmethod
     def from_examples(cls, examples: list[Example]) -> EntityArrays:
-        """The arrays of validated examples (not packable if an offset is too large)."""
+        """The arrays of validated examples."""
         payloads = [ex.payload for ex in examples]
         lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
         flat = [ent for payload in payloads for ent in payload]
         starts, ends, labels = zip(*flat, strict=True) if flat else ((), (), ())
         names = tuple(sorted(set(labels)))
         ids = {name: i for i, name in enumerate(names)}
-        if flat and max(ends) > FAST_OFFSET_LIMIT:
-            starts = ends = (FAST_OFFSET_LIMIT + 1,) * len(flat)
         return cls(names).fill(
             lengths,
-            np.array(starts, dtype=np.int64),
-            np.array(ends, dtype=np.int64),
+            ints(starts),
+            ints(ends),
             np.fromiter(map(ids.__getitem__, labels), dtype=np.int64, count=len(flat)),
         )
-
-    @staticmethod
-    def vocab(name: str, names: list[str]) -> int:
-        """Index of ``name`` in ``names``, appended if absent."""
-        try:
-            return names.index(name)
-        except ValueError:
-            names.append(name)
-            return len(names) - 1
 
 
 class FlatExample(Example):
@@ -138,6 +118,14 @@ class FlatExample(Example):
         return self.payload
 
 
+def ints(values: Sequence[int]) -> np.ndarray:
+    """Integers as an int64 array, an object array if one needs more than 64 bits."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        return np.array(values, dtype=object)
+
+
 def is_int(value: object) -> bool:
     """True for ints, false for bools and everything else."""
     return type(value) is int
@@ -161,7 +149,7 @@ def type_name(value: object) -> str:
 class EntityChunk:
     """NER payloads of consecutive records, flat: record ``i`` owns ``lengths[i]`` entities.
 
-    ``ok[i]`` is False for a record that is not clean (see ``RecordParser.fast_entities``);
+    ``ok[i]`` is False for a record that is not clean (see ``RecordParser.fast_entity_chunk``);
     its entities are still in the flat arrays and must be skipped.
     """
 
@@ -225,45 +213,12 @@ class RecordParser:
             return None
         return rid
 
-    def fast_entities(
-        self, obj: dict, text_len: int | None
-    ) -> tuple[list[int], list[int], list[str], list[int]] | None:
-        """NER payload of a clean record as ``(starts, ends, labels, label_ids)``, or None.
-
-        Clean: ``entities`` is a list of dicts with only start/end/label/text keys, integer
-        offsets with ``0 <= start < end <= text length`` (``FAST_OFFSET_LIMIT`` without a
-        text), known labels, and no two entities overlapping.
-        """
-        ents = obj.get(self.key)
-        if type(ents) is not list:
-            return None
-        if not ents:
-            return [], [], [], []
-        try:
-            if set(map(type, ents)) != {dict} or not all(map(_LABELLED_SPAN_KEYS.issuperset, ents)):
-                return None
-            starts = [e["start"] for e in ents]
-            ends = [e["end"] for e in ents]
-            labels = [e["label"] for e in ents]
-            ids = list(map(self.label_ids.__getitem__, labels))
-        except (KeyError, TypeError):
-            return None
-        if set(map(type, starts)) != {int} or set(map(type, ends)) != {int}:
-            return None
-        limit = FAST_OFFSET_LIMIT if text_len is None else min(text_len, FAST_OFFSET_LIMIT)
-        if min(starts) < 0 or max(ends) > limit or not all(map(_is_lt, starts, ends)):
-            return None
-        if not all(map(_is_le, ends[:-1], starts[1:])):
-            # Not in order: sort, then each entity must end before the next one starts.
-            order = sorted(range(len(starts)), key=starts.__getitem__)
-            s = [starts[i] for i in order]
-            e = [ends[i] for i in order]
-            if not all(map(_is_le, e[:-1], s[1:])):
-                return None
-        return starts, ends, labels, ids
-
     def fast_entity_chunk(self, objs: list[dict], text_lens: list[int | None]) -> EntityChunk:
-        """``fast_entities`` of many records at once, the range and overlap checks in numpy."""
+        """The NER payloads of records, flat, with which of them are clean: the payload is a
+        list of dicts with only start/end/label/text keys, integer offsets with ``0 <= start <
+        end <= text length`` (``FAST_OFFSET_LIMIT`` without a text), known labels, and no two
+        entities overlapping (checked in numpy). An entity of any other shape leaves every
+        record of the chunk unclean."""
         key = self.key
         lists: list[Any] = [obj.get(key) for obj in objs]
         try:
@@ -286,29 +241,16 @@ class RecordParser:
                 np.array(ids, dtype=np.int64),
             )
         except (KeyError, TypeError, OverflowError):
-            return self._entity_chunk_by_record(objs, text_lens)
+            empty = np.zeros(0, dtype=np.int64)
+            return EntityChunk(
+                np.zeros(len(objs), dtype=bool),
+                np.zeros(len(objs), dtype=np.int64),
+                empty,
+                empty,
+                empty,
+            )
         chunk.check(text_lens)
         return chunk
-
-    def _entity_chunk_by_record(self, objs: list[dict], text_lens: list[int | None]) -> EntityChunk:
-        ok, lengths, starts, ends, ids = [], [], [], [], []
-        for obj, text_len in zip(objs, text_lens, strict=True):
-            parsed = self.fast_entities(obj, text_len)
-            ok.append(parsed is not None)
-            if parsed is None:
-                lengths.append(0)
-                continue
-            lengths.append(len(parsed[0]))
-            starts += parsed[0]
-            ends += parsed[1]
-            ids += parsed[3]
-        return EntityChunk(
-            np.array(ok, dtype=bool),
-            np.array(lengths, dtype=np.int64),
-            np.array(starts, dtype=np.int64),
-            np.array(ends, dtype=np.int64),
-            np.array(ids, dtype=np.int64),
-        )
 
     # -- record level ---------------------------------------------------------------------------
 

@@ -350,3 +350,22 @@ def test_entity_confusion_counts_every_entity_once() -> None:
     assert matrix[-1][-1] == 0
     with pytest.raises(ValueError, match="no entity types"):
         entity_confusion("claims", [], [], Options(bootstrap=0))
+
+
+def test_predictions_parsed_once_serve_both_analyses(tmp_path: Path) -> None:
+    """``parse_predictions`` validates once; errors and the confusion matrix read its result
+    as they read the file."""
+    from nkru.eval.api import entity_confusion, load_gold, parse_predictions
+
+    rows = _test_rows()
+    predictions, expected = _planted_ner(rows)
+    path = _write_jsonl(tmp_path / "preds.jsonl", predictions)
+    gold = load_gold("ner", records=rows)
+    options = Options(bootstrap=0)
+    parsed = parse_predictions("ner", gold, path, options)
+    assert parsed.gold is gold and set(parsed.payloads) == {p["id"] for p in predictions}
+    listed = errors("ner", gold, parsed, options)
+    assert listed == errors("ner", gold, path, options) and len(listed) == len(expected)
+    assert entity_confusion("ner", gold, parsed, options) == entity_confusion(
+        "ner", gold, path, options
+    )

@@ -323,3 +323,88 @@ def test_every_entity_label_is_accepted():
         ],
     }
     assert score("ner", [gold], [gold], Options(bootstrap=0)).to_dict()["headline"]["value"] == 1.0
+
+
+def best_pairs(gold: list, pred: list, right) -> tuple[int, int]:
+    """``(fully right pairs, pairs)`` of the lexicographically best one-to-one matching of
+    overlapping entities, by trying every matching."""
+
+    def search(g: int, used: frozenset[int]) -> tuple[int, int]:
+        if g == len(gold):
+            return (0, 0)
+        best = search(g + 1, used)
+        a, b, _ = gold[g]
+        for p, (c, d, _) in enumerate(pred):
+            if p not in used and a < d and c < b:
+                cor, paired = search(g + 1, used | {p})
+                best = max(best, (cor + right(gold[g], pred[p]), paired + 1))
+        return best
+
+    return search(0, frozenset())
+
+
+RIGHT = {
+    "strict": lambda g, p: g == p,
+    "exact": lambda g, p: g[:2] == p[:2],
+    "partial": lambda g, p: g[:2] == p[:2],
+    "type": lambda g, p: g[2] == p[2],
+}
+
+
+def brute_counts(golds: list, preds: list) -> dict[str, tuple[int, ...]]:
+    """``(COR, INC, PAR, MIS, SPU)`` of each scheme, summed over examples."""
+    out = {}
+    for scheme, right in RIGHT.items():
+        cor = paired = 0
+        for gold, pred in zip(golds, preds, strict=True):
+            c, n = best_pairs(gold, pred, right)
+            cor, paired = cor + c, paired + n
+        pos, act = sum(map(len, golds)), sum(map(len, preds))
+        wrong = paired - cor
+        inc, par = (0, wrong) if scheme == "partial" else (wrong, 0)
+        out[scheme] = (cor, inc, par, pos - paired, act - paired)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(corpora)
+def test_counts_equal_an_exhaustive_matching_search(corpus):
+    """Every scheme's counts, overall and per type, against the best of all matchings, entities
+    overlapping several others included (where nervaluate's greedy matching differs)."""
+    golds, preds = corpus
+    result = run_score(golds, preds)
+    expected = {"overall": brute_counts(golds, preds)}
+    for label in {lab for spans in golds + preds for _, _, lab in spans}:
+        of_type = [[s for s in spans if s[2] == label] for spans in golds + preds]
+        expected[label] = brute_counts(of_type[: len(golds)], of_type[len(golds) :])
+    ours = {"overall": result["counts"]} | {
+        label: {s: figures[s] for s in SCHEMES} for label, figures in result["per_type"].items()
+    }
+    assert set(ours) == set(expected)
+    for key, schemes in expected.items():
+        for scheme, counts in schemes.items():
+            mine = ours[key][scheme]
+            assert (mine["cor"], mine["inc"], mine["par"], mine["mis"], mine["spu"]) == counts
+
+
+@pytest.mark.parametrize("base", [2**31, 2**40, 2**70])
+def test_offsets_beyond_32_and_64_bits_are_scored_like_small_ones(base):
+    """Without a text any offset is valid; the counts depend only on the offsets' order."""
+    golds = [[(0, 2, "PER"), (3, 6, "ORG")], [(1, 4, "GPE")]]
+    preds = [[(0, 2, "PER"), (4, 8, "ORG")], [(1, 2, "GPE"), (2, 4, "LOC")]]
+
+    def shifted(docs: list) -> list[dict]:
+        return [
+            {
+                "id": f"s{i}",
+                "entities": [
+                    {"start": base + a, "end": base + b, "label": lab} for a, b, lab in spans
+                ],
+            }
+            for i, spans in enumerate(docs)
+        ]
+
+    big = score("ner", shifted(golds), shifted(preds), Options(bootstrap=0))
+    small = run_score(golds, preds)
+    for key in ("counts", "micro", "per_type"):
+        assert big.to_dict()[key] == small[key]

@@ -11,7 +11,7 @@ from typing import Any
 
 from nkru.tasks import LABELLED_SPANS, Task
 
-from ...eval.api import Options, entity_confusion, errors
+from ...eval.api import Options, entity_confusion, errors, parse_predictions
 from ...eval.errors import write_csv
 from ...eval.gold import GoldSet
 from .entries import Entry
@@ -40,8 +40,10 @@ def write_errors(
             continue
         task, label_map = entry.task, entry.task.label_map(entry.label_map)
         options = Options(bootstrap=0, label_map=label_map)
-        gold_set = gold(task, entry.label_map)
-        listed = errors(task, gold_set, path, options)
+        parsed = parse_predictions(
+            task, gold(task, entry.label_map), path, options
+        )  # validated once
+        listed = errors(task, parsed.gold, parsed, options)
         target = error_path(output, entry)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_csv(listed, target)
@@ -51,4 +53,4 @@ def write_errors(
             "kinds": dict(sorted(Counter(e.kind for e in listed).items())),
         }
         if task.kind == LABELLED_SPANS:
-            results[entry.key]["confusion"] = entity_confusion(task, gold_set, path, options)
+            results[entry.key]["confusion"] = entity_confusion(task, parsed.gold, parsed, options)
