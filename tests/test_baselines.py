@@ -482,6 +482,14 @@ def test_registry_builds_every_declared_system() -> None:
         baselines(replace(TASKS["stance"], name="other", baselines=("tfidf-logreg",)))
 
 
+def test_a_task_declares_its_floor_among_its_references() -> None:
+    stance = TASKS["stance"]
+    with pytest.raises(ValueError, match="floor 'majority' must be one of its references"):
+        replace(stance, references=("cues",))
+    with pytest.raises(ValueError, match=r"systems \['majority'\] are both"):
+        replace(stance, baselines=("majority",))
+
+
 # --- reproducibility ------------------------------------------------------------------------------
 
 
