@@ -45,7 +45,7 @@ from nkru.tasks import TASKS, document_rows, strip_rows
 from ..annotation import labeling_config as lc
 from ..annotation import results
 from ..baselines.protocol import System
-from ..baselines.registry import BASELINES, create
+from ..baselines.registry import create
 from ..eval.gold import read_split
 
 LAYERS: tuple[str, ...] = ("ner", "normalization", "claims", "certainty", "topic", "attribution")
@@ -77,9 +77,9 @@ def cross_document_scores(path: Path) -> dict[tuple[str, str], float]:
 
 
 def _best(task: str, board: Mapping[tuple[str, str], float]) -> str:
-    """The task's learned baseline with the best cross-document score (registry order breaks
-    ties)."""
-    names = list(BASELINES[task])
+    """The task's learned baseline with the best cross-document score (declaration order
+    breaks ties)."""
+    names = list(TASKS[task].baselines)
     return max(names, key=lambda n: (board.get((task, n), float("-inf")), -names.index(n)))
 
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from typing import Self
 
 from nkru.schema import SPACY_LABELS, STANCE_LABELS
-from nkru.tasks import CLASSIFICATION, TASKS, Task
+from nkru.tasks import TASKS, Task
 
 from .attribution import AttributionPairs, Span, claim_sentence_rows
 from .bio import spans_from_bio, token_spans
@@ -149,8 +149,6 @@ class MajorityLabel(System):
 
     def __init__(self, task: Task, seed: int = SEED) -> None:
         super().__init__(seed)
-        if task.kind != CLASSIFICATION:
-            raise ValueError(f"{task.name} is not a classification task")
         self.spec = task
         self.task = task.name  # type: ignore[misc]
 

@@ -1,18 +1,23 @@
-"""Every baseline and reference system, by task and name.
+"""The systems a task declares (``Task.baselines``, ``Task.references``), built by name.
 
-``create(task, name, seed)`` builds an unfitted system. ``BASELINES[task]`` lists the learned
-baselines and ``REFERENCES[task]`` the reference systems of the NKRU-FR tasks (see
-:mod:`nkru.baselines.reference`); a task declared elsewhere (a new task, the toy task of the
-tests) gets the reference systems of its kind (:data:`KIND_REFERENCES`).
+A name resolves to a system of the task's own (a class of :data:`SYSTEMS` whose ``task`` is the
+task's name) or, for any task, to one of the task-generic reference systems its kind lists as
+floors (:data:`FLOORS`, ``Kind.floors`` in :mod:`nkru.eval.kinds`): a new task of an existing
+kind declares e.g. ``references=("majority",)`` and needs nothing here. ``create(task, name,
+seed)`` builds an unfitted system; a declared name that resolves to nothing is an
+:class:`UnknownSystem`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from types import MappingProxyType
 
-from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, TASKS, VALUE, Task, get_task
+from nkru.errors import NkruError
+from nkru.tasks import Task, get_task
 
+from ..eval.kinds import kind_of
 from .attribution import AttributionPairs
 from .claim_crf import ClaimCrf
 from .claims import ClaimDetector
@@ -33,48 +38,67 @@ from .reference import (
 
 Factory = Callable[[int], System]
 
-BASELINES: dict[str, dict[str, Factory]] = {
-    "ner": {NerTagger.name: NerTagger, NerCrf.name: NerCrf},
-    "claims": {ClaimDetector.name: ClaimDetector, ClaimCrf.name: ClaimCrf},
-    "attribution": {AttributionPairs.name: AttributionPairs},
-    "stance": {StanceClassifier.name: StanceClassifier, StanceCues.name: StanceCues},
-    "certainty": {CertaintyClassifier.name: CertaintyClassifier, CertaintyCues.name: CertaintyCues},
-    "topic": {TopicClassifier.name: TopicClassifier, TopicCues.name: TopicCues},
-    "normalization": {RuleNormalizer.name: RuleNormalizer},
+SYSTEMS: tuple[type[System], ...] = (
+    NerTagger,
+    NerCrf,
+    SpacyNer,
+    SpacyFineTuned,
+    ClaimDetector,
+    ClaimCrf,
+    AllClaims,
+    AttributionPairs,
+    NearestSource,
+    StanceClassifier,
+    StanceCues,
+    CertaintyClassifier,
+    CertaintyCues,
+    TopicClassifier,
+    TopicCues,
+    RuleNormalizer,
+)
+"""The systems built for one task each (their ``task``), seeded: ``cls(seed)``."""
+_OWN = MappingProxyType({(cls.task, cls.name): cls for cls in SYSTEMS})
+assert len(_OWN) == len(SYSTEMS), "one system per task and name"
+
+FLOORS: dict[str, Callable[[Task, int], System]] = {
+    GazetteerTagger.name: lambda task, seed: GazetteerTagger(seed, task),
+    MajorityLabel.name: lambda task, seed: MajorityLabel(task, seed),
+    MostFrequentValue.name: lambda task, seed: MostFrequentValue(seed, task),
 }
-REFERENCES: dict[str, dict[str, Factory]] = {
-    "ner": {
-        GazetteerTagger.name: GazetteerTagger,
-        SpacyNer.name: SpacyNer,
-        SpacyFineTuned.name: SpacyFineTuned,
-    },
-    "claims": {AllClaims.name: AllClaims},
-    "attribution": {NearestSource.name: NearestSource},
-    "stance": {MajorityLabel.name: partial(MajorityLabel, TASKS["stance"])},
-    "certainty": {MajorityLabel.name: partial(MajorityLabel, TASKS["certainty"])},
-    "topic": {MajorityLabel.name: partial(MajorityLabel, TASKS["topic"])},
-    "normalization": {MostFrequentValue.name: MostFrequentValue},
-}
-assert set(BASELINES) == set(REFERENCES) == set(TASKS), "every task needs systems"
-KIND_REFERENCES: dict[str, dict[str, Callable[[Task, int], System]]] = {
-    LABELLED_SPANS: {GazetteerTagger.name: lambda task, seed: GazetteerTagger(seed, task)},
-    CLASSIFICATION: {MajorityLabel.name: MajorityLabel},
-    VALUE: {MostFrequentValue.name: lambda task, seed: MostFrequentValue(seed, task)},
-}
-"""The reference systems of a kind of task, for tasks without systems of their own."""
+"""Task-generic reference systems, by name; a kind lists those that suit its answers."""
+
+
+class UnknownSystem(NkruError, KeyError):
+    """A task names a system that neither it nor its kind has."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _factory(task: Task, name: str) -> Factory:
+    own = _OWN.get((task.name, name))
+    if own is not None:
+        return own
+    kind = kind_of(task)
+    if name in kind.floors:
+        return partial(FLOORS[name], task)
+    raise UnknownSystem(
+        f"task {task.name!r} declares system {name!r}, which nkru.baselines has neither for "
+        f"{task.name} nor among the floors of kind {kind.name} "
+        f"({', '.join(kind.floors) or 'none'})"
+    )
 
 
 def baselines(task: str | Task) -> dict[str, Factory]:
-    """The learned baselines of a task."""
-    return dict(BASELINES.get(get_task(task).name, {}))
+    """The learned baselines of a task, in declaration order."""
+    spec = get_task(task)
+    return {name: _factory(spec, name) for name in spec.baselines}
 
 
 def references(task: str | Task) -> dict[str, Factory]:
-    """The reference systems of a task (its floor among them)."""
+    """The reference systems of a task (its floor among them), in declaration order."""
     spec = get_task(task)
-    if spec.name in REFERENCES:
-        return dict(REFERENCES[spec.name])
-    return {name: partial(make, spec) for name, make in KIND_REFERENCES.get(spec.kind, {}).items()}
+    return {name: _factory(spec, name) for name in spec.references}
 
 
 def systems(task: str | Task) -> dict[str, Factory]:
@@ -86,7 +110,7 @@ def create(task: str | Task, name: str, seed: int = SEED) -> System:
     """A new, unfitted system."""
     available = systems(task)
     if name not in available:
-        raise KeyError(
+        raise UnknownSystem(
             f"no system {name!r} for {get_task(task).name} (available: {', '.join(available)})"
         )
     return available[name](seed)

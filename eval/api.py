@@ -31,7 +31,7 @@ import numpy as np
 
 from nkru.paths import data_dir as default_data_dir
 from nkru.schema import SCHEMA_VERSION
-from nkru.tasks import LABELLED_SPANS, LabelMap, Task, get_task
+from nkru.tasks import LabelMap, Task, get_task
 
 from .bootstrap import (
     PairedTest,
@@ -41,10 +41,11 @@ from .bootstrap import (
     paired_test,
 )
 from .conll import is_conll, read_conll
-from .errors import COLUMNS, Error, as_rows, list_errors
+from .errors import COLUMNS, Error, as_rows
 from .errors import entity_confusion as confusion_of_entities
 from .gold import GoldSet, build_gold, gold_from_rows, read_split
 from .jsonl import numbered, read_jsonl
+from .kinds import kind_of
 from .metrics import span_f1
 from .options import ALTERNATIVES, Options
 from .problems import Problem, ProblemLog, ValidationFailed
@@ -414,7 +415,7 @@ def errors(
         raise ValueError(f"{gold_set.name}: the gold records cannot be read again")
     records = {obj["id"]: obj for _, obj in gold_set.source() if isinstance(obj, dict)}
     examples = [(ex, records[ex.id]) for ex in gold_set.examples]
-    return list_errors(spec.kind, examples, parsed.payloads, options.label_map)
+    return kind_of(spec).list_errors(examples, parsed.payloads, options.label_map)
 
 
 def entity_confusion(
@@ -428,7 +429,7 @@ def entity_confusion(
     them."""
     options = options or Options()
     spec = get_task(task)
-    if spec.kind != LABELLED_SPANS:
+    if not kind_of(spec).entity_types:
         raise ValueError(f"task {spec.name!r} has no entity types (kind {spec.kind})")
     parsed = (
         predictions

@@ -22,7 +22,7 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, PAIRS, SPANS, VALUE, LabelMap
+from nkru.tasks import LabelMap
 
 from .attribution import Pair, pair_matching, sentence_of
 from .claims import overlap_matching
@@ -117,7 +117,7 @@ def entity_matching(gold: list, predicted: list) -> list[tuple[Any, Any]]:
     return [(entity, taken.get(g)) for g, entity in enumerate(gold)] + spurious
 
 
-def _entity_errors(ctx: Context, gold: list, predicted: list) -> list[Error]:
+def entity_errors(ctx: Context, gold: list, predicted: list) -> list[Error]:
     """Each pair of :func:`entity_matching` that differs, named by what differs."""
     errors = []
     for match, entity in entity_matching(gold, predicted):
@@ -166,7 +166,7 @@ def _span_error(
     )
 
 
-def _claim_errors(ctx: Context, gold: list[Span], predicted: list[Span]) -> list[Error]:
+def claim_errors(ctx: Context, gold: list[Span], predicted: list[Span]) -> list[Error]:
     """The scorer's one-to-one overlap matching: unmatched gold missed, unmatched predictions
     spurious, matched with other boundaries partial."""
     matching = overlap_matching(TokenGrid(ctx.example.tokens or []), gold, predicted)
@@ -191,7 +191,7 @@ def _claim_errors(ctx: Context, gold: list[Span], predicted: list[Span]) -> list
     return sorted(found, key=_position)
 
 
-def _pair_errors(ctx: Context, gold: list[Pair], predicted: list[Pair]) -> list[Error]:
+def pair_errors(ctx: Context, gold: list[Pair], predicted: list[Pair]) -> list[Error]:
     """The scorer's unlabelled pair matching: unmatched gold pairs missed, unmatched
     predictions spurious, matched pairs with another stance wrong."""
     grid = TokenGrid(ctx.example.tokens or [])
@@ -257,7 +257,7 @@ def _pair_error(ctx: Context, kind: str, gold: Pair | None, predicted: Pair | No
 _INPUT_SPANS = (("source_start", "source_end"), ("claim_start", "claim_end"), ("start", "end"))
 
 
-def _label_errors(kind: str) -> Lister:
+def label_errors(kind: str) -> Lister:
     """Classification and value tasks: one row when the predicted answer differs."""
 
     def listed(ctx: Context, gold: Any, predicted: Any) -> list[Error]:
@@ -282,17 +282,8 @@ def _label_errors(kind: str) -> Lister:
     return listed
 
 
-LISTERS: dict[str, Lister] = {
-    LABELLED_SPANS: _entity_errors,
-    SPANS: _claim_errors,
-    PAIRS: _pair_errors,
-    CLASSIFICATION: _label_errors("wrong label"),
-    VALUE: _label_errors("wrong value"),
-}
-
-
-def _mapped(entities: list | None, label_map: LabelMap | None) -> list:
-    """Entities under a label map (a label mapped to None is dropped)."""
+def mapped(entities: list | None, label_map: LabelMap | None) -> list:
+    """Entities under a label map (a label mapped to None is dropped; None is no entity)."""
     entities = list(entities or [])
     if not label_map:
         return entities
@@ -302,36 +293,6 @@ def _mapped(entities: list | None, label_map: LabelMap | None) -> list:
         if label is not None:
             out.append((start, end, label))
     return out
-
-
-def mapped_payloads(
-    kind: str, gold: Any, predicted: Any, label_map: LabelMap | None
-) -> tuple[Any, Any]:
-    """An example's gold and predicted payloads as compared: a missing prediction is empty,
-    labelled spans go through the label map."""
-    empty: Any = [] if kind in (LABELLED_SPANS, SPANS, PAIRS) else None
-    predicted = empty if predicted is None else predicted
-    if kind == LABELLED_SPANS:
-        return _mapped(gold, label_map), _mapped(predicted, label_map)
-    return gold, predicted
-
-
-def list_errors(
-    kind: str,
-    examples: Iterable[tuple[Example, Mapping[str, Any]]],
-    predictions: Mapping[str, Any],
-    label_map: LabelMap | None = None,
-) -> list[Error]:
-    """Every error of validated ``predictions`` (id -> parsed payload; an id without one is
-    empty) on gold ``examples`` (each with its raw gold record), in gold order."""
-    lister = LISTERS[kind]
-    errors: list[Error] = []
-    for example, record in examples:
-        gold, predicted = mapped_payloads(
-            kind, example.payload, predictions.get(example.id), label_map
-        )
-        errors += lister(Context(example, record), gold, predicted)
-    return errors
 
 
 NO_ENTITY = "O"
@@ -346,9 +307,8 @@ def entity_confusion(
     classification scorers give it."""
     counts: Counter[tuple[str, str]] = Counter()
     for example in examples:
-        gold, predicted = mapped_payloads(
-            LABELLED_SPANS, example.payload, predictions.get(example.id), label_map
-        )
+        gold = mapped(example.payload, label_map)
+        predicted = mapped(predictions.get(example.id), label_map)
         for g, p in entity_matching(gold, predicted):
             counts[(g[2] if g else NO_ENTITY, p[2] if p else NO_ENTITY)] += 1
     labels = [*sorted({label for pair in counts for label in pair} - {NO_ENTITY}), NO_ENTITY]

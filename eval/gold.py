@@ -12,11 +12,11 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from nkru.splits import SPLITS
-from nkru.tasks import LABELLED_SPANS, Row, Task, get_task
+from nkru.tasks import Row, Task, get_task
 
 from .fastpath import Taken, kept_entities, typed_taken, walk
 from .jsonl import Block, blocks
-from .kinds import gold_record
+from .kinds import gold_record, kind_of
 from .ner_block import NerBlock, decode_ner_block
 from .options import ALL_SPLITS
 from .problems import ERROR, Problem, ProblemLog, ValidationFailed
@@ -57,7 +57,8 @@ def build_gold(
 ) -> GoldSet:
     """Validate numbered gold records; raise ``ValidationFailed`` listing every problem."""
     builder = _GoldBuilder(log, parser)
-    if task.kind == LABELLED_SPANS:
+    vectorised = kind_of(task).vectorised
+    if vectorised:
         for block in blocks(lines, log, CHUNK, partial(decode_ner_block, parser=parser)):
             builder.add_block(block)
     else:
@@ -76,7 +77,7 @@ def build_gold(
         log.omitted,
         source,
     )
-    if task.kind == LABELLED_SPANS:
+    if vectorised:
         arrays = builder.flat.fill(
             np.array(builder.lengths, dtype=np.int64),
             *(np.concatenate(parts or [np.zeros(0, dtype=np.int64)]) for parts in builder.parts),

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from nkru.tasks import LABELLED_SPANS, PAIRS, LabelMap, Task
+from nkru.tasks import LabelMap, Task
 
 from .bootstrap import document_totals
 from .fastpath import kept_entities, typed_taken, walk
 from .gold import CHUNK, GoldSet
 from .jsonl import blocks
-from .kinds import headline_metric, make_scorer
+from .kinds import headline_metric, kind_of, make_scorer
 from .metrics import CountVector, Metric, Scorer
 from .ner import NerBatch, NerScorer, TypeCounts
 from .ner_block import decode_ner_block
@@ -72,12 +72,10 @@ class Scored:
 
 
 def make_parser(task: Task, label_map: LabelMap | None = None) -> RecordParser:
-    """Record parser of a task; a label map widens labelled spans' labels to its keys and
-    values."""
-    if task.kind == LABELLED_SPANS and label_map:
-        targets = {value for value in label_map.values() if value is not None}
-        return RecordParser(task, {*task.labels, *label_map, *targets})
-    return RecordParser(task)
+    """Record parser of a task, in its kind's shape; a label map may widen the labels (labelled
+    spans: to its keys and values)."""
+    kind = kind_of(task)
+    return RecordParser(task, kind.shape, kind.parser_labels(task, label_map))
 
 
 class _Run:
@@ -100,7 +98,7 @@ class _Run:
         self.batch: NerBatch | None = None
         self.dense: np.ndarray | None = None
         self.types: TypeCounts | None = None
-        if task.kind == LABELLED_SPANS:  # one count vector per example, per-type counts
+        if kind_of(task).vectorised:  # one count vector per example, per-type counts
             assert isinstance(self.scorer, NerScorer)
             self.dense = np.zeros((n, self.scorer.width))
             self.types = self._type_counts() if per_type else None
@@ -306,7 +304,7 @@ def _unit_counts(state: _Run, unit: str) -> tuple[np.ndarray, np.ndarray, np.nda
     """Unit keys, count vectors summed per unit, each unit's document, and the unit's name;
     in gold order (prediction order is moot)."""
     gold, width = state.gold, state.scorer.width
-    sub_unit = "sentence" if gold.task.kind == PAIRS else "example"
+    sub_unit = kind_of(gold.task).sub_unit
     name = {"document": "document", "nested": f"document/{sub_unit}"}.get(unit, sub_unit)
     if state.dense is not None:
         keys, counts, groups = _dense_units(gold, state.dense, state.scored, unit)

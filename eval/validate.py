@@ -1,7 +1,7 @@
 """Validation of gold and prediction records: every problem with file, line and field.
 
-Parsing turns a JSON object into a compact payload, by the kind of the task's answer
-(:mod:`nkru.tasks`):
+Parsing turns a JSON object into a compact payload, by the shape of the task's answer (the
+kind's :class:`Shape`, :mod:`nkru.eval.kinds`):
 
 - labelled spans (ner): ``[(start, end, label), ...]``
 - spans (claims): ``[(start, end), ...]``
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, PAIRS, SPANS, VALUE, Task
+from nkru.tasks import Task
 
 from .problems import ProblemLog
 from .spans import Span, align_tokens, overlapping, regex_tokens
@@ -182,13 +182,13 @@ class EntityChunk:
 class RecordParser:
     """Parses records of one task, logging problems to the log of the file being read.
 
-    What a payload is depends on the kind of the task's answer (:data:`SHAPES`); ``labels``
+    What a payload is depends on the ``shape`` of the task's answer (its kind's); ``labels``
     (default: the task's) are the labels a payload may carry.
     """
 
-    def __init__(self, task: Task, labels: Collection[str] | None = None) -> None:
+    def __init__(self, task: Task, shape: Shape, labels: Collection[str] | None = None) -> None:
         self.task = task
-        self.shape = SHAPES[task.kind]
+        self.shape = shape
         self.key = task.payload
         self.known = task.context_keys | {"id", self.key}
         self.labels = frozenset(task.labels if labels is None else labels)
@@ -505,11 +505,15 @@ class Shape:
     sentences: bool = False
 
 
-SHAPES: dict[str, Shape] = {
-    LABELLED_SPANS: Shape(lambda p, v, line, log, n: p._spans(v, p.key, line, log, n, True)),
-    SPANS: Shape(lambda p, v, line, log, n: p._spans(v, p.key, line, log, n, False), tokens=True),
-    PAIRS: Shape(lambda p, v, line, log, n: p._pairs(v, line, log, n), tokens=True, sentences=True),
-    CLASSIFICATION: Shape(lambda p, v, line, log, n: p._label(v, p.key, line, log, optional=False)),
-    VALUE: Shape(lambda p, v, line, log, n: p._string(v, p.key, line, log)),
-}
-"""The record shape of each kind of answer (:data:`nkru.tasks.KINDS`)."""
+LABELLED_SPANS_SHAPE = Shape(lambda p, v, line, log, n: p._spans(v, p.key, line, log, n, True))
+"""``[{"start", "end", "label"}]``, no overlaps."""
+SPANS_SHAPE = Shape(lambda p, v, line, log, n: p._spans(v, p.key, line, log, n, False), tokens=True)
+"""``[{"start", "end"}]``, no overlaps; the gold keeps token offsets (token overlap)."""
+PAIRS_SHAPE = Shape(
+    lambda p, v, line, log, n: p._pairs(v, line, log, n), tokens=True, sentences=True
+)
+"""``[{"source": span, "claim": span, "label"?}]``; the gold keeps tokens and sentences."""
+LABEL_SHAPE = Shape(lambda p, v, line, log, n: p._label(v, p.key, line, log, optional=False))
+"""One of the task's labels."""
+VALUE_SHAPE = Shape(lambda p, v, line, log, n: p._string(v, p.key, line, log))
+"""Any string."""

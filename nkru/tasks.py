@@ -3,10 +3,12 @@
 A :class:`Task` says what a task's dataset rows hold (``columns``), which of those columns a
 system may see when it predicts (``inputs``) and which hold the answer (``targets``), the key
 of the answer in a prediction record (``payload``), the ``kind`` of that answer (which decides
-how records are validated and scored), the headline metric, the floor reference every learned
-system must beat, its labels and the label maps it can be scored under. The dataset features
-and card, the prediction validator, gold loading, the rows a system sees, the leaderboard and
-the report all read these declarations; none of them tests a task's name.
+how records are validated, scored and described: :mod:`nkru.eval.kinds`), the headline
+metric, its systems (learned baselines and references, the floor every learned system must
+beat among them), its labels and the label maps it can be scored under. The dataset features
+and card, the prediction validator, gold loading, the rows a system sees, the systems the
+benchmark runs, the leaderboard and the report all read these declarations; none of them
+tests a task's name or kind.
 
 Adding a task is adding a declaration (see CONTRIBUTING.md): the toy task of
 ``tests/test_toy_task.py`` is declared in the test alone and goes through build, eval and
@@ -15,7 +17,6 @@ benchmark.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -49,7 +50,8 @@ Row = dict[str, Any]
 LabelMap = Mapping[str, str | None]
 """Label renames applied to gold and predictions before scoring; None drops the label."""
 
-# Kinds of answers; each has its validator and scorer in nkru.eval.
+# Kinds of answers, by name; each kind's behaviour (validation, gold, scorer, errors, floors,
+# descriptions) is its strategy object in nkru.eval.kinds.
 LABELLED_SPANS = "labelled-spans"
 """``[{"start", "end", "label"}]`` per example, no overlaps (ner)."""
 SPANS = "spans"
@@ -127,7 +129,10 @@ class Task:
     split them: a system's ``predict()`` sees the inputs only (:meth:`strip`), ``fit()`` the
     whole rows. ``payload`` is the key of the answer in a prediction record (one of the
     targets); ``kind`` is its shape. ``headline`` names the metric of the kind's scorer that
-    ranks systems; ``floor`` names the reference system every learned system must beat.
+    ranks systems. ``baselines`` and ``references`` name the task's learned baselines and
+    reference systems (:mod:`nkru.baselines.registry` builds them: a system of the task's own,
+    or one of its kind's task-generic floors); ``floor`` names the reference every learned
+    system must beat, one of ``references``.
     ``labels`` are the answer's labels (entity types, classes, pair stances; for a value task
     the types its examples are grouped by, in column ``group``). ``label_maps`` are named
     label maps every system of the task is also scored under (a system whose own labels are
@@ -147,6 +152,8 @@ class Task:
     floor: str
     labels: tuple[str, ...]
     rows: Callable[[Any], list[Row]] = field(repr=False)
+    references: tuple[str, ...]
+    baselines: tuple[str, ...] = ()
     label_maps: Mapping[str, LabelMap] = field(default_factory=dict)
     group: str | None = None
     f_avg_classes: tuple[str, ...] = ()
@@ -163,6 +170,10 @@ class Task:
             problems.append(f"payload {self.payload!r} must be a target column")
         if self.group is not None and self.group not in self.inputs:
             problems.append(f"group {self.group!r} must be an input column")
+        if self.floor not in self.references:
+            problems.append(f"floor {self.floor!r} must be one of its references")
+        if shared := sorted(set(self.baselines) & set(self.references)):
+            problems.append(f"systems {shared} are both baselines and references")
         if problems:
             raise ValueError(f"task {self.name!r}: " + "; ".join(problems))
 
@@ -206,22 +217,6 @@ PAIR_LABEL = "stance"
 ``claim_start``, ``claim_end``, ``stance``)."""
 
 
-def answer_counts(task: Task, rows: Iterable[Row]) -> Counter[str]:
-    """How often each label occurs in the answers of (plain) rows: entity types, pair
-    stances, classes; for a value task the groups; for a spans task the number of spans
-    (key: the task's label)."""
-    rows = list(rows)
-    if task.kind == LABELLED_SPANS:
-        return Counter(e["label"] for r in rows for e in r[task.payload])
-    if task.kind == PAIRS:
-        return Counter(p.get(PAIR_LABEL) or "none" for r in rows for p in r[task.payload])
-    if task.kind == SPANS:
-        return Counter({task.labels[0]: sum(len(r[task.payload]) for r in rows)})
-    if task.kind == VALUE:
-        return Counter(str(r[task.group]) for r in rows) if task.group else Counter()
-    return Counter(str(r[task.payload]) for r in rows)
-
-
 def strip_rows(task: Task, rows: Sequence[Mapping[str, Any]]) -> list[Row]:
     """``task.strip`` of every row."""
     return [task.strip(row) for row in rows]
@@ -244,6 +239,8 @@ def _claim_task(name: str, answer: str, labels: tuple[str, ...], rows: Callable)
         floor="majority",
         labels=labels,
         rows=rows,
+        baselines=("tfidf-logreg", "cues-logreg"),
+        references=("majority",),
     )
 
 
@@ -265,6 +262,8 @@ _TASKS = (
         labels=ENTITY_LABELS,
         label_maps=MappingProxyType({"spacy": SPACY_LABEL_MAP}),
         rows=ner_rows,
+        baselines=("logreg", "crf"),
+        references=("gazetteer", "spacy", "spacy-ft"),
     ),
     Task(
         name="claims",
@@ -284,6 +283,8 @@ _TASKS = (
         floor="all-sentences",
         labels=("CLAIM",),
         rows=claims_rows,
+        baselines=("tfidf-logreg", "crf"),
+        references=("all-sentences",),
     ),
     Task(
         name="attribution",
@@ -314,6 +315,8 @@ _TASKS = (
         floor="nearest-source",
         labels=STANCE_LABELS,
         rows=attribution_rows,
+        baselines=("pairs-logreg",),
+        references=("nearest-source",),
     ),
     Task(
         name="stance",
@@ -350,6 +353,8 @@ _TASKS = (
         floor="majority",
         labels=STANCE_LABELS,
         rows=stance_rows,
+        baselines=("tfidf-logreg", "cues-logreg"),
+        references=("majority",),
         f_avg_classes=("support", "deny"),
     ),
     _claim_task("certainty", "asserted/hedged", CERTAINTY_LABELS, certainty_rows),
@@ -387,6 +392,8 @@ _TASKS = (
         floor="most-frequent",
         labels=VALUED_LABELS,
         rows=normalization_rows,
+        baselines=("rules",),
+        references=("most-frequent",),
         group="entity_type",
     ),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from nkru.baselines.io import by_document, label_name
 from nkru.baselines.ner import Gazetteer, NerTagger
 from nkru.baselines.nlp import analyse
 from nkru.baselines.protocol import NotFittedError, System
-from nkru.baselines.registry import BASELINES, REFERENCES, create, systems
+from nkru.baselines.registry import UnknownSystem, baselines, create, references, systems
 from nkru.eval.jsonl import read_jsonl
 from nkru.eval.problems import ProblemLog
 from nkru.schema import (
@@ -469,11 +470,24 @@ def test_a_system_that_copies_targets_gets_none_from_stripped_rows(task: str) ->
     assert stripped == floor
 
 
-def test_registry_covers_every_task() -> None:
-    assert set(BASELINES) == set(REFERENCES) == set(TASKS)
-    assert all(BASELINES[t] and REFERENCES[t] for t in TASKS)
+def test_registry_builds_every_declared_system() -> None:
+    for task in TASKS.values():
+        assert list(baselines(task)) == list(task.baselines) and task.baselines
+        assert list(references(task)) == list(task.references) and task.floor in task.references
+        for system in systems(task):
+            assert create(task, system).name == system
     with pytest.raises(KeyError):
         create("ner", "no-such-system")
+    with pytest.raises(UnknownSystem, match="kind classification"):
+        baselines(replace(TASKS["stance"], name="other", baselines=("tfidf-logreg",)))
+
+
+def test_a_task_declares_its_floor_among_its_references() -> None:
+    stance = TASKS["stance"]
+    with pytest.raises(ValueError, match="floor 'majority' must be one of its references"):
+        replace(stance, references=("cues",))
+    with pytest.raises(ValueError, match=r"systems \['majority'\] are both"):
+        replace(stance, baselines=("majority",))
 
 
 # --- reproducibility ------------------------------------------------------------------------------
@@ -483,7 +497,7 @@ def test_registry_covers_every_task() -> None:
 def test_two_runs_give_identical_predictions_and_joblib_roundtrip(
     task: str, tmp_path: Path
 ) -> None:
-    name = next(iter(BASELINES[task]))
+    name = TASKS[task].baselines[0]
     train, test = split(task, TRAIN_DOCS), inputs(task, TEST_DOCS)
     system = create(task, name).fit(train)
     first = system.predict(test)

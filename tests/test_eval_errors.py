@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from nervaluate import Evaluator
 
 from nkru.eval import Options, errors, errors_frame
-from nkru.eval.errors import COLUMNS, Error, list_errors, marked
+from nkru.eval.errors import COLUMNS, Error, marked
 from nkru.eval.gold import gold_from_rows, read_split
+from nkru.eval.kinds import kind_of
 from nkru.paths import data_dir
 from nkru.tasks import LABELLED_SPANS, TASKS
 
@@ -304,7 +305,7 @@ def test_ner_categories_agree_with_nervaluate(gold: list, pred: list) -> None:
     from nkru.eval.validate import Example
 
     example = Example("s", 1, "d", gold, 30)
-    found = list_errors(LABELLED_SPANS, [(example, {"text": "x" * 30})], {"s": pred})
+    found = kind_of(LABELLED_SPANS).list_errors([(example, {"text": "x" * 30})], {"s": pred})
     strict, indices = _nervaluate(gold, pred)
     missed = sorted((e.gold_start, e.gold_end) for e in found if e.kind == "missed")
     spurious = sorted((e.predicted_start, e.predicted_end) for e in found if e.kind == "spurious")

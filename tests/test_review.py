@@ -249,6 +249,6 @@ def test_review_command_bad_input(tmp_path: Path) -> None:
 
 
 def test_the_default_baseline_is_a_learned_ner_baseline() -> None:
-    from nkru.baselines.registry import BASELINES
+    from nkru.baselines.registry import baselines
 
-    assert rv.DEFAULT_BASELINE in BASELINES["ner"]
+    assert rv.DEFAULT_BASELINE in baselines("ner")

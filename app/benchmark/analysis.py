@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nkru.tasks import LABELLED_SPANS, Task
+from nkru.tasks import Task
 
 from ...eval.api import Options, entity_confusion, errors, parse_predictions
 from ...eval.errors import write_csv
 from ...eval.gold import GoldSet
+from ...eval.kinds import kind_of
 from .entries import Entry
 
 ERRORS = "errors"
@@ -52,5 +53,5 @@ def write_errors(
             "count": len(listed),
             "kinds": dict(sorted(Counter(e.kind for e in listed).items())),
         }
-        if task.kind == LABELLED_SPANS:
+        if kind_of(task).entity_types:
             results[entry.key]["confusion"] = entity_confusion(task, parsed.gold, parsed, options)

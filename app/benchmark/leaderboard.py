@@ -13,14 +13,14 @@ named) and what the benchmark can tell apart (``power``). ``nkru readme`` copies
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from nkru.schema import SCHEMA_VERSION
-from nkru.tasks import CLASSIFICATION, LABELLED_SPANS, PAIRS, SPANS, Row, Task, answer_counts
+from nkru.tasks import Row, Task
 
+from ...eval.kinds import kind_of
 from ...eval.verdicts import ALPHA, NOT_SETTLED, detectable_difference, settled
 from .entries import BASELINE, REFERENCE, USER, Entry
 
@@ -110,36 +110,10 @@ def write_json(obj: Any, path: Path) -> Path:
 # -------------------------------------------------------------------------------- data facts
 
 
-def _counts(counter: Counter) -> str:
-    return ", ".join(
-        f"{k}: {v}" for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-    )
-
-
 def split_facts(task: Task, rows: list[Row]) -> str:
     """A one-line description of rows of ``task`` (what a score on them rests on)."""
-    n = len(rows)
-    counts = answer_counts(task, rows)
     documents = len({r["document_id"] for r in rows})
-    where = f"{documents} document(s)"
-    if task.kind == LABELLED_SPANS:
-        return (
-            f"{where}, {n} examples, {sum(counts.values())} gold spans of {len(counts)} types "
-            f"({_counts(counts)})"
-        )
-    if task.kind == SPANS:
-        with_spans = sum(1 for r in rows if r[task.payload])
-        return f"{where}, {n} examples, {with_spans} with a span, {sum(counts.values())} spans"
-    if task.kind == PAIRS:
-        sentences = sum(len(r.get("sentences") or []) for r in rows)
-        pairs = sum(counts.values())
-        return f"{where} ({sentences} sentences), {pairs} gold pairs ({_counts(counts)})"
-    if task.kind == CLASSIFICATION:
-        return (
-            f"{where}, {n} examples, {len(counts)} of {len(task.labels)} classes present "
-            f"({_counts(counts)})"
-        )
-    return f"{where}, {n} examples ({_counts(counts)})"
+    return kind_of(task).facts(task, rows, f"{documents} document(s)")
 
 
 # ------------------------------------------------------------------------------- leaderboard
@@ -193,7 +167,7 @@ def per_class(report: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
 def class_counts(task: Task, rows: list[Row]) -> dict[str, dict[str, Any]]:
     """Gold examples of each of the task's labels over ``rows``, and whether the label is too
     rare to measure (fewer than ``RARE``)."""
-    counts = answer_counts(task, rows)
+    counts = kind_of(task).answer_counts(task, rows)
     return {
         label: {"gold": counts.get(label, 0), "too_rare": counts.get(label, 0) < RARE}
         for label in task.labels

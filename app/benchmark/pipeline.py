@@ -398,13 +398,14 @@ def _clear(output: Path) -> None:
 def _compare_with_floors(
     entries: Sequence[Entry], results: dict[str, dict[str, Any]], scoring: Scoring
 ) -> None:
-    """Step 4: each system's pooled predictions against its task's floor's."""
+    """Step 4: each system's pooled predictions against its task's floor's (every task has
+    one: a task declares its floor among its references, and every reference is an entry)."""
     output = scoring.settings.output
     floors = {e.task.name: e for e in entries if e.is_floor}
     for entry in entries:
-        floor = floors.get(entry.task.name)
-        if floor is None or entry.is_floor:
+        if entry.is_floor:
             continue
+        floor = floors[entry.task.name]
         mine, theirs = _pooled_path(output, entry), _pooled_path(output, floor)
         if mine.is_file() and theirs.is_file():
             results[entry.key]["versus_floor"] = scoring.compare(
@@ -427,8 +428,8 @@ def run_curves(
         task_rows = rows[task.name]
         groups = by_document(every_row(task_rows))
         learned = [e for e in entries if e.task is task and has_curve(e, task_rows, policy)]
-        floor = next((e for e in entries if e.task is task and e.is_floor), None)
-        if not learned or floor is None or floor.key not in runs:
+        floor = next(e for e in entries if e.task is task and e.is_floor)
+        if not learned or floor.key not in runs:
             continue
         fits = curve_fits(list(groups), settings.curve_subsets, settings.seed)
         last = {len(groups) - 1: fits[len(groups) - 1]}

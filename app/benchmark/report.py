@@ -19,8 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from nkru.tasks import CLASSIFICATION, LABELLED_SPANS
-
+from ...eval.kinds import kind_of
 from . import plots
 from .entries import REFERENCE
 from .leaderboard import figures_text, p_text, verdict_text, versus
@@ -303,20 +302,18 @@ def render_report(board: dict[str, Any], output: Path, points: Sequence[TroopPoi
             if best.get("confusion"):
                 svg = plots.confusion_chart(task, best["name"], best["confusion"])
                 confusions.append({"task": task, "system": best["name"], "svg": svg})
-        kind = info["kind"]
         rows = [(row, _scores(output, row["pooled"])) for row in info["systems"]]
-        if kind == LABELLED_SPANS:
+        if kind_of(info["kind"]).entity_types:
             systems = [
                 (row["name"], {label: m["strict"] for label, m in report["per_type"].items()})
                 for row, report in rows
                 if report
             ]
             per_type.append({"task": task, "svg": plots.per_type_chart(task, systems)})
-        if kind == CLASSIFICATION:
-            for row, report in rows:
-                if row["kind"] != REFERENCE and report and "confusion_matrix" in report:
-                    svg = plots.confusion_chart(task, row["name"], report["confusion_matrix"])
-                    confusions.append({"task": task, "system": row["name"], "svg": svg})
+        for row, report in rows:
+            if row["kind"] != REFERENCE and report and "confusion_matrix" in report:
+                svg = plots.confusion_chart(task, row["name"], report["confusion_matrix"])
+                confusions.append({"task": task, "system": row["name"], "svg": svg})
     ordered = sorted(points, key=lambda p: (date_key(p.date), p.source, p.value))
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     template = env.from_string(TEMPLATE)

@@ -16,10 +16,11 @@ import yaml
 from datasets import DatasetInfo, SplitDict, SplitInfo
 
 from nkru.corpus import Document, load_corpus
-from nkru.schema import ENTITY_DESCRIPTIONS, SCHEMA_VERSION
+from nkru.schema import SCHEMA_VERSION
 from nkru.splits import SPLIT_REASON, SPLITS, documents_by_split
-from nkru.tasks import DOCUMENTS, LABELLED_SPANS, SPANS, ClassLabels, Task, answer_counts
+from nkru.tasks import DOCUMENTS, ClassLabels, Task
 
+from ...eval.kinds import kind_of
 from .features import DOCUMENT_FEATURES, task_features
 from .ground_truth import ExportFile
 
@@ -168,13 +169,7 @@ def label_counts(task: Task | None, rows: list[dict]) -> tuple[tuple[str, ...], 
         counts["characters"] = sum(len(r["text"]) for r in rows)
         counts["boilerplate regions"] = sum(len(r["boilerplate"]) for r in rows)
         return tuple(counts), counts
-    if task.kind == SPANS:
-        label = task.labels[0].lower()
-        counts[f"rows with a {label}"] = sum(bool(r[task.payload]) for r in rows)
-        counts["rows without"] = sum(not r[task.payload] for r in rows)
-        counts[f"{label} spans"] = sum(len(r[task.payload]) for r in rows)
-        return tuple(counts), counts
-    return task.labels, answer_counts(task, rows)
+    return kind_of(task).card_counts(task, rows)
 
 
 def _task(built: Built, config: str) -> Task | None:
@@ -213,13 +208,7 @@ def _task_lines(task: Task) -> list[str]:
         labels = column[0] if isinstance(column, list) else column
         if isinstance(labels, ClassLabels):
             lines.append(f"`{name}` names: {', '.join(f'`{t}`' for t in labels.names)}.")
-    if task.kind == LABELLED_SPANS:
-        described = [
-            f"`{k}` {ENTITY_DESCRIPTIONS[k]}" for k in task.labels if k in ENTITY_DESCRIPTIONS
-        ]
-        if described:
-            lines.append("Entity types: " + "; ".join(described) + ".")
-    return lines
+    return lines + kind_of(task).card_lines(task)
 
 
 def _configs_section(built: Built) -> list[str]:
@@ -328,11 +317,7 @@ def _loading_section(built: Built) -> list[str]:
             code.append(f'print([names(t) for t in row["{name}"]])')
         elif isinstance(column, ClassLabels):
             code.append(f'print({task.name}["{split}"].features["{name}"].int2str(row["{name}"]))')
-    if task.kind == LABELLED_SPANS:
-        code += [
-            f'for e in row["{task.payload}"]:',
-            '    assert row["text"][e["start"]:e["end"]] == e["text"]',
-        ]
+    code += kind_of(task).loading_lines(task)
     others = ", ".join(f"`{c}`" for c in built.configs if c != task.name)
     return ["## Loading", "", "```python", *code, "```", "", f"Other configs: {others}.", ""]
 
