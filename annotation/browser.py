@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -159,21 +160,28 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    t0 = time.monotonic()
     devtools = None
     try:
         port_file = profile / "DevToolsActivePort"
-        while not port_file.exists() or not port_file.read_text().strip():
-            if proc.poll() is not None or time.monotonic() - t0 > 30:
-                raise BrowserError("chromium did not open its DevTools port")
-            time.sleep(0.1)
+        opened = _poll(
+            lambda: (
+                proc.poll() is not None
+                or (port_file.exists() and bool(port_file.read_text().strip()))
+            ),
+            timeout=30,
+        )
+        if not opened or proc.poll() is not None:
+            raise BrowserError("chromium did not open its DevTools port")
         port = int(port_file.read_text().split()[0])
         pages: list[dict[str, Any]] = []
-        while not pages:
+
+        def listed() -> bool:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-                pages = [t for t in json.loads(r.read()) if t.get("type") == "page"]
-            if not pages:
-                time.sleep(0.1)
+                pages[:] = [t for t in json.loads(r.read()) if t.get("type") == "page"]
+            return bool(pages)
+
+        if not _poll(listed, timeout=30):
+            raise BrowserError("chromium opened no page")
         devtools = _DevTools(pages[0]["webSocketDebuggerUrl"])
         devtools.call("Network.enable")
         for name, value in cookies.items():
@@ -196,16 +204,51 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
 
 _BODY_JS = "document.body ? document.body.innerText : ''"
 
+# What the page shows (its text, its number of elements, the highlighted regions' texts) and
+# how many finite CSS animations or transitions (a dialog opening, a panel sliding in) are still
+# running; endless ones (a spinner) are not waited for.
+_STATE_JS = """
+(() => [
+  [
+    document.body ? document.body.innerText : '',
+    document.getElementsByTagName('*').length,
+    [...document.querySelectorAll('.htx-highlight')].map(e => e.textContent),
+  ],
+  document.getAnimations().filter(a => a.playState === 'running'
+    && a.effect && a.effect.getComputedTiming().iterations !== Infinity).length,
+])()
+"""
 
-def _wait_until(ready: Callable[[], bool], timeout: float, settle: float = 1.0) -> None:
-    """Poll ``ready`` every 0.5 s until it holds, then wait ``settle`` s more; or give up after
-    ``timeout`` s (the caller checks what the page shows)."""
+
+def _poll(ready: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Call ``ready`` every ``interval`` s until it holds (True) or ``timeout`` s pass
+    (False)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         if ready():
-            time.sleep(settle)
-            return
-        time.sleep(0.5)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+def _changed(devtools: _DevTools, before: str) -> bool:
+    return devtools.evaluate(_BODY_JS) != before
+
+
+def _settle(devtools: _DevTools, timeout: float) -> bool:
+    """Wait until the page is still: no finite animation running and the same state
+    (:data:`_STATE_JS`) at two successive polls (relation arrows, labels and dialogs render
+    after the regions)."""
+    last: list[Any] = [None]
+
+    def still() -> bool:
+        state, moving = devtools.evaluate(_STATE_JS) or (None, 0)
+        same = state == last[0]
+        last[0] = state
+        return same and not moving
+
+    return _poll(still, timeout)
 
 
 def _screenshot(devtools: _DevTools, path: Path) -> Path:
@@ -227,24 +270,32 @@ def render_labeling_page(
     select: Sequence[str] = (),
 ) -> Rendered:
     """Open the task's labeling page logged in, wait until at least ``expect`` highlighted
-    regions are rendered (or ``timeout``), and return what the page shows. For each text in
-    ``select``, also click the first highlighted region whose text starts with it and read the
-    page again (per-region attributes show only for a selected region). The screenshot is
-    taken last; ``serialized`` is the editor's own serialisation of the shown annotation."""
+    regions are rendered and the page is still (or ``timeout``), and return what it shows.
+    For each text in ``select``, also click the first highlighted region whose text starts
+    with it and read the page again once still (per-region attributes show only for a
+    selected region). The screenshot is taken last; ``serialized`` is the editor's own
+    serialisation of the shown annotation."""
     t0 = time.monotonic()
     with _logged_in_page(base_url, email, password) as devtools:
         url = f"{base_url}/projects/{project_id}/data?task={task_id}"
         devtools.call("Page.navigate", url=url)
         rendered = Rendered(url)
-        # the regions, then a second for relation arrows and labels to settle
-        _wait_until(lambda: len(devtools.evaluate(_HIGHLIGHTS_JS) or []) >= expect, timeout)
+        # the regions, then the page still (relation arrows and labels drawn)
+        _poll(lambda: len(devtools.evaluate(_HIGHLIGHTS_JS) or []) >= expect, timeout)
+        _settle(devtools, timeout)
         rendered.highlights = list(devtools.evaluate(_HIGHLIGHTS_JS) or [])
         rendered.body_text = devtools.evaluate(_BODY_JS)
         for prefix in select:
+            before = devtools.evaluate(_BODY_JS)
             if not devtools.evaluate(_CLICK_JS % json.dumps(prefix)):
-                raise BrowserError(f"no highlighted region starting with {prefix!r} to click")
-            time.sleep(1.0)
-            rendered.selected[prefix] = devtools.evaluate("document.body.innerText")
+                shown = devtools.evaluate(_HIGHLIGHTS_JS)
+                raise BrowserError(
+                    f"no highlighted region starting with {prefix!r} to click; shown: {shown}"
+                )
+            # the selected region's panel opens: the text changes, then the page is still
+            _poll(partial(_changed, devtools, before), timeout)
+            _settle(devtools, timeout)
+            rendered.selected[prefix] = devtools.evaluate(_BODY_JS)
         rendered.serialized = devtools.evaluate(_SERIALIZE_JS)
         if screenshot is not None:
             rendered.screenshot = _screenshot(devtools, screenshot)
@@ -269,8 +320,9 @@ def render_labeling_stream(
         url = f"{base_url}/projects/{project_id}/data?labeling=1"
         devtools.call("Page.navigate", url=url)
         rendered = Rendered(url)
-        # the text, then a second for the dialog to finish opening
-        _wait_until(lambda: wait_for in (devtools.evaluate(_BODY_JS) or ""), timeout)
+        # the text, then the page still (the dialog done opening)
+        _poll(lambda: wait_for in (devtools.evaluate(_BODY_JS) or ""), timeout)
+        _settle(devtools, timeout)
         rendered.body_text = devtools.evaluate(_BODY_JS) or ""
         if screenshot is not None:
             rendered.screenshot = _screenshot(devtools, screenshot)

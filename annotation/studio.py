@@ -1,4 +1,5 @@
-"""Start and stop a local Label Studio server (loopback only, sqlite, no telemetry).
+"""Start and stop a local Label Studio server (loopback only, sqlite, no telemetry) and the
+project's ML backend beside it (:func:`start_backend`).
 
 The first start on an empty data directory runs Django migrations (35-43 s). To make every later
 start fast, a *migrated template* (an empty, fully migrated sqlite database and nothing else) is
@@ -310,6 +311,73 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _spawn(cmd: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> subprocess.Popen:
+    """Start ``cmd`` in a process group of its own (see :func:`_stop_group`), its output in
+    ``log_path``, dying with this process (:func:`_die_with_parent`)."""
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open by the child
+    try:
+        return subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+    finally:
+        log.close()
+
+
+def _stop_group(proc: subprocess.Popen, timeout: float) -> None:
+    """End a process started by :func:`_spawn`: SIGTERM to its own process group only (the
+    process and its children), SIGKILL if it is still there after ``timeout`` s."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout)
+
+
+def _log_tail(log_path: Path, n: int = 40) -> str:
+    try:
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def _wait_healthy(
+    what: str, url: str, proc: subprocess.Popen | None, log_path: Path, timeout: float
+) -> None:
+    """Poll ``url``/health until it answers ``{"status": "UP"}``; StudioError with the log's
+    tail if ``proc`` exits first or ``timeout`` s pass."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StudioError(
+                f"{what} exited with code {proc.returncode} during start-up; "
+                f"log {log_path}:\n{_log_tail(log_path)}"
+            )
+        try:
+            health = _get_json(f"{url}/health", timeout=2)
+            if isinstance(health, dict) and health.get("status") == "UP":
+                return
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(0.25)
+    raise StudioError(
+        f"{what} did not become healthy on {url} within {timeout:.0f} s ({last}); "
+        f"log {log_path}:\n{_log_tail(log_path)}"
+    )
+
+
 @dataclass
 class Server:
     """A running Label Studio process that this code started."""
@@ -333,25 +401,11 @@ class Server:
         return self.credentials.email == BLIND_ADMIN_EMAIL
 
     def log_tail(self, n: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
+        return _log_tail(self.log_path, n)
 
     def stop(self, timeout: float = 15.0) -> None:
-        proc = self.process
-        if proc is None or proc.poll() is not None:
-            return
-        # The server runs in its own process group (started with start_new_session): end that
-        # group only, i.e. the process we started and its own children.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=timeout)
+        if self.process is not None:
+            _stop_group(self.process, timeout)
 
     def __enter__(self) -> Server:
         return self
@@ -391,20 +445,7 @@ def start_server(
     cmd = [*_label_studio_cmd(), "start", "--no-browser", "--internal-host", "127.0.0.1"]
     cmd += ["--port", str(port), "--data-dir", str(data_dir)]
     t0 = time.monotonic()
-    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open by the child
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            env=server_env(data_dir, creds, database),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=data_dir,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        )
-    finally:
-        log.close()
+    proc = _spawn(cmd, server_env(data_dir, creds, database), data_dir, log_path)
     server = Server(
         url=f"http://127.0.0.1:{port}",
         port=port,
@@ -426,26 +467,7 @@ def start_server(
 
 def wait_until_ready(server: Server, timeout: float = 180.0) -> None:
     """Poll /health, then check that the server on the port is ours (it accepts our token)."""
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
-        if server.process is not None and server.process.poll() is not None:
-            raise StudioError(
-                f"Label Studio exited with code {server.process.returncode} during start-up; "
-                f"log {server.log_path}:\n{server.log_tail()}"
-            )
-        try:
-            health = _get_json(f"{server.url}/health", timeout=2)
-            if isinstance(health, dict) and health.get("status") == "UP":
-                break
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            last = str(exc)
-        time.sleep(0.25)
-    else:
-        raise StudioError(
-            f"Label Studio did not become healthy on {server.url} within {timeout:.0f} s "
-            f"({last}); log {server.log_path}:\n{server.log_tail()}"
-        )
+    _wait_healthy("Label Studio", server.url, server.process, server.log_path, timeout)
     try:
         who = _get_json(f"{server.url}/api/current-user/whoami", token=server.token)
     except urllib.error.HTTPError as exc:
@@ -464,6 +486,49 @@ def wait_until_ready(server: Server, timeout: float = 180.0) -> None:
         raise StudioError(
             f"the server on {server.url} is not the one started for {server.data_dir}"
         )
+
+
+@dataclass
+class Backend:
+    """A running ML backend (``nkru studio backend``) that this code started."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+    startup_seconds: float = 0.0
+
+    def stop(self, timeout: float = 30.0) -> None:
+        _stop_group(self.process, timeout)
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_backend(
+    root: Path, log_path: Path, port: int | None = None, timeout: float = 900.0
+) -> Backend:
+    """Start the ML backend (``nkru studio backend``) of the repository at ``root`` on
+    127.0.0.1 (a free port unless ``port``), its output in ``log_path``, and wait until its
+    /health answers: it fits the systems first, which takes a minute or more."""
+    root = Path(root).resolve()
+    nkru = Path(sys.executable).with_name("nkru")
+    if not nkru.exists():
+        raise StudioError(f"{nkru} is missing: install nkru (pip install -e '.[studio]')")
+    port = port or free_port()
+    cmd = [str(nkru), "studio", "backend", "--port", str(port)]
+    t0 = time.monotonic()
+    proc = _spawn(cmd, {**os.environ, "NKRU_ROOT": str(root)}, root, log_path)
+    backend = Backend(f"http://127.0.0.1:{port}", proc, log_path)
+    try:
+        _wait_healthy("the ML backend", backend.url, proc, log_path, timeout)
+    except BaseException:
+        backend.stop()
+        raise
+    backend.startup_seconds = time.monotonic() - t0
+    return backend
 
 
 def connect_info(url: str, data_dir: Path | None = None) -> tuple[str, str]:

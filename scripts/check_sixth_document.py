@@ -29,16 +29,13 @@ if any step failed. The clone is deleted after a clean run unless --keep.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,15 +121,6 @@ def drop_review_note(clone: Path) -> str:
     return entry["id"]
 
 
-def _health(url: str) -> bool:
-    with (
-        contextlib.suppress(OSError),
-        urllib.request.urlopen(f"{url}/health", timeout=30) as response,
-    ):
-        return response.status == 200
-    return False
-
-
 def corrected(result: list[dict]) -> list[dict]:
     """The annotator's correction of the draft: the value CORRECTIONS gives for each entity the
     backend left without one (it proposes none where no normalisation rule applies)."""
@@ -168,23 +156,8 @@ def annotate(clone: Path, doc_id: str, data_dir: Path) -> None:
     backend = None
     try:
         print(f"Label Studio at {server.url} (started in {server.startup_seconds:.0f}s)")
-        port = studio.free_port()
-        with (data_dir.parent / "backend.log").open("w") as out:
-            backend = subprocess.Popen(
-                [nkru, "studio", "backend", "--port", str(port)],
-                cwd=clone,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 1200
-        while not _health(url):
-            if backend.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the backend did not start: see {data_dir.parent}/backend.log")
-            time.sleep(2)
+        backend = studio.start_backend(clone, data_dir.parent / "backend.log", timeout=1200)
+        url = backend.url
         print(f"ML backend at {url}", flush=True)
         run(
             "studio",
@@ -233,9 +206,7 @@ def annotate(clone: Path, doc_id: str, data_dir: Path) -> None:
         )
     finally:
         if backend is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(backend.pid, signal.SIGTERM)
-            backend.wait(timeout=60)
+            backend.stop()
         server.stop()
 
 

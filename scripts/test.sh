@@ -23,5 +23,7 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/python scripts/typecheck.py  # mypy over the whole package, clean
 # In parallel (pytest-xdist): one worker per core, a test file's tests on one worker (its module
-# fixtures run once); each worker that runs a Label Studio test starts its own server.
-.venv/bin/python -m pytest -n auto --dist loadfile "$@"
+# fixtures run once); each worker that runs a Label Studio test starts its own server. The files
+# start longest first, as tests/conftest.py orders them (--no-loadscope-reorder keeps that
+# order); the log ends with the 25 slowest set-ups, calls and tear-downs.
+.venv/bin/python -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=25 "$@"

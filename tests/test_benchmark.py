@@ -27,7 +27,6 @@ from nkru.app.benchmark.troops import counts_troops, parse_count, troop_points
 from nkru.app.cli import app
 from nkru.app.dataset.build import build
 from nkru.app.dataset.ground_truth import export_files, load_ground_truth
-from nkru.baselines.registry import systems
 from nkru.paths import project_root
 from nkru.schema import SCHEMA_VERSION
 from nkru.tasks import LABELLED_SPANS, TASKS
@@ -350,12 +349,8 @@ def test_negative_counts_are_refused_before_any_work(option: str) -> None:
     assert "fit" not in result.output
 
 
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    return done.stdout
-
-
-def _nkru(root: Path, *args: str) -> subprocess.CompletedProcess:
+def nkru_benchmark(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """`nkru benchmark ARGS` in a fresh process on the project copy at ``root``."""
     env = {**os.environ, "NKRU_ROOT": str(root), "PYTHONHASHSEED": "123"}
     return subprocess.run(
         [sys.executable, "-m", "nkru.app.benchmark", *args],
@@ -367,50 +362,6 @@ def _nkru(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_users_run_fits_only_its_system_and_leaves_the_repository_alone(
-    tmp_path: Path,
-) -> None:
-    """With the baselines' runs committed, `nkru benchmark --system ...` fits the user's
-    system only and scores it beside the stored runs; it writes its leaderboard, report and
-    runs to results/user/<system>/, so git status stays clean, and a second user's run goes
-    to its own folder while the first stays. --bootstrap 0 (no intervals) makes a report."""
-    root = tmp_path / "project"
-    make_project(root)
-    shutil.copy(REPO / ".gitignore", root / ".gitignore")
-    (root / "README.md").write_text(README, encoding="utf-8")
-    quick = ("--task", "ner", "--skip-lodo", "--bootstrap", "0")
-    done = _nkru(root, *quick)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    stored = sorted((root / "results" / "runs" / "ner").iterdir())
-    assert [p.name for p in stored] == sorted(_ner_systems())
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
-    done = _nkru(root, "--system", EXAMPLE, *quick)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "runs: 1 refitted" in done.stdout and "fit, predict (1 fits" in done.stdout
-    done = _nkru(root, "--system", CHEATER, *quick)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert _git(root, "status", "--porcelain") == ""
-    first = root / "results" / "user" / "capitalised"
-    board = json.loads((first / "leaderboard.json").read_text(encoding="utf-8"))
-    names = [row["name"] for row in board["tasks"]["ner"]["systems"]]
-    assert names == [*_ner_systems(), "capitalised"]
-    assert (first / "report.html").is_file()
-    splits = [s for s in ("test", "validation") if board["dataset"]["splits"].get(s)]
-    run = first / "runs" / "ner" / "capitalised"
-    assert sorted(p.name for p in run.iterdir()) == sorted(
-        ["manifest.json", *(f"{s}.jsonl" for s in splits)]
-    )
-    assert [p.name for p in (first / "runs" / "ner").iterdir()] == ["capitalised"]
-    assert (root / "results" / "user" / "cheater" / "runs" / "ner" / "cheater").is_dir()
-    assert (root / "README.md").read_text(encoding="utf-8") == README
-
-
-def _ner_systems() -> list[str]:
-    return list(systems("ner"))
-
-
 def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
     """A second run, as `nkru benchmark --refit --workers 1` in a fresh process, gives
     identical files to the first (two workers), runs included (on two of the tasks, to keep
@@ -419,7 +370,7 @@ def test_second_run_same_numbers(bench, tmp_path: Path) -> None:
     tasks = ("stance", "normalization")
     args = ["--system", CHEATER, "--output", str(out), "--bootstrap", str(BOOTSTRAP)]
     args += ["--curve-subsets", "1", "--refit", "--workers", "1"]
-    done = _nkru(bench["root"], *args, *(arg for t in tasks for arg in ("--task", t)))
+    done = nkru_benchmark(bench["root"], *args, *(arg for t in tasks for arg in ("--task", t)))
     output = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert done.returncode == 0, output
     first = bench["results"]

@@ -11,14 +11,11 @@ and built into the dataset.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -79,40 +76,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def backend(repo: Path) -> Iterator[str]:
     """The real backend process (`nkru studio backend`) on a free port; stopped by its PID."""
-    port = studio.free_port()
-    log = repo / "backend.log"
-    env = {**os.environ, "NKRU_ROOT": str(repo)}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [*NKRU, "studio", "backend", "--port", str(port)],
-            cwd=repo,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the backend exited ({process.returncode}):\n{log.read_text()}")
-            with contextlib.suppress(OSError):
-                if _http(f"{url}/health")[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"the backend did not answer /health:\n{log.read_text()}")
-            time.sleep(1)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+    with studio.start_backend(repo, repo / "backend.log") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
