@@ -19,7 +19,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -202,22 +201,15 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
         shutil.rmtree(profile, ignore_errors=True)
 
 
-_BODY_JS = "document.body ? document.body.innerText : ''"
-
 # What the page shows (its text, its number of elements, the highlighted regions' texts) and
 # how many finite CSS animations or transitions (a dialog opening, a panel sliding in) are still
 # running; endless ones (a spinner) are not waited for.
-_STATE_JS = """
-(() => [
-  [
-    document.body ? document.body.innerText : '',
-    document.getElementsByTagName('*').length,
-    [...document.querySelectorAll('.htx-highlight')].map(e => e.textContent),
-  ],
-  document.getAnimations().filter(a => a.playState === 'running'
-    && a.effect && a.effect.getComputedTiming().iterations !== Infinity).length,
-])()
-"""
+_STATE_JS = (
+    "[[document.body ? document.body.innerText : '', document.getElementsByTagName('*').length, "
+    + _HIGHLIGHTS_JS.strip()
+    + "], document.getAnimations().filter(a => a.playState === 'running' && a.effect"
+    " && a.effect.getComputedTiming().iterations !== Infinity).length]"
+)
 
 
 def _poll(ready: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
@@ -232,23 +224,34 @@ def _poll(ready: Callable[[], bool], timeout: float, interval: float = 0.1) -> b
         time.sleep(interval)
 
 
-def _changed(devtools: _DevTools, before: str) -> bool:
-    return devtools.evaluate(_BODY_JS) != before
-
-
-def _settle(devtools: _DevTools, timeout: float) -> bool:
-    """Wait until the page is still: no finite animation running and the same state
-    (:data:`_STATE_JS`) at two successive polls (relation arrows, labels and dialogs render
-    after the regions)."""
-    last: list[Any] = [None]
+def _wait_still(
+    devtools: _DevTools,
+    ready: Callable[[str, list[str]], bool],
+    timeout: float,
+    quiet: float = 0.5,
+) -> tuple[str, list[str]]:
+    """Poll until the page is ready and still: ``ready(text, regions)`` holds for the page
+    text and the highlighted regions' texts, no finite animation is running, and the page
+    (:data:`_STATE_JS`) has not changed for ``quiet`` s (relation arrows, labels and dialogs
+    render after the regions; the editor may briefly re-mount without them). Returns the text
+    and the regions of the last poll (the caller checks them after a ``timeout``)."""
+    last: list[Any] = [None, time.monotonic()]  # the state, when it last changed
 
     def still() -> bool:
         state, moving = devtools.evaluate(_STATE_JS) or (None, 0)
-        same = state == last[0]
-        last[0] = state
-        return same and not moving
+        if state != last[0]:
+            last[:] = [state, time.monotonic()]
+            return False
+        calm = time.monotonic() - last[1] >= quiet
+        return calm and not moving and state is not None and ready(state[0], state[2])
 
-    return _poll(still, timeout)
+    _poll(still, timeout)
+    text, _, regions = last[0] or ("", 0, [])
+    return text, list(regions)
+
+
+def _text_other_than(before: str) -> Callable[[str, list[str]], bool]:
+    return lambda text, _: text != before
 
 
 def _screenshot(devtools: _DevTools, path: Path) -> Path:
@@ -281,21 +284,19 @@ def render_labeling_page(
         devtools.call("Page.navigate", url=url)
         rendered = Rendered(url)
         # the regions, then the page still (relation arrows and labels drawn)
-        _poll(lambda: len(devtools.evaluate(_HIGHLIGHTS_JS) or []) >= expect, timeout)
-        _settle(devtools, timeout)
-        rendered.highlights = list(devtools.evaluate(_HIGHLIGHTS_JS) or [])
-        rendered.body_text = devtools.evaluate(_BODY_JS)
+        rendered.body_text, rendered.highlights = _wait_still(
+            devtools, lambda _, regions: len(regions) >= expect, timeout
+        )
+        before = rendered.body_text
         for prefix in select:
-            before = devtools.evaluate(_BODY_JS)
             if not devtools.evaluate(_CLICK_JS % json.dumps(prefix)):
                 shown = devtools.evaluate(_HIGHLIGHTS_JS)
                 raise BrowserError(
                     f"no highlighted region starting with {prefix!r} to click; shown: {shown}"
                 )
             # the selected region's panel opens: the text changes, then the page is still
-            _poll(partial(_changed, devtools, before), timeout)
-            _settle(devtools, timeout)
-            rendered.selected[prefix] = devtools.evaluate(_BODY_JS)
+            before, _ = _wait_still(devtools, _text_other_than(before), timeout)
+            rendered.selected[prefix] = before
         rendered.serialized = devtools.evaluate(_SERIALIZE_JS)
         if screenshot is not None:
             rendered.screenshot = _screenshot(devtools, screenshot)
@@ -321,9 +322,7 @@ def render_labeling_stream(
         devtools.call("Page.navigate", url=url)
         rendered = Rendered(url)
         # the text, then the page still (the dialog done opening)
-        _poll(lambda: wait_for in (devtools.evaluate(_BODY_JS) or ""), timeout)
-        _settle(devtools, timeout)
-        rendered.body_text = devtools.evaluate(_BODY_JS) or ""
+        rendered.body_text, _ = _wait_still(devtools, lambda text, _: wait_for in text, timeout)
         if screenshot is not None:
             rendered.screenshot = _screenshot(devtools, screenshot)
         rendered.seconds = time.monotonic() - t0

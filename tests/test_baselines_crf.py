@@ -212,6 +212,7 @@ def _rows(task: str, split: str) -> list[dict]:
     return read_split(TASKS[task], split, data_dir())
 
 
+@pytest.mark.slow  # CRF fits
 def test_ner_crf_learns_from_one_document_and_predicts_from_inputs_only(ner_rows) -> None:
     documents = sorted({r["document_id"] for r in ner_rows})
     train = [r for r in ner_rows if r["document_id"] == documents[0]]
@@ -230,6 +231,7 @@ def test_ner_crf_learns_from_one_document_and_predicts_from_inputs_only(ner_rows
     assert headline("ner", held, predictions) > 0.4
 
 
+@pytest.mark.slow  # CRF and classifier fits
 @pytest.mark.parametrize("system", [ClaimCrf, StanceCues, CertaintyCues, TopicCues])
 def test_learned_system_trains_on_other_documents_and_reads_only_inputs(system) -> None:
     task = system.task

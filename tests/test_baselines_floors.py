@@ -96,6 +96,7 @@ def test_gazetteer_floor_learns_across_documents_without_the_held_out_names(ner_
     assert headline("ner", held_all, predictions) > 0.2
 
 
+@pytest.mark.slow  # fine-tunes spaCy
 def test_spacy_ft_fits_a_small_slice_and_predicts_valid_entities_deterministically(
     ner_rows,
 ) -> None:

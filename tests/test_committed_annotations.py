@@ -98,6 +98,7 @@ def test_stats_without_exports_is_a_clear_error(tmp_path: Path) -> None:
     assert "no exports" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow  # fits the baseline the review compares with
 @pytest.mark.parametrize(
     "doc_id",
     sorted(p.name[:3] for p in (project_root() / "annotation" / "review").glob("*.decisions.yaml")),

@@ -69,6 +69,7 @@ def test_without_the_marker_the_table_is_not_guessed() -> None:
         replace_table(README.replace("<!-- counts:", "<!-- tallies:"), BY_DOCUMENT)
 
 
+@pytest.mark.slow  # regenerates the derived files
 def test_derived_check_names_a_stale_table_and_write_mode_fixes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

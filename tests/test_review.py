@@ -195,6 +195,7 @@ def run(*args: object):
     return result
 
 
+@pytest.mark.slow  # fits the baseline the review compares with
 def test_review_command_decisions_and_check(tmp_path: Path) -> None:
     """A real document with ground truth: its ground truth against spaCy and the baseline
     trained on the other documents; every disagreement decided, then one stale decision."""

@@ -27,6 +27,8 @@ from nkru.tasks import TASKS, strip_rows
 TASK_NAMES = ("stance", "certainty")
 CHEATS = REPO / "tests" / "cheating_system.py"
 
+pytestmark = pytest.mark.slow  # benchmark runs and isolated fits on a project copy
+
 
 class Recorder(Progress):
     def __init__(self) -> None:

@@ -22,6 +22,9 @@ from nkru.paths import project_root
 LEADERBOARD = project_root() / "results" / "leaderboard.json"
 
 
+pytestmark = pytest.mark.slow  # the backend's systems fitted on the shipped dataset
+
+
 @pytest.fixture(scope="module")
 def model() -> Preannotator:
     return Preannotator.train(project_root() / "data", LEADERBOARD)
