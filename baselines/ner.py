@@ -160,12 +160,11 @@ class NerTagger(System):
         return out
 
 
-NER_CRF_CANDIDATES: tuple[CrfSettings, ...] = (
-    CrfSettings(groups=("pos", "spacy-ents")),
-    CrfSettings(groups=("pos",)),
-    CrfSettings(groups=()),
-)
-"""Feature groups to choose from, the default (used with one training document) first."""
+NER_CRF_CANDIDATES: tuple[CrfSettings, ...] = (CrfSettings(groups=("pos", "spacy-ents")),)
+"""One setting, nothing to select: inner leave-one-document-out chose these feature groups
+over form + POS and form alone in every cross-document fold and on the train split (never
+another candidate), at the cost of twelve of the thirteen CRF trainings of each fit
+(baselines/README.md, "Model selection")."""
 _NER_WINDOW_KEYS = ("lower", "shape", "title", "suffix3", "pos", "spacy-ent")
 
 
@@ -175,10 +174,9 @@ class NerCrf(BioCrf):
     name = "crf"
     task = "ner"
     description = (
-        "linear-chain CRF (sklearn-crfsuite, L-BFGS) on word form, shape, affixes 1-4 and "
-        "±2 context window; spaCy POS/morphology and spaCy's own entities as features; "
-        "c1/c2 and feature groups chosen by leave-one-document-out over the training "
-        "documents"
+        "linear-chain CRF (sklearn-crfsuite, L-BFGS, c1 = c2 = 0.1) on word form, shape, "
+        "affixes 1-4 and ±2 context window; spaCy POS/morphology and spaCy's own entities "
+        "as features"
     )
     span_key = "entities"
     labels = ENTITY_LABELS

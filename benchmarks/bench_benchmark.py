@@ -13,6 +13,11 @@ package), then times, in fresh subprocesses:
 - unless ``--quick``: old ``nkru benchmark`` (every system refitted, always) and new
   ``nkru benchmark --refit``.
 
+Each command's CPU time (user + system) is that of its whole process tree, fit workers and
+fork server included: this script adopts the orphaned ones (``PR_SET_CHILD_SUBREAPER``) and
+waits for them, so the figure is less sensitive to a shared machine's load than wall time
+(on ``w`` free cores a command lasts at least CPU / ``w``).
+
     python benchmarks/bench_benchmark.py [--old COMMIT] [--bootstrap N] [--workers N] [--quick]
         [--refit-task TASK ...]
 """
@@ -20,8 +25,10 @@ package), then times, in fresh subprocesses:
 from __future__ import annotations
 
 import argparse
+import ctypes
 import filecmp
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -57,19 +64,40 @@ def old_code(commit: str, into: Path) -> Path:
     return into
 
 
-def nkru(root: Path, args: list[str], code: Path | None = None) -> float:
-    """Wall time of ``nkru ARGS`` on the project ``root`` (with ``code`` on the path)."""
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def adopt_orphans() -> None:
+    """Become the parent of this script's orphaned descendants (a command's fork server and
+    its workers outlive it briefly), so their CPU time is counted (Linux)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def nkru(root: Path, args: list[str], code: Path | None = None) -> tuple[float, float]:
+    """Wall time and CPU time of the process tree of ``nkru ARGS`` on the project ``root``
+    (with ``code`` on the path)."""
     env = {**os.environ, "NKRU_ROOT": str(root), "COLUMNS": "120"}
     if code is not None:
         env["PYTHONPATH"] = str(code)
     command = [sys.executable, "-c", "from nkru.app.cli import app; app()", *args]
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=root, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    while True:  # the adopted descendants, once they exit
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
     if done.returncode != 0:
         sys.stdout.write(done.stdout[-3000:] + done.stderr[-3000:])
         raise SystemExit(f"nkru {' '.join(args)} failed with exit code {done.returncode}")
-    return elapsed
+    return elapsed, _children_cpu() - cpu
 
 
 def differing(first: Path, second: Path) -> list[str]:
@@ -93,6 +121,7 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     args = parser.parse_args()
+    adopt_orphans()
     tmp = Path(tempfile.mkdtemp(prefix="nkru-bench-"))
     boot = ["--bootstrap", str(args.bootstrap)]
     user = ["--system", USER, "--task", "stance", "--task", "certainty"]
@@ -123,8 +152,8 @@ def main() -> int:
             refit = ["benchmark", "--refit", "--output", str(tmp / "refit"), *workers, *boot]
             times[f"new: nkru benchmark --refit {which}"] = nkru(new, [*refit, *only])
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
-        for name, seconds in times.items():
-            print(f"{name:55s} {seconds:7.1f} s")
+        for name, (seconds, cpu) in times.items():
+            print(f"{name:55s} {seconds:7.1f} s wall {cpu:7.1f} s CPU")
         print("second default run identical: " + ("yes" if not same else f"NO {same}"))
         return 0 if not same else 1
     finally:

@@ -156,6 +156,14 @@ def benchmark_command(
         bool,
         typer.Option("--traceback", help="Print the full traceback of a failed system."),
     ] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Print where the time went: the benchmark's steps, and the fits' CPU time "
+            "by stage, task and system.",
+        ),
+    ] = False,
     bootstrap: Annotated[
         int, typer.Option(min=0, help="Bootstrap resamples (0: no intervals).")
     ] = 1000,
@@ -180,6 +188,7 @@ def benchmark_command(
     # matplotlib), which `nkru --help` and the light install (`pip install nkru`) do without.
     try:
         from .pipeline import BenchmarkError, Progress, Settings, run_benchmark
+        from .profile import Profile
         from .systems import SystemSpecError, builtin_systems, user_entries
     except ModuleNotFoundError as err:
         raise missing_extra(err, "baselines,report") from None
@@ -222,7 +231,8 @@ def benchmark_command(
         settings.workers = workers
     try:
         progress = cast(Progress, ConsoleProgress(console))  # the same methods, duck-typed
-        board = run_benchmark(settings, users, progress)
+        timings = Profile()
+        board = run_benchmark(settings, users, progress, timings)
     except BenchmarkError as err:
         message = str(err)
         if err.problems:
@@ -238,6 +248,8 @@ def benchmark_command(
         for row in info["systems"]
         if row["error"]
     ]
+    if profile:
+        console.out(timings.table(), highlight=False)
     console.print(f"results in {output} ({time.perf_counter() - started:.1f} s)")
     if failed and show_traceback:
         for name, info in board["tasks"].items():

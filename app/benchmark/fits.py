@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nkru.splits import SPLITS
-from nkru.tasks import TASKS, Row, Task
+from nkru.tasks import TASKS, Row, Task, get_task
 
 from ...baselines.io import by_document
 from ...baselines.nlp import analyse_all
@@ -27,6 +27,7 @@ from ...baselines.selection import document_folds
 from .curve import curve_fits
 from .entries import BASELINE, Entry
 from .isolation import Fit, Outcome, run_all
+from .profile import Profile
 from .runs import (
     FIXED,
     FIXED_TRAIN,
@@ -174,12 +175,15 @@ def refresh(
     rows: Mapping[str, Mapping[str, list[Row]]],
     policy: Policy,
     progress: Any,
+    profile: Profile | None = None,
 ) -> Refresh:
-    """Every entry's run with every planned evaluation current (or the entry's error)."""
+    """Every entry's run with every planned evaluation current (or the entry's error);
+    where the time went goes into ``profile``."""
     by_key = {e.key: e for e in entries}
     hashes = {e.task.name: Hashes(e.task) for e in entries}
     state = Refresh({k: stored.get(k) or Run(e.task.name, e.identity()) for k, e in by_key.items()})
-    analyses = _Analyses()
+    profile = profile or Profile()
+    analyses = _Analyses(profile)
 
     def stale(entry: Entry, evaluations: list[Evaluation], settings: Callable) -> list:
         run, force = state.runs[entry.key], policy.forced(entry)
@@ -200,7 +204,7 @@ def refresh(
             progress.log(
                 f"{entry.key}: expensive, its runs are current: kept (--refit-expensive refits it)"
             )
-    _run_fits(by_key, first, hashes, analyses, state, policy, progress, "fit, predict")
+    _run_fits(by_key, first, hashes, analyses, state, policy, progress, "fit, predict", profile)
 
     def chosen(entry: Entry) -> Callable[[Evaluation], dict[str, Any]]:
         records = state.runs[entry.key].records
@@ -211,7 +215,7 @@ def refresh(
         for e in entries
         if e.key not in state.errors and has_curve(e, rows[e.task.name], policy)
     }
-    _run_fits(by_key, second, hashes, analyses, state, policy, progress, "learning curves")
+    _run_fits(by_key, second, hashes, analyses, state, policy, progress, "learning curves", profile)
     return state
 
 
@@ -224,15 +228,18 @@ def _run_fits(
     policy: Policy,
     progress: Any,
     stage: str,
+    profile: Profile,
 ) -> None:
     fits, meta = _fits(entries, {k: v for k, v in wanted.items() if v}, hashes, analyses)
     if not fits:
         return
 
     def done(fit: Fit, outcome: Outcome) -> None:
+        profile.record(stage, get_task(fit.task).name, fit.system, outcome.timing)
         progress.advance(fit.label)
 
-    with progress.stage(f"{stage} ({len(fits)} fits, {policy.workers} workers)", len(fits)):
+    title = f"{stage} ({len(fits)} fits, {policy.workers} workers)"
+    with progress.stage(title, len(fits)), profile.step(stage):
         outcomes = run_all(fits, policy.workers, done)
     for names, outcome in zip(meta, outcomes, strict=True):  # in plan order: deterministic
         for name, (key, expected) in names.items():
@@ -250,14 +257,16 @@ class _Analyses:
     """spaCy analyses of the rows' texts, made once in this process (only when there are
     fits); each fit gets those of its own rows."""
 
-    def __init__(self) -> None:
+    def __init__(self, profile: Profile) -> None:
         self.known: dict[str, Any] = {}
+        self.profile = profile
 
     def __call__(self, rows: list[Row]) -> dict[str, Any]:
         texts = sorted({t for row in rows for t in row_texts(row)})
         missing = [t for t in texts if t not in self.known]
         if missing:
-            self.known.update(zip(missing, analyse_all(missing), strict=True))
+            with self.profile.step("spaCy analyses (parent)"):
+                self.known.update(zip(missing, analyse_all(missing), strict=True))
         return {t: self.known[t] for t in texts}
 
 

@@ -65,6 +65,7 @@ from .entries import Entry
 from .external import RunsError, load_external
 from .fits import Policy, every_row, has_curve, refresh, write_traceback
 from .leaderboard import build_leaderboard, per_class, render_markdown, write_json
+from .profile import Profile
 from .report import write_report
 from .runs import Run, load_run, lodo_name, run_folder, write_jsonl, write_run
 from .systems import builtin_systems
@@ -466,26 +467,34 @@ def _bring_up_to_date(
     rows: dict[str, dict[str, list[Row]]],
     settings: Settings,
     progress: Progress,
+    profile: Profile,
 ) -> tuple[dict[str, Run], dict[str, Path], dict[str, str]]:
     """Every fitted entry's run, current: stored ones reused, stale evaluations refitted and
     the changed runs written to the runs folder. Returns the runs, the folder each is read
     from, and the errors (a failed system's traceback is written beside its run)."""
-    stored = stored_runs(entries, settings)
+    with profile.step("read the stored runs"):
+        stored = stored_runs(entries, settings)
     state = refresh(
-        entries, {k: run for k, (run, _) in stored.items()}, rows, settings.policy(), progress
+        entries,
+        {k: run for k, (run, _) in stored.items()},
+        rows,
+        settings.policy(),
+        progress,
+        profile,
     )
     root = settings.run_root()
     folders: dict[str, Path] = {}
-    for entry in entries:
-        if entry.key in state.errors:
-            path = write_traceback(root, entry, state.tracebacks[entry.key])
-            state.errors[entry.key] += f" (traceback: {path})"
-        elif entry.key in state.changed:
-            folders[entry.key] = write_run(state.runs[entry.key], root)
-        elif entry.key in stored:
-            folders[entry.key] = stored[entry.key][1]
-        else:  # nothing to fit or predict (a task without rows)
-            folders[entry.key] = run_folder(root, entry.task.name, entry.name)
+    with profile.step("write the changed runs"):
+        for entry in entries:
+            if entry.key in state.errors:
+                path = write_traceback(root, entry, state.tracebacks[entry.key])
+                state.errors[entry.key] += f" (traceback: {path})"
+            elif entry.key in state.changed:
+                folders[entry.key] = write_run(state.runs[entry.key], root)
+            elif entry.key in stored:
+                folders[entry.key] = stored[entry.key][1]
+            else:  # nothing to fit or predict (a task without rows)
+                folders[entry.key] = run_folder(root, entry.task.name, entry.name)
     refitted = len(state.changed - set(state.errors))
     reused = len(entries) - refitted - len(state.errors)
     progress.log(
@@ -513,18 +522,23 @@ def run_benchmark(
     settings: Settings | None = None,
     systems: Iterable[Entry] = (),
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
-    """Run the whole benchmark; returns the leaderboard written to ``leaderboard.json``."""
+    """Run the whole benchmark; returns the leaderboard written to ``leaderboard.json``;
+    where the time went goes into ``profile``."""
     settings = settings or Settings()
     progress = progress or Progress()
-    annotations = check_dataset(settings, progress)
-    rows = load_rows(settings.data, settings.tasks)
-    summary = _dataset_summary(rows)
+    profile = profile or Profile()
+    with profile.step("check and read the dataset"):
+        annotations = check_dataset(settings, progress)
+        rows = load_rows(settings.data, settings.tasks)
+        summary = _dataset_summary(rows)
     if not summary["documents"]:
         raise BenchmarkError(f"the dataset in {settings.data} has no rows", 1)
-    fitted = [*builtin_systems(settings.tasks), *systems]
-    given = _external(settings, rows, {e.key for e in fitted})
-    runs, folders, errors = _bring_up_to_date(fitted, rows, settings, progress)
+    with profile.step("list the systems"):
+        fitted = [*builtin_systems(settings.tasks), *systems]
+        given = _external(settings, rows, {e.key for e in fitted})
+    runs, folders, errors = _bring_up_to_date(fitted, rows, settings, progress, profile)
     for entry, run, folder in given:
         runs[entry.key], folders[entry.key] = run, folder
     entries = [*fitted, *(entry for entry, _, _ in given)]
@@ -533,7 +547,7 @@ def run_benchmark(
     _clear(output)
     scoring = Scoring(settings)
     results: dict[str, dict[str, Any]] = {}
-    with progress.stage("score", len(entries)):
+    with progress.stage("score", len(entries)), profile.step("score"):
         for entry in entries:
             progress.advance(entry.key)
             if entry.key in errors:
@@ -542,27 +556,29 @@ def run_benchmark(
             results[entry.key] = score_run(
                 entry, runs[entry.key], folders[entry.key], rows[entry.task.name], scoring
             )
-    _compare_with_floors(entries, results, scoring)
-    write_errors(
-        entries,
-        results,
-        lambda entry: _pooled_path(output, entry),
-        lambda task, label_map: scoring.gold(task, ALL_SPLITS, label_map),
-        output,
-    )
-    board = build_leaderboard(entries, results, rows, summary, settings)
-    if settings.lodo:
-        board["learning_curve"] = run_curves(entries, rows, runs, settings)
-    write_json(board, output / "leaderboard.json")
-    (output / "leaderboard.md").write_text(render_markdown(board), encoding="utf-8")
-    write_scores_csv(board, output / "scores.csv")
+    with profile.step("compare with the floors, list the errors"):
+        _compare_with_floors(entries, results, scoring)
+        write_errors(
+            entries,
+            results,
+            lambda entry: _pooled_path(output, entry),
+            lambda task, label_map: scoring.gold(task, ALL_SPLITS, label_map),
+            output,
+        )
+    with profile.step("leaderboard, learning curves"):
+        board = build_leaderboard(entries, results, rows, summary, settings)
+        if settings.lodo:
+            board["learning_curve"] = run_curves(entries, rows, runs, settings)
+        write_json(board, output / "leaderboard.json")
+        (output / "leaderboard.md").write_text(render_markdown(board), encoding="utf-8")
+        write_scores_csv(board, output / "scores.csv")
     dates = {doc: get_document(doc).date for doc in annotations}
     points = troop_points(annotations, dates) if annotations else []
     write_json(
         {"format_version": TROOPS_FORMAT, "points": [p.to_dict() for p in points]},
         output / "troops.json",
     )
-    with progress.stage("report", 1):
+    with progress.stage("report", 1), profile.step("report"):
         write_report(board, output, points)
         progress.advance("report.html")
     progress.log(
