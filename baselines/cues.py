@@ -45,7 +45,7 @@ from nkru.tasks import TASKS
 from .claims import CUE_LEMMAS
 from .io import label_name
 from .models import feature_classifier, fit_or_constant
-from .nlp import Analysis, analyse_all, french
+from .nlp import Analysis, analyse_all, word_vectors
 from .protocol import Prediction, Row
 from .selection import SelectedSystem
 
@@ -180,7 +180,7 @@ def parse_head(analysis: Analysis, token: ParseToken) -> str | None:
 
 @cache
 def _vector(word: str) -> tuple[float, ...]:
-    vocab = french().vocab
+    vocab = word_vectors()
     return tuple(vocab.get_vector(word)) if vocab.has_vector(word) else ()
 
 
