@@ -162,7 +162,7 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
     devtools = None
     try:
         port_file = profile / "DevToolsActivePort"
-        opened = _poll(
+        opened = studio.poll(
             lambda: (
                 proc.poll() is not None
                 or (port_file.exists() and bool(port_file.read_text().strip()))
@@ -179,7 +179,7 @@ def _logged_in_page(base_url: str, email: str, password: str) -> Iterator[_DevTo
                 pages[:] = [t for t in json.loads(r.read()) if t.get("type") == "page"]
             return bool(pages)
 
-        if not _poll(listed, timeout=30):
+        if not studio.poll(listed, timeout=30):
             raise BrowserError("chromium opened no page")
         devtools = _DevTools(pages[0]["webSocketDebuggerUrl"])
         devtools.call("Network.enable")
@@ -212,18 +212,6 @@ _STATE_JS = (
 )
 
 
-def _poll(ready: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
-    """Call ``ready`` every ``interval`` s until it holds (True) or ``timeout`` s pass
-    (False)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if ready():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
-
-
 def _wait_still(
     devtools: _DevTools,
     ready: Callable[[str, list[str]], bool],
@@ -245,7 +233,7 @@ def _wait_still(
         calm = time.monotonic() - last[1] >= quiet
         return calm and not moving and state is not None and ready(state[0], state[2])
 
-    _poll(still, timeout)
+    studio.poll(still, timeout)
     text, _, regions = last[0] or ("", 0, [])
     return text, list(regions)
 

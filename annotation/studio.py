@@ -30,7 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -352,14 +352,26 @@ def _log_tail(log_path: Path, n: int = 40) -> str:
         return ""
 
 
+def poll(ready: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Call ``ready`` every ``interval`` s until it holds (True) or ``timeout`` s pass
+    (False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if ready():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
 def _wait_healthy(
     what: str, url: str, proc: subprocess.Popen | None, log_path: Path, timeout: float
 ) -> None:
     """Poll ``url``/health until it answers ``{"status": "UP"}``; StudioError with the log's
     tail if ``proc`` exits first or ``timeout`` s pass."""
-    deadline = time.monotonic() + timeout
-    last = ""
-    while time.monotonic() < deadline:
+    last = [""]
+
+    def healthy() -> bool:
         if proc is not None and proc.poll() is not None:
             raise StudioError(
                 f"{what} exited with code {proc.returncode} during start-up; "
@@ -367,15 +379,16 @@ def _wait_healthy(
             )
         try:
             health = _get_json(f"{url}/health", timeout=2)
-            if isinstance(health, dict) and health.get("status") == "UP":
-                return
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            last = str(exc)
-        time.sleep(0.25)
-    raise StudioError(
-        f"{what} did not become healthy on {url} within {timeout:.0f} s ({last}); "
-        f"log {log_path}:\n{_log_tail(log_path)}"
-    )
+            last[0] = str(exc)
+            return False
+        return isinstance(health, dict) and health.get("status") == "UP"
+
+    if not poll(healthy, timeout, interval=0.25):
+        raise StudioError(
+            f"{what} did not become healthy on {url} within {timeout:.0f} s ({last[0]}); "
+            f"log {log_path}:\n{_log_tail(log_path)}"
+        )
 
 
 @dataclass
