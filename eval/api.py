@@ -394,6 +394,15 @@ def parse_predictions(
     return Parsed(gold_set, payloads)
 
 
+def _as_parsed(
+    spec: Task, gold: Gold, predictions: Predictions | Parsed, options: Options
+) -> Parsed:
+    """``predictions`` if already parsed, else validated and parsed now."""
+    if isinstance(predictions, Parsed):
+        return predictions
+    return parse_predictions(spec, gold, predictions, options)
+
+
 def errors(
     task: str | Task,
     gold: Gold,
@@ -405,11 +414,7 @@ def errors(
     as ``score`` does (``ValidationFailed``), unless already parsed (:func:`parse_predictions`)."""
     options = options or Options()
     spec = get_task(task)
-    parsed = (
-        predictions
-        if isinstance(predictions, Parsed)
-        else parse_predictions(spec, gold, predictions, options)
-    )
+    parsed = _as_parsed(spec, gold, predictions, options)
     gold_set = parsed.gold
     if gold_set.source is None:
         raise ValueError(f"{gold_set.name}: the gold records cannot be read again")
@@ -431,11 +436,7 @@ def entity_confusion(
     spec = get_task(task)
     if not kind_of(spec).entity_types:
         raise ValueError(f"task {spec.name!r} has no entity types (kind {spec.kind})")
-    parsed = (
-        predictions
-        if isinstance(predictions, Parsed)
-        else parse_predictions(spec, gold, predictions, options)
-    )
+    parsed = _as_parsed(spec, gold, predictions, options)
     return confusion_of_entities(parsed.gold.examples, parsed.payloads, options.label_map)
 
 
