@@ -1,12 +1,15 @@
 """Systems that cheat if they can: ``nkru benchmark --system tests/cheating_system.py:make_system``.
 
 For every row it predicts, :class:`Cheater` copies the answer into its prediction when the
-row carries any of the task's target columns; otherwise it predicts what the task's floor
-reference predicts. Given stripped rows (the task's inputs only), it therefore scores exactly
-like the floor; given whole rows, it scores 1.0. Three others look for the answers elsewhere
-in the process (``make_memory``, ``make_frames``, ``make_referrers``): each scores 1.0 when
-every fold runs in one process that holds other folds' or the whole rows, and like the floor
-when each fit runs alone with copies of its own rows.
+row carries any of the task's target columns; otherwise it predicts its fallback: no answer
+(an empty list) for the span and pair tasks, whose floors parse with spaCy (a fresh worker
+would load the model for every fold, about 7 s of CPU each), and what the task's floor
+reference predicts for the others. Given stripped rows (the task's inputs only), its
+predictions are therefore exactly its fallback's; given whole rows, it scores 1.0. Three
+others look for the answers elsewhere in the process (``make_memory``, ``make_frames``,
+``make_referrers``): each scores 1.0 when every fold runs in one process that holds other
+folds' or the whole rows, and like the floor when each fit runs alone with copies of its own
+rows.
 """
 
 from __future__ import annotations
@@ -19,24 +22,35 @@ from typing import Any
 
 from nkru.baselines.registry import create
 from nkru.eval.gold import gold_from_rows
-from nkru.tasks import TASKS
+from nkru.tasks import PAIRS, SPANS, TASKS
+
+ABSTAINS = (SPANS, PAIRS)
+"""Kinds whose fallback is no answer (an empty list) instead of the floor's prediction."""
 
 
 class Cheater:
     name = "cheater"
-    description = "copies any target column it is shown; else the floor's prediction"
+    description = "copies any target column it is shown; else its fallback"
 
-    def __init__(self, task: str) -> None:
+    def __init__(self, task: str, abstain: bool | None = None) -> None:
         self.task = TASKS[task]
-        self.floor = create(task, self.task.floor)
+        self.abstains = self.task.kind in ABSTAINS if abstain is None else abstain
+        self.floor = None if self.abstains else create(task, self.task.floor)
         self.copied = 0
 
     def fit(self, rows: Sequence[dict[str, Any]]) -> Cheater:
-        self.floor.fit(rows)
+        if self.floor is not None:
+            self.floor.fit(rows)
         return self
 
+    def fallback(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """No answer (abstaining), else the floor's prediction."""
+        if self.floor is None:
+            return [{"id": row["id"], self.task.payload: []} for row in rows]
+        return self.floor.predict(rows)
+
     def predict(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        predictions = self.floor.predict(rows)
+        predictions = self.fallback(rows)
         for n, row in enumerate(rows):
             if any(key in row for key in self.task.targets):
                 (record,) = gold_from_rows(self.task.name, [row])
@@ -57,11 +71,14 @@ SEEN: dict[str, dict[str, Any]] = {}
 class Finder(Cheater):
     """A cheater that predicts the answer it can find for a row's id, else the floor's."""
 
+    def __init__(self, task: str) -> None:
+        super().__init__(task, abstain=False)
+
     def answers(self, rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         raise NotImplementedError
 
     def predict(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        predictions = self.floor.predict(rows)
+        predictions = self.fallback(rows)
         found = self.answers(rows)
         for n, row in enumerate(rows):
             if row["id"] in found:
@@ -134,12 +151,11 @@ class ReferrerCheater(Finder):
 
     def answers(self, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for row in rows:
-            for obj in [row, *row.values()]:
-                for referrer in gc.get_referrers(obj):
-                    hit = self.answer(referrer)
-                    if hit:
-                        found[hit[0]] = hit[1]
+        seen = [obj for row in rows for obj in (row, *row.values())]
+        for referrer in gc.get_referrers(*seen):  # one pass over the collector's objects
+            hit = self.answer(referrer)
+            if hit:
+                found[hit[0]] = hit[1]
         return found
 
 

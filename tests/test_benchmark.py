@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cheating_system import ABSTAINS
 from typer.testing import CliRunner
 
 from nkru.annotation.browser import CHROMIUM_FLAGS
@@ -129,15 +130,36 @@ def test_leaderboard_json(bench) -> None:
     assert ner["spacy"]["label_map"] == "spacy" and ner["spacy"]["pooled"] is None
 
 
-def test_a_system_that_copies_targets_scores_no_better_than_the_floor(bench) -> None:
+def test_a_system_that_copies_targets_finds_none(bench) -> None:
     """predict() sees the task's inputs only: a system copying every target column it finds
-    into its predictions finds none, and scores no better than the floor on every task."""
+    into its predictions finds none on any task, so every prediction file of its run is its
+    fallback's (no answer where it abstains, else the floor's stored predictions), and it
+    scores no better than the floor."""
+    runs = bench["results"] / "runs"
     for task in TASKS:
         rows = _rows(bench, task)
         cheater, floor = rows["cheater"], rows[TASKS[task].floor]
         for score in ("pooled", "test"):
             assert cheater[score]["value"] <= floor[score]["value"], (task, score)
         assert cheater["versus_floor"]["delta"] <= 0
+        ran = run_predictions(runs / task / "cheater")
+        payload = TASKS[task].payload
+        if TASKS[task].kind in ABSTAINS:
+            expected = {
+                name: [{"id": p["id"], payload: []} for p in records]
+                for name, records in run_predictions(runs / task / TASKS[task].floor).items()
+            }
+        else:
+            expected = run_predictions(runs / task / TASKS[task].floor)
+        assert len(ran) >= 3 and ran == expected, task
+
+
+def run_predictions(run: Path) -> dict[str, list[dict]]:
+    """A run folder's prediction files (evaluation name -> records)."""
+    return {
+        str(p.relative_to(run).with_suffix("")): [json.loads(line) for line in p.open()]
+        for p in sorted(run.rglob("*.jsonl"))
+    }
 
 
 def _eval(args: list[str], output: Path) -> dict:

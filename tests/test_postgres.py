@@ -55,7 +55,9 @@ def postgres() -> Iterator[str]:
         _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "nkru", "-A", "trust"]),
         **run,
     )
+    # a throwaway server: no flushing to disk (Label Studio's migrations commit often)
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
+    options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     pg_ctl = str(bindir / "pg_ctl")
     subprocess.run(
         _as_postgres(
