@@ -404,6 +404,7 @@ class AttributionPairs(System):
 
     name = "pairs-logreg"
     task = "attribution"
+    parses = True  # reads spaCy analyses of its rows' texts (nkru.baselines.nlp)
     description = (
         "claims from the claims detector (+ sentences with a reported clause) by "
         "the dependency span rule; sources = reporting-verb subjects/agents, 'selon X', "

@@ -430,6 +430,7 @@ class ClaimDetector(System):
 
     name = "tfidf-logreg"
     task = "claims"
+    parses = True  # reads spaCy analyses of its rows' texts (nkru.baselines.nlp)
     description = (
         "sentence TF-IDF word 1-2-grams + LogisticRegression (balanced); detected "
         "sentence → spans by a spaCy dependency rule: the 'que' complement of a "

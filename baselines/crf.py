@@ -71,6 +71,7 @@ def marginal_tags(marginals: Sequence[dict[str, float]], threshold: float) -> li
 class BioCrf(SelectedSystem):
     """A CRF over the dataset tokens of each sentence row; subclasses define the features."""
 
+    parses = True  # reads spaCy analyses of its rows' texts (nkru.baselines.nlp)
     span_key: ClassVar[str]  # the row field (and prediction key) holding the spans
     labels: ClassVar[tuple[str, ...]]
     candidates: ClassVar[tuple[CrfSettings, ...]]

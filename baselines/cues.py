@@ -207,6 +207,7 @@ class CueClassifier(SelectedSystem):
     """DictVectorizer + LogisticRegression on cue features; settings chosen by inner LODO."""
 
     name = "cues-logreg"
+    parses = True  # reads spaCy analyses of its rows' texts (nkru.baselines.nlp)
     candidates: ClassVar[tuple[Candidate, ...]]
 
     def features(self, row: Row, analysis: Analysis, groups: Sequence[str]) -> dict[str, object]:

@@ -81,6 +81,7 @@ class GazetteerTagger(System):
 class SpacyNer(Untrained):
     name = "spacy"
     task = "ner"
+    parses = True  # reads spaCy analyses of its rows' texts (nkru.baselines.nlp)
     description = "fr_core_news_md entities (PER/ORG/LOC/MISC), scored under the spaCy label map"
     label_map = "spacy"
 
@@ -103,6 +104,7 @@ class SpacyNer(Untrained):
 class AllClaims(Untrained):
     name = "all-sentences"
     task = "claims"
+    parses = True  # reads spaCy analyses of its rows' texts (nkru.baselines.nlp)
     description = "every sentence is a claim (span rule of the claims baseline)"
 
     def predict(self, rows: Sequence[Row]) -> list[Prediction]:

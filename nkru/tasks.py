@@ -11,8 +11,8 @@ benchmark runs, the leaderboard and the report all read these declarations; none
 tests a task's name or kind.
 
 Adding a task is adding a declaration (see CONTRIBUTING.md): the toy task of
-``tests/test_toy_task.py`` is declared in the test alone and goes through build, eval and
-benchmark.
+``tests/toy_task.py`` is declared there alone and goes through build, eval and benchmark
+(``tests/test_toy_task.py``).
 """
 
 from __future__ import annotations

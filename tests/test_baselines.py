@@ -16,6 +16,7 @@ import pytest
 from nkru.app.benchmark.fits import plan
 from nkru.app.benchmark.isolation import Fit, run_fit
 from nkru.app.benchmark.runs import write_jsonl as write_predictions
+from nkru.baselines import nlp
 from nkru.baselines.attribution import AttributionPairs, source_candidates
 from nkru.baselines.bio import bio_tags, repair_bio, spans_from_bio
 from nkru.baselines.claims import claim_span
@@ -424,8 +425,27 @@ def check_predictions(task: str, rows: list[dict], predictions: list[dict], labe
             assert prediction["label"] in TASKS[task].labels
 
 
+class _Looked(dict):
+    """nkru.baselines.nlp's analysis cache, noting every text looked up in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looked: set[str] = set()
+
+    def __contains__(self, text: object) -> bool:
+        self.looked.add(str(text))
+        return super().__contains__(text)
+
+
 @pytest.mark.parametrize(("task", "name"), ALL_SYSTEMS)
-def test_every_system_fits_and_predicts_valid_objects(task: str, name: str) -> None:
+def test_every_system_fits_and_predicts_valid_objects(
+    task: str, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every built-in system fits and predicts valid objects, and reads spaCy analyses exactly
+    when it says it ``parses`` (the benchmark parses the texts of those systems' rows once, in
+    the parent, and of no others)."""
+    cache = _Looked()
+    monkeypatch.setattr(nlp, "_CACHE", cache)
     system = create(task, name)
     assert system.task == task and system.name == name
     with pytest.raises(NotFittedError):
@@ -434,6 +454,7 @@ def test_every_system_fits_and_predicts_valid_objects(task: str, name: str) -> N
     predictions = system.fit(split(task, TRAIN_DOCS)).predict(inputs(task, TEST_DOCS))
     check_predictions(task, test, predictions, SPACY_LABELS if name == "spacy" else None)
     assert system.predict([]) == []
+    assert bool(cache.looked) == getattr(system, "parses", False), name
 
 
 @pytest.mark.parametrize(("task", "name"), ALL_SYSTEMS)

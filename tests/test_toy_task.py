@@ -1,19 +1,14 @@
-"""A new task declared in this module alone goes through build, eval and benchmark.
-
-The toy task, mention typing (an entity mention in its sentence -> its entity type), is a
-:class:`nkru.tasks.Task` made here from the committed ground truth; no other module knows it.
-It is the worked example of CONTRIBUTING.md ("A new task").
-"""
+"""The toy task of tests/toy_task.py, declared there alone, goes through build, eval and
+benchmark (the worked example of CONTRIBUTING.md, "A new task")."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import datasets
 import pytest
+from toy_task import TOY, Lexicon
 
 from nkru.app.benchmark.entries import USER, Entry
 from nkru.app.benchmark.pipeline import Settings, run_benchmark
@@ -22,77 +17,12 @@ from nkru.app.dataset.ground_truth import export_files, load_ground_truth
 from nkru.eval import Options, ValidationFailed, load_gold, score
 from nkru.eval.gold import read_split
 from nkru.paths import data_dir, exports_dir
-from nkru.rows import AnnotatedDocument
 from nkru.schema import ENTITY_LABELS
-from nkru.tasks import CLASSIFICATION, INT, STRING, TASKS, ClassLabels, Row, Task
-
-
-def mention_rows(d: AnnotatedDocument) -> list[Row]:
-    """One row per entity mention: the mention in its sentence, labelled with its type."""
-    rows = []
-    for n, entity in enumerate(d.entities, start=1):
-        ctx, context = d.context(entity.start, entity.end)
-        rows.append(
-            {
-                "id": f"{d.doc.id}-m{n:03d}",
-                "document_id": d.doc.id,
-                "text": context,
-                "context_start": ctx,
-                "start": entity.start - ctx,
-                "end": entity.end - ctx,
-                "mention": entity.text,
-                "label": entity.label,
-            }
-        )
-    return rows
-
+from nkru.tasks import TASKS
 
 pytestmark = pytest.mark.slow  # a dataset build and a benchmark run
 
-INPUTS = ("id", "document_id", "text", "context_start", "start", "end", "mention")
-TOY = Task(
-    name="mention_type",
-    kind=CLASSIFICATION,
-    description="entity mention in context -> its type",
-    unit="one row per entity mention: the mention in its sentence",
-    payload="label",
-    columns={
-        "id": STRING,
-        "document_id": STRING,
-        "text": STRING,
-        "context_start": INT,
-        "start": INT,
-        "end": INT,
-        "mention": STRING,
-        "label": ClassLabels(ENTITY_LABELS),
-    },
-    inputs=INPUTS,
-    headline="accuracy",
-    floor="majority",
-    references=("majority",),  # its kind's task-generic floor (nkru.baselines.registry)
-    labels=ENTITY_LABELS,
-    rows=mention_rows,
-)
-
-
-class Lexicon:
-    """The type a mention's text had most often in training, else the most frequent type."""
-
-    name = "lexicon"
-    task = "mention_type"  # a System class for one task: `--system FILE:Lexicon`
-    description = "most frequent training type of the mention text"
-
-    def fit(self, rows: Sequence[Row]) -> Lexicon:
-        seen: dict[str, Counter] = {}
-        for row in rows:
-            seen.setdefault(row["mention"], Counter())[row["label"]] += 1
-        self.known = {m: c.most_common(1)[0][0] for m, c in seen.items()}
-        self.default = Counter(row["label"] for row in rows).most_common(1)[0][0]
-        return self
-
-    def predict(self, rows: Sequence[Row]) -> list[Row]:
-        assert all(set(row) <= set(INPUTS) for row in rows)  # never the label
-        return [{"id": r["id"], "label": self.known.get(r["mention"], self.default)} for r in rows]
+TOY_MODULE = Path(__file__).with_name("toy_task.py")
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +63,7 @@ def test_eval(toy_data: Path) -> None:
 
 def test_benchmark(toy_data: Path, tmp_path: Path) -> None:
     settings = Settings(output=tmp_path / "results", data=toy_data, tasks=(TOY,), bootstrap=50)
-    lexicon = Entry(TOY, Lexicon.name, USER, Lexicon.description, spec=f"{__file__}:Lexicon")
+    lexicon = Entry(TOY, Lexicon.name, USER, Lexicon.description, spec=f"{TOY_MODULE}:Lexicon")
     board = run_benchmark(settings, [lexicon])
     assert list(board["tasks"]) == ["mention_type"]
     info = board["tasks"]["mention_type"]

@@ -160,8 +160,8 @@ def _fits(
             fit.inputs[evaluation.name] = [task.strip(r) for r in evaluation.rows]
             names[evaluation.name] = (key, expected)
     fits, meta = [], []
-    for fit, names in grouped.values():
-        if fit.spec is None:  # a built-in system: it parses its rows' texts with spaCy
+    for (key, _, _), (fit, names) in grouped.items():
+        if entries[key].parses:  # it reads spaCy analyses of its rows' texts
             rows = [*fit.train, *(r for rs in fit.inputs.values() for r in rs)]
             fit = replace(fit, analyses=analyses(rows))
         fits.append(fit)
@@ -254,8 +254,8 @@ def _run_fits(
 
 
 class _Analyses:
-    """spaCy analyses of the rows' texts, made once in this process (only when there are
-    fits); each fit gets those of its own rows."""
+    """spaCy analyses of the rows' texts, made once in this process (only when a system that
+    ``parses`` is fitted); each of its fits gets those of its own rows."""
 
     def __init__(self, profile: Profile) -> None:
         self.known: dict[str, Any] = {}

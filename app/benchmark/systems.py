@@ -76,6 +76,7 @@ def _entry(task: Task, name: str, kind: str, probe: Any, **fields: Any) -> Entry
         description,
         declared_label_map(task, probe),
         expensive=bool(getattr(probe, "expensive", False)),
+        parses=bool(getattr(probe, "parses", False)),
         **fields,
     )
 
