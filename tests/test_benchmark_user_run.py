@@ -1,6 +1,7 @@
 """A user's ``nkru benchmark --system``: on a project copy whose baselines' runs are committed,
 it fits the user's system only and leaves the repository alone (in a file of its own, apart
-from test_benchmark.py's shared run, so that a second worker can run it meanwhile)."""
+from test_benchmark.py's shared run, so that a second worker can run it meanwhile). The
+command runs in this process (test_benchmark.py runs it in a fresh one)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,21 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_benchmark import CHEATER, EXAMPLE, README, REPO, make_project, nkru_benchmark
+from test_benchmark import CHEATER, EXAMPLE, README, REPO, make_project
+from typer.testing import CliRunner, Result
 
+from nkru.app.cli import app
 from nkru.baselines.registry import systems
 
 pytestmark = pytest.mark.slow  # three benchmark commands on a project copy
+
+
+def nkru_benchmark(root: Path, *args: str) -> Result:
+    """`nkru benchmark ARGS` in the project copy at ``root`` (its folder and $NKRU_ROOT)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NKRU_ROOT", str(root))
+        mp.chdir(root)
+        return CliRunner().invoke(app, ["benchmark", *args])
 
 
 def _git(root: Path, *args: str) -> str:
@@ -40,10 +51,10 @@ def test_a_users_run_fits_only_its_system_and_leaves_the_repository_alone(
     _git(root, "add", "-A")
     _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
     done = nkru_benchmark(root, "--system", EXAMPLE, *quick)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.exit_code == 0, done.output[-3000:]
     assert "runs: 1 refitted" in done.stdout and "fit, predict (1 fits" in done.stdout
     done = nkru_benchmark(root, "--system", CHEATER, *quick)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.exit_code == 0, done.output[-3000:]
     assert _git(root, "status", "--porcelain") == ""
     first = root / "results" / "user" / "capitalised"
     board = json.loads((first / "leaderboard.json").read_text(encoding="utf-8"))

@@ -96,21 +96,6 @@ def ls(studio_server):
     return client.connect(studio_server.url, studio_server.token)
 
 
-def test_new_data_dir_starts_from_the_template_and_restarts_with_its_own_login(
-    studio_server, tmp_path
-):
-    """A new data dir is copied from the migrated template; started again, an existing one
-    keeps its database and credentials (start-up times: benchmarks/bench_studio_start.py)."""
-    assert studio_server.template_copied
-    with studio.start_server(tmp_path / "warm") as second:
-        assert second.template_copied and second.port != studio_server.port
-        token = second.token
-    with studio.start_server(tmp_path / "warm") as again:
-        assert not again.template_copied
-        assert again.token == token
-        assert client.connect(again.url, again.token) is not None
-
-
 def test_token_is_stored_privately_and_never_printed(studio_server):
     creds = studio_server.data_dir / studio.CREDENTIALS_FILE
     assert creds.stat().st_mode & 0o077 == 0
@@ -362,7 +347,12 @@ def test_cli_annotator_login_logs_in_and_reset_replaces_it(studio_server, ls):
     assert bad.exit_code == 2 and "annotator name" in bad.output
 
 
-def test_cli_serve_starts_and_stops(tmp_path):
+def test_cli_serve_starts_stops_and_restarts_with_its_own_login(studio_server, tmp_path):
+    """`nkru studio serve` on a new data dir (copied from the migrated template, as the
+    session's server was) prints a next step that works as printed and stops on SIGTERM;
+    started again, the data dir keeps its database and credentials (start-up times:
+    benchmarks/bench_studio_start.py)."""
+    assert studio_server.template_copied
     port = studio.free_port()
     proc = subprocess.Popen(
         [
@@ -420,3 +410,7 @@ def test_cli_serve_starts_and_stops(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    with studio.start_server(tmp_path / "served") as again:
+        assert not again.template_copied and again.port != studio_server.port
+        assert again.token == creds["token"]
+        assert client.connect(again.url, again.token) is not None
