@@ -438,12 +438,15 @@ class _Looked(dict):
 
 
 @pytest.mark.parametrize(("task", "name"), ALL_SYSTEMS)
-def test_every_system_fits_and_predicts_valid_objects(
+def test_every_system_fits_and_predicts_valid_scored_objects(
     task: str, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every built-in system fits and predicts valid objects, and reads spaCy analyses exactly
-    when it says it ``parses`` (the benchmark parses the texts of those systems' rows once, in
-    the parent, and of no others)."""
+    """Every built-in system fits and predicts valid objects, which the eval validator and
+    scorer take, and reads spaCy analyses exactly when it says it ``parses`` (the benchmark
+    parses the texts of those systems' rows once, in the parent, and of no others)."""
+    from nkru.eval import api
+    from nkru.eval.gold import gold_from_rows
+
     cache = _Looked()
     monkeypatch.setattr(nlp, "_CACHE", cache)
     system = create(task, name)
@@ -453,22 +456,12 @@ def test_every_system_fits_and_predicts_valid_objects(
     test = split(task, TEST_DOCS)
     predictions = system.fit(split(task, TRAIN_DOCS)).predict(inputs(task, TEST_DOCS))
     check_predictions(task, test, predictions, SPACY_LABELS if name == "spacy" else None)
-    assert system.predict([]) == []
-    assert bool(cache.looked) == getattr(system, "parses", False), name
-
-
-@pytest.mark.parametrize(("task", "name"), ALL_SYSTEMS)
-def test_predictions_pass_the_eval_validator_and_scorer(task: str, name: str) -> None:
-    from nkru.eval import api
-    from nkru.eval.gold import gold_from_rows
-
-    test = split(task, TEST_DOCS)
-    system = create(task, name)
     label_map = TASKS[task].label_maps[system.label_map] if system.label_map else None
-    predictions = system.fit(split(task, TRAIN_DOCS)).predict(inputs(task, TEST_DOCS))
     options = api.Options(bootstrap=10, label_map=label_map)
     report = api.score(task, gold_from_rows(task, test), predictions, options).to_dict()
     assert 0.0 <= report["headline"]["value"] <= 1.0
+    assert system.predict([]) == []
+    assert bool(cache.looked) == getattr(system, "parses", False), name
 
 
 @pytest.mark.parametrize("task", list(TASKS))
