@@ -26,21 +26,28 @@ annotation no longer holds its annotation-side spans counts as applied.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import joblib
+import sklearn
 import yaml
 
 from nkru.corpus import Document
 from nkru.errors import NkruError
+from nkru.paths import cache_dir
 from nkru.records import Annotation
 from nkru.segment import content_sentences, sentence_at
 from nkru.tasks import TASKS, document_rows, strip_rows
 
+from ..baselines.protocol import System
 from ..baselines.registry import create
+from .benchmark.systems import code_version
 
 SPACY = "spacy"
 DEFAULT_BASELINE = "logreg"
@@ -241,7 +248,7 @@ def baseline_comparison(
         )
     train_rows = [r for d, a in training.values() for r in ner_rows(d, a)]
     rows = ner_rows(doc)
-    system = create("ner", name).fit(train_rows)
+    system = fitted_baseline(name, train_rows)
     predicted = predicted_entities(doc, rows, system.predict(rows))
     label = f"baseline-{name}"
     return Comparison(
@@ -251,6 +258,27 @@ def baseline_comparison(
         "every entity label",
         tuple(compare(label, annotation_entities(doc, annotation), predicted)),
     )
+
+
+def fitted_baseline(name: str, rows: list[dict[str, Any]]) -> System:
+    """The registry's NER baseline ``name`` fitted on ``rows``; kept in the cache
+    (``$NKRU_CACHE/review/``, keyed by the system's code version, the library versions and the
+    rows), so reviewing a document again while its disagreements are decided, or ``--check``,
+    refits nothing while the other documents' ground truth stays the same."""
+    system = create("ner", name)
+    key = hashlib.sha256()
+    versions = [code_version(type(system)), sklearn.__version__, joblib.__version__]
+    key.update(json.dumps([versions, rows], sort_keys=True, ensure_ascii=False).encode())
+    path = cache_dir() / "review" / f"ner-{name}-{key.hexdigest()[:32]}.joblib"
+    if path.is_file():
+        try:
+            return System.load(path)
+        except Exception:  # damaged bytes fail unpickling in many ways
+            pass  # fitted again and replaced
+    system.fit(rows)
+    written = system.save(path.with_name(f"{path.name}.{os.getpid()}.tmp"))
+    os.replace(written, path)  # whole or not at all, whoever else writes it
+    return system
 
 
 @dataclass(frozen=True)

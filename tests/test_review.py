@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from nkru.app import review as rv
 from nkru.app.cli import app
+from nkru.baselines.ner import NerTagger
 from nkru.baselines.nlp import french
 from nkru.corpus import Document
 from nkru.records import Annotation, Span
@@ -128,22 +129,23 @@ TRAINING_TEXT = (
 )
 
 
-def test_the_baseline_never_trains_on_the_reviewed_document() -> None:
+TRAINING_ENTITIES = (
+    ("Emmanuel Macron", "PER"),
+    ("Olaf Scholz", "PER"),
+    ("Paris", "GPE"),
+    ("russes", "NORP"),
+    ("Koursk", "GPE"),
+    ("Guardian", "ORG"),
+)
+
+
+def _training(*entities: tuple[str, str]) -> dict[str, tuple[Document, Annotation]]:
     other = document("004", TRAINING_TEXT)
-    training = {
-        "004": (
-            other,
-            annotate(
-                other,
-                ("Emmanuel Macron", "PER"),
-                ("Olaf Scholz", "PER"),
-                ("Paris", "GPE"),
-                ("russes", "NORP"),
-                ("Koursk", "GPE"),
-                ("Guardian", "ORG"),
-            ),
-        )
-    }
+    return {"004": (other, annotate(other, *entities))}
+
+
+def test_the_baseline_never_trains_on_the_reviewed_document() -> None:
+    training = _training(*TRAINING_ENTITIES)
     result = rv.baseline_comparison(DOC, ANNOTATION, training, NER)
     assert "documents 004 (not 002)" in result.description
     # no training document has a WEAPON: the baseline cannot reproduce "Zorglub" as one
@@ -153,6 +155,29 @@ def test_the_baseline_never_trains_on_the_reviewed_document() -> None:
         rv.baseline_comparison(DOC, ANNOTATION, {**training, "002": (DOC, ANNOTATION)}, NER)
     with pytest.raises(rv.ReviewError, match="no document other than 002"):
         rv.baseline_comparison(DOC, ANNOTATION, {}, NER)
+
+
+def test_a_review_again_loads_its_fitted_baseline_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same training rows: the fitted baseline comes from the cache (same comparison, no
+    fit); other training rows, or a damaged cache entry: fitted again."""
+    monkeypatch.setenv("NKRU_CACHE", str(tmp_path))
+    fits: list[int] = []
+    fit = NerTagger.fit
+    monkeypatch.setattr(
+        NerTagger, "fit", lambda self, rows: fits.append(len(rows)) or fit(self, rows)
+    )
+    training = _training(*TRAINING_ENTITIES)
+    first = rv.baseline_comparison(DOC, ANNOTATION, training, NER)
+    assert rv.baseline_comparison(DOC, ANNOTATION, training, NER) == first
+    assert len(fits) == 1
+    rv.baseline_comparison(DOC, ANNOTATION, _training(*TRAINING_ENTITIES[:-1]), NER)
+    assert len(fits) == 2
+    for entry in (tmp_path / "review").iterdir():
+        entry.write_bytes(b"not a fitted model")
+    assert rv.baseline_comparison(DOC, ANNOTATION, training, NER) == first
+    assert len(fits) == 3
 
 
 def decisions_file(path: Path, body: str) -> Path:
