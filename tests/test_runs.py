@@ -205,6 +205,68 @@ def test_a_failing_system_is_named_with_its_fold_and_line(project, tmp_path: Pat
     assert _tree(root / "results" / "runs") == before
 
 
+PARSING = """
+from nkru.baselines import nlp
+
+
+class Reader:
+    name = "reader"
+    parses = True  # gets the parent's analyses of its rows' texts
+
+    def check(self, rows):
+        missing = [row["text"] for row in rows if row["text"] not in nlp._CACHE]
+        if missing:
+            raise ValueError(f"{len(missing)} texts without their analyses")
+
+    def fit(self, rows):
+        self.check(rows)
+        return self
+
+    def predict(self, rows):
+        self.check(rows)
+        return [{"id": row["id"], "label": "support"} for row in rows]
+
+
+class Blind(Reader):
+    name = "blind"
+    parses = False
+
+    def check(self, rows):
+        if nlp._CACHE:
+            raise ValueError("analyses sent to a system that does not parse")
+
+
+def reader(task):
+    return Reader() if task == "stance" else None
+
+
+def blind(task):
+    return Blind() if task == "stance" else None
+"""
+
+
+def test_a_user_system_that_parses_gets_the_analyses_of_its_rows_only_then(
+    project, tmp_path: Path
+) -> None:
+    """`parses = True` on a user system: each fit's worker holds the spaCy analyses of its
+    rows' texts before fit and predict; without it, none."""
+    root, tasks = project
+    path = tmp_path / "parsing.py"
+    path.write_text(PARSING, encoding="utf-8")
+    stance = tuple(t for t in tasks if t.name == "stance")
+    users = user_entries(f"{path}:reader", [], stance)
+    users += user_entries(f"{path}:blind", [e.key for e in users], stance)
+    assert [e.parses for e in users] == [True, False]
+    settings = Settings(
+        output=tmp_path / "out", tasks=stance, bootstrap=0, stored=(root / "results" / "runs",)
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NKRU_ROOT", str(root))
+        board = run_benchmark(settings, users, Recorder())
+    rows = {row["name"]: row for row in board["tasks"]["stance"]["systems"]}
+    assert rows["reader"]["error"] is None and rows["blind"]["error"] is None, rows
+
+
 def _external(root: Path, folder: Path) -> Path:
     """A copy of the stored majority run of stance as someone else's run, "mine"."""
     run = folder / "stance" / "mine"
