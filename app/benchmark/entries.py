@@ -22,13 +22,13 @@ class SystemSpecError(NkruError, ValueError):
 @dataclass(frozen=True)
 class Entry:
     """One system of the benchmark for one task: a kind (``baseline``, ``reference`` or
-        ``user``), the name of the task's label map it declares (its labels are that map's; it is
-        scored under it), how a worker process builds it (``spec``: a user system's
-        ``module:callable``; None for the built-in systems and for runs made elsewhere), its
-        ``version`` and ``settings`` (recorded in its runs), and whether its fits are
-        ``expensive`` (a bare ``--refit`` leaves its current runs alone), and whether it ``parses``
-    (reads spaCy analyses of its rows' texts through :mod:`nkru.baselines.nlp`: the parent
-    parses those texts once and each of its fits gets the analyses of its own rows)."""
+    ``user``), the name of the task's label map it declares (its labels are that map's; it is
+    scored under it), how a worker process builds it (``spec``: a user system's
+    ``module:callable``; None for the built-in systems and for runs made elsewhere), its
+    ``version`` and ``settings`` (recorded in its runs), whether its fits are ``expensive`` (a
+    bare ``--refit`` leaves its current runs alone) and whether it ``parses`` (reads spaCy
+    analyses of its rows' texts through :mod:`nkru.baselines.nlp`: the parent parses those
+    texts once and each of its fits gets the analyses of its own rows)."""
 
     task: Task
     name: str
