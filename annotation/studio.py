@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import ClassVar, Self
 
 from nkru.errors import NkruError
 
@@ -391,9 +392,29 @@ def _wait_healthy(
         )
 
 
+class _Started:
+    """A process this code started (:func:`_spawn`): ``stop`` ends it, and ``with`` stops it
+    on the way out."""
+
+    process: subprocess.Popen | None
+    stop_seconds: ClassVar[float]  # how long to wait after SIGTERM before SIGKILL
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self.process is not None:
+            _stop_group(self.process, self.stop_seconds if timeout is None else timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 @dataclass
-class Server:
+class Server(_Started):
     """A running Label Studio process that this code started."""
+
+    stop_seconds = 15.0
 
     url: str
     port: int
@@ -415,16 +436,6 @@ class Server:
 
     def log_tail(self, n: int = 40) -> str:
         return _log_tail(self.log_path, n)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if self.process is not None:
-            _stop_group(self.process, timeout)
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_server(
@@ -502,22 +513,15 @@ def wait_until_ready(server: Server, timeout: float = 180.0) -> None:
 
 
 @dataclass
-class Backend:
+class Backend(_Started):
     """A running ML backend (``nkru studio backend``) that this code started."""
+
+    stop_seconds = 30.0
 
     url: str
     process: subprocess.Popen
     log_path: Path
     startup_seconds: float = 0.0
-
-    def stop(self, timeout: float = 30.0) -> None:
-        _stop_group(self.process, timeout)
-
-    def __enter__(self) -> Backend:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_backend(
