@@ -26,7 +26,6 @@ annotation no longer holds its annotation-side spans counts as applied.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -47,6 +46,7 @@ from nkru.tasks import TASKS, document_rows, strip_rows
 
 from ..baselines.protocol import System
 from ..baselines.registry import create
+from .benchmark.runs import digest, row_digest
 from .benchmark.systems import code_version
 
 SPACY = "spacy"
@@ -266,10 +266,9 @@ def fitted_baseline(name: str, rows: list[dict[str, Any]]) -> System:
     rows), so reviewing a document again while its disagreements are decided, or ``--check``,
     refits nothing while the other documents' ground truth stays the same."""
     system = create("ner", name)
-    key = hashlib.sha256()
     versions = [code_version(type(system)), sklearn.__version__, joblib.__version__]
-    key.update(json.dumps([versions, rows], sort_keys=True, ensure_ascii=False).encode())
-    path = cache_dir() / "review" / f"ner-{name}-{key.hexdigest()[:32]}.joblib"
+    key = row_digest({"versions": versions, "rows": digest(rows)})  # the runs' row hashes
+    path = cache_dir() / "review" / f"ner-{name}-{key[:32]}.joblib"
     if path.is_file():
         try:
             return System.load(path)
